@@ -1,0 +1,3 @@
+from ggzy.cli import main
+
+main()

@@ -1,0 +1,102 @@
+"""The JSON API (Django Ninja): one NinjaAPI, a router per domain package, errors as stable JSON.
+
+Auth: a bearer token (`Authorization: Bearer ggzy_...`, from POST /api/auth/token) or the web session
+(with CSRF). Endpoints open to the public also accept anonymous callers; the actions decide the rest.
+"""
+
+import json
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.renderers import JSONRenderer
+from ninja.security import HttpBearer, django_auth
+
+from ggzy.kernel.errors import GgzyError
+from ggzy.registry.auth import user_for_token
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        return user_for_token(token)
+
+
+def anonymous(request: HttpRequest) -> Any:
+    """Lets public endpoints through without credentials; the actor is then the public."""
+    return AnonymousUser()
+
+
+class ChineseJSONRenderer(JSONRenderer):
+    """UTF-8 JSON that keeps Chinese readable instead of \\u escapes."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
+SIGNED_IN = [TokenAuth(), django_auth]
+ANYONE = [TokenAuth(), django_auth, anonymous]
+
+api = NinjaAPI(
+    title="GGZY 公共资源交易平台 API",
+    version="1",
+    description="统一公共资源交易平台接口。错误统一返回 {code, message: {zh, en}, rule?, details?}。",
+    auth=SIGNED_IN,
+    urls_namespace="api",
+    renderer=ChineseJSONRenderer(),
+)
+
+
+def error_response(request: HttpRequest, body: dict[str, Any], status: int) -> HttpResponse:
+    return api.create_response(request, body, status=status)
+
+
+@api.exception_handler(GgzyError)
+def on_ggzy_error(request: HttpRequest, exc: GgzyError) -> HttpResponse:
+    return error_response(request, exc.as_json(), exc.status)
+
+
+@api.exception_handler(NinjaValidationError)
+def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    errors = json.loads(json.dumps(exc.errors, default=str, ensure_ascii=False))
+    fields = [".".join(str(p) for p in e.get("loc", [])[1:]) or "body" for e in errors]
+    body = {
+        "code": "invalid_input",
+        "message": {
+            "zh": "请求数据格式不正确：" + "、".join(fields),
+            "en": "The request does not match the expected shape: " + ", ".join(fields),
+        },
+        "details": {"errors": errors},
+    }
+    return error_response(request, body, 422)
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    body = {
+        "code": "not_authenticated",
+        "message": {"zh": "请先登录或提供有效令牌", "en": "Sign in or send a valid token"},
+    }
+    return error_response(request, body, 401)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    body = {"code": "not_found", "message": {"zh": "资源不存在", "en": "Not found"}}
+    return error_response(request, body, 404)
+
+
+def _mount() -> None:
+    from ggzy.exchange.api import router as exchange_router
+    from ggzy.kernel.api import router as kernel_router
+    from ggzy.registry.api import auth_router
+    from ggzy.registry.api import router as registry_router
+
+    api.add_router("/auth", auth_router)
+    api.add_router("/", kernel_router)
+    api.add_router("/nodes", exchange_router)
+    api.add_router("/registry", registry_router)
+
+
+_mount()

@@ -1,0 +1,26 @@
+"""Shared fixtures for the guomi tests (no Django: run with `-p no:django`)."""
+
+import pytest
+
+from ggzy.guomi import Sm2PrivateKey
+from ggzy.guomi.tests.helpers import STANDARD_PRIVATE, STANDARD_PUBLIC
+
+
+@pytest.fixture(scope="session")
+def standard_key() -> Sm2PrivateKey:
+    return Sm2PrivateKey.from_hex(STANDARD_PRIVATE, STANDARD_PUBLIC)
+
+
+@pytest.fixture(scope="session")
+def bidder_key() -> Sm2PrivateKey:
+    return Sm2PrivateKey.generate()
+
+
+@pytest.fixture(scope="session")
+def opening_key() -> Sm2PrivateKey:
+    return Sm2PrivateKey.generate()
+
+
+@pytest.fixture(scope="session")
+def other_key() -> Sm2PrivateKey:
+    return Sm2PrivateKey.generate()

@@ -1,0 +1,60 @@
+"""Admin for operators: read-only views of platform data. Every change goes through actions (API or
+workspace pages), so the admin never writes domain tables."""
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from ggzy.kernel.models import AuditEvent, CalendarDay, Notification, Region
+
+
+def is_operator(request: HttpRequest) -> bool:
+    user = request.user
+    if not user.is_active or not user.is_staff:
+        return False
+    return bool(user.is_superuser or getattr(getattr(user, "account", None), "kind", "") == "operator")
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_operator(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_operator(request)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Region)
+class RegionAdmin(ReadOnlyAdmin):
+    list_display = ["code", "name", "level", "parent"]
+    list_filter = ["level"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(ReadOnlyAdmin):
+    list_display = ["date", "kind", "name", "source"]
+    list_filter = ["kind"]
+    date_hierarchy = "date"
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ["seq", "occurred_at", "actor", "role", "ip", "action", "object_type", "object_id"]
+    list_filter = ["action", "role"]
+    search_fields = ["actor", "object_id", "action"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "recipient", "channel", "subject", "status"]
+    list_filter = ["status", "channel"]

@@ -1,0 +1,79 @@
+"""Kernel endpoints: administrative divisions and the audit chain."""
+
+from datetime import datetime
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from ggzy.kernel.actions import require_role
+from ggzy.kernel.audit import verify_chain
+from ggzy.kernel.models import AuditEvent, Region
+from ggzy.kernel.regions import region_or_404
+from ggzy.kernel.roles import Role
+from ggzy.registry.auth import actor_from_request
+
+router = Router(tags=["kernel"])
+
+
+class RegionOut(Schema):
+    code: str
+    name: str
+    level: str
+    parent: str | None
+
+
+class ChainOut(Schema):
+    intact: bool
+    count: int
+    bad_seq: int | None
+    reason: str
+
+
+class AuditEventOut(Schema):
+    seq: int
+    occurred_at: datetime
+    actor: str
+    role: str
+    ip: str | None
+    action: str
+    object_type: str
+    object_id: str
+    payload: dict[str, object]
+    hash: str
+
+
+def _region_out(r: Region) -> RegionOut:
+    return RegionOut(code=r.code, name=r.name, level=r.level, parent=r.parent_id)
+
+
+@router.get("/regions", response=list[RegionOut], auth=None, summary="行政区划（GB/T 2260）")
+def list_regions(
+    request: HttpRequest, parent: str | None = None, level: str | None = None
+) -> list[RegionOut]:
+    qs = Region.objects.all()
+    if parent:
+        qs = qs.filter(parent_id=parent)
+    if level:
+        qs = qs.filter(level=level)
+    return [_region_out(r) for r in qs]
+
+
+@router.get("/regions/{code}", response=RegionOut, auth=None, summary="一个行政区划")
+def get_region(request: HttpRequest, code: str) -> RegionOut:
+    return _region_out(region_or_404(code))
+
+
+@router.get("/audit/verify", response=ChainOut, summary="验证审计链")
+def verify_audit(request: HttpRequest) -> ChainOut:
+    require_role(actor_from_request(request), Role.OPERATOR, Role.REGULATOR)
+    report = verify_chain()
+    return ChainOut(intact=report.intact, count=report.count, bad_seq=report.bad_seq, reason=report.reason)
+
+
+@router.get("/audit/events", response=list[AuditEventOut], summary="某对象的审计轨迹")
+def audit_events(
+    request: HttpRequest, object_type: str, object_id: str, limit: int = 200
+) -> list[AuditEvent]:
+    require_role(actor_from_request(request), Role.OPERATOR, Role.REGULATOR)
+    qs = AuditEvent.objects.filter(object_type=object_type, object_id=object_id).order_by("seq")
+    return list(qs[: max(1, min(limit, 1000))])

@@ -1,0 +1,146 @@
+"""The audit chain: append one event per action; verify that nothing was changed, removed or reordered.
+
+Each event's hash is SM3 over the canonical JSON of its fields plus the previous event's hash, so any
+edit to a stored row breaks its own hash, and any deletion, insertion or reordering breaks the link to
+the next row. `AuditHead` holds the last (seq, hash): it catches a deleted tail, and locking it
+serialises concurrent appends (on SQLite the IMMEDIATE transaction already does).
+"""
+
+import ipaddress
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC
+from typing import Any
+
+from django.db import models
+
+from ggzy.guomi import sm3_hex
+from ggzy.kernel import clock
+from ggzy.kernel.actions import current_action
+from ggzy.kernel.canonical import canonical_bytes, plain
+from ggzy.kernel.models import AuditEvent, AuditHead
+
+GENESIS_HASH = "0" * 64  # also written by migration 0002_reference_data
+
+
+def object_ref(target: models.Model | tuple[str, str | int]) -> tuple[str, str]:
+    if isinstance(target, models.Model):
+        return f"{target._meta.app_label}.{target._meta.model_name}", str(target.pk)
+    object_type, object_id = target
+    return object_type, str(object_id)
+
+
+def _normalise_ip(ip: str | None) -> str | None:
+    if not ip:
+        return None
+    try:
+        return ipaddress.ip_address(ip).compressed
+    except ValueError:
+        return None
+
+
+def event_hash(event: AuditEvent) -> str:
+    fields = {
+        "seq": event.seq,
+        "occurred_at": event.occurred_at.astimezone(UTC).isoformat(timespec="microseconds"),
+        "actor": event.actor,
+        "actor_user_id": event.actor_user_id,
+        "role": event.role,
+        "ip": event.ip,
+        "action": event.action,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "payload_digest": event.payload_digest,
+        "prev_hash": event.prev_hash,
+    }
+    return sm3_hex(canonical_bytes(fields))
+
+
+def record(
+    target: models.Model | tuple[str, str | int],
+    payload: Mapping[str, Any] | None = None,
+    *,
+    role: str | None = None,
+) -> AuditEvent:
+    """Append the event of the running action. Call exactly once inside an `@action` function.
+
+    `payload` is what happened, without secrets (no bid content, no personal identifiers).
+    """
+    ctx = current_action()
+    if ctx.event_id is not None:
+        raise RuntimeError(f"action {ctx.name} tried to write a second audit event")
+    object_type, object_id = object_ref(target)
+    body = plain(dict(payload or {}))
+    head = AuditHead.objects.select_for_update().get(pk=1)
+    event = AuditEvent(
+        seq=head.seq + 1,
+        occurred_at=clock.now(),
+        actor=ctx.actor.name,
+        actor_user_id=ctx.actor.user_id,
+        role=role or ctx.actor.primary_role,
+        ip=_normalise_ip(ctx.actor.ip),
+        action=ctx.name,
+        object_type=object_type,
+        object_id=object_id,
+        payload=body,
+        payload_digest=sm3_hex(canonical_bytes(body)),
+        prev_hash=head.hash,
+    )
+    event.hash = event_hash(event)
+    event.save(force_insert=True)
+    head.seq, head.hash = event.seq, event.hash
+    head.save(update_fields=["seq", "hash"])
+    ctx.event_id = event.pk
+    return event
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    intact: bool
+    count: int
+    bad_seq: int | None = None
+    bad_id: int | None = None
+    reason: str = ""
+
+
+def _events() -> Iterator[AuditEvent]:
+    return AuditEvent.objects.order_by("seq").iterator(chunk_size=2000)
+
+
+def verify_chain() -> ChainReport:
+    """Walk the chain from the first event; report the first event that does not fit."""
+    prev_hash = GENESIS_HASH
+    expected_seq = 1
+    count = 0
+    for event in _events():
+        problem = ""
+        if event.seq != expected_seq:
+            problem = f"sequence gap: expected #{expected_seq}, found #{event.seq} (an event was removed)"
+        elif event.prev_hash != prev_hash:
+            problem = "link broken: prev_hash does not match the previous event (inserted or reordered)"
+        elif sm3_hex(canonical_bytes(event.payload)) != event.payload_digest:
+            problem = "payload changed: its SM3 digest does not match"
+        elif event_hash(event) != event.hash:
+            problem = "event changed: its SM3 hash does not match its fields"
+        if problem:
+            return ChainReport(False, count, event.seq, event.pk, problem)
+        prev_hash = event.hash
+        expected_seq += 1
+        count += 1
+    head = AuditHead.objects.filter(pk=1).first()
+    if head is None or head.seq != count or head.hash != prev_hash:
+        head_seq = head.seq if head else 0
+        return ChainReport(
+            False,
+            count,
+            count + 1,
+            None,
+            f"chain ends at #{count} but the head records #{head_seq} (events removed from the end)",
+        )
+    return ChainReport(True, count)
+
+
+def trail(target: models.Model | tuple[str, str | int]) -> models.QuerySet[AuditEvent]:
+    """Every event about one object, oldest first."""
+    object_type, object_id = object_ref(target)
+    return AuditEvent.objects.filter(object_type=object_type, object_id=object_id).order_by("seq")

@@ -1,0 +1,190 @@
+"""Registry endpoints: registration (一表申请), entity data, accounts, departments, API tokens."""
+
+from datetime import datetime
+
+from django.contrib.auth import authenticate
+from django.http import HttpRequest
+from ninja import Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from ggzy.api import ANYONE
+from ggzy.kernel.codes import validate_uscc
+from ggzy.kernel.errors import NotAuthenticated
+from ggzy.registry import actions, queries
+from ggzy.registry.auth import actor_for_user, actor_from_request, client_ip
+from ggzy.registry.models import Department, Entity
+from ggzy.registry.schemas import (
+    AccountIn,
+    DepartmentIn,
+    EntityChange,
+    EntityDetailOut,
+    EntityPublicOut,
+    EntityVersionOut,
+    RegistrationIn,
+    StaffAccountIn,
+)
+
+router = Router(tags=["registry"])
+auth_router = Router(tags=["auth"])
+
+
+class UsccCheckOut(Schema):
+    valid: bool
+    uscc: str
+    registered: bool
+
+
+class UserOut(Schema):
+    username: str
+    name: str
+
+
+class EntityUserIn(AccountIn):
+    is_admin: bool = False
+
+
+class DepartmentOut(Schema):
+    id: int
+    name: str
+    node_id: int
+    sectors: list[str]
+
+
+class TokenIn(Schema):
+    username: str
+    password: str
+    label: str = ""
+
+
+class TokenOut(Schema):
+    token: str
+    prefix: str
+    expires_at: datetime
+
+
+class MeOut(Schema):
+    name: str
+    roles: list[str]
+    node_id: int | None
+    entity_id: int | None
+    department_id: int | None
+
+
+@router.get("/uscc/{code}", response=UsccCheckOut, auth=None, summary="校验统一社会信用代码")
+def check_uscc(request: HttpRequest, code: str) -> UsccCheckOut:
+    uscc = validate_uscc(code)
+    return UsccCheckOut(valid=True, uscc=uscc, registered=Entity.objects.filter(uscc=uscc).exists())
+
+
+@router.post("/entities", response={201: EntityDetailOut}, auth=ANYONE, summary="主体注册（一表申请）")
+def register_entity(request: HttpRequest, payload: RegistrationIn) -> tuple[int, EntityDetailOut]:
+    entity = actions.register_entity(actor_from_request(request), payload.entity, payload.account)
+    return 201, queries.private_view(queries.entity_by_uscc(entity.uscc))
+
+
+@router.get("/entities", response=list[EntityPublicOut], auth=None, summary="主体名录（公开信息）")
+@paginate(LimitOffsetPagination)
+def list_entities(
+    request: HttpRequest, kind: str | None = None, region: str | None = None, q: str | None = None
+) -> list[EntityPublicOut]:
+    qs = queries.entities().filter(status=Entity.Status.ACTIVE)
+    if kind:
+        qs = qs.filter(kinds__kind=kind)
+    if region:
+        qs = qs.filter(region_id__startswith=region.rstrip("0") or region)
+    if q:
+        qs = qs.filter(name__contains=q)
+    return [queries.public_view(e) for e in qs.distinct()]
+
+
+@router.get("/entities/{uscc}", response=EntityPublicOut, auth=None, summary="主体公开信息")
+def get_entity(request: HttpRequest, uscc: str) -> EntityPublicOut:
+    return queries.public_view(queries.entity_by_uscc(uscc))
+
+
+@router.get("/entities/{uscc}/private", response=EntityDetailOut, summary="主体完整登记信息（含联系人）")
+def get_entity_private(request: HttpRequest, uscc: str) -> EntityDetailOut:
+    entity = queries.entity_by_uscc(uscc)
+    queries.require_private_access(actor_from_request(request), entity)
+    return queries.private_view(entity)
+
+
+@router.patch("/entities/{uscc}", response=EntityDetailOut, summary="变更主体信息（生成新版本）")
+def change_entity(request: HttpRequest, uscc: str, payload: EntityChange) -> EntityDetailOut:
+    entity = actions.change_entity(actor_from_request(request), uscc, payload)
+    return queries.private_view(queries.entity_by_uscc(entity.uscc))
+
+
+@router.get("/entities/{uscc}/versions", response=list[EntityVersionOut], summary="主体登记变更记录")
+def entity_versions(request: HttpRequest, uscc: str) -> list[EntityVersionOut]:
+    entity = queries.entity_by_uscc(uscc)
+    queries.require_private_access(actor_from_request(request), entity)
+    return [
+        EntityVersionOut(
+            version=v.version,
+            changed_fields=v.changed_fields,
+            changed_by=v.changed_by,
+            changed_at=v.changed_at,
+        )
+        for v in entity.versions.all()
+    ]
+
+
+@router.post("/entities/{uscc}/users", response={201: UserOut}, summary="为主体添加用户")
+def add_entity_user(request: HttpRequest, uscc: str, payload: EntityUserIn) -> tuple[int, UserOut]:
+    account = AccountIn(**payload.dict(exclude={"is_admin"}))
+    user = actions.add_entity_user(actor_from_request(request), uscc, account, is_admin=payload.is_admin)
+    return 201, UserOut(username=user.username, name=user.first_name)
+
+
+@router.get("/departments", response=list[DepartmentOut], auth=None, summary="行政监督部门")
+def list_departments(request: HttpRequest) -> list[DepartmentOut]:
+    return [
+        DepartmentOut(id=d.pk, name=d.name, node_id=d.node_id, sectors=d.sectors)
+        for d in Department.objects.all()
+    ]
+
+
+@router.post("/departments", response={201: DepartmentOut}, summary="新建行政监督部门（交易中心）")
+def create_department(request: HttpRequest, payload: DepartmentIn) -> tuple[int, DepartmentOut]:
+    d = actions.create_department(actor_from_request(request), payload)
+    return 201, DepartmentOut(id=d.pk, name=d.name, node_id=d.node_id, sectors=d.sectors)
+
+
+@router.post("/accounts", response={201: UserOut}, summary="新建监管、专家、交易中心账户（交易中心）")
+def create_staff_account(request: HttpRequest, payload: StaffAccountIn) -> tuple[int, UserOut]:
+    user = actions.create_staff_account(actor_from_request(request), payload)
+    return 201, UserOut(username=user.username, name=user.first_name)
+
+
+@router.post("/public-accounts", response={201: UserOut}, auth=ANYONE, summary="公众用户注册")
+def register_public_user(request: HttpRequest, payload: AccountIn) -> tuple[int, UserOut]:
+    user = actions.register_public_user(actor_from_request(request), payload)
+    return 201, UserOut(username=user.username, name=user.first_name)
+
+
+@auth_router.post("/token", response={201: TokenOut}, auth=None, summary="用户名密码换取API令牌")
+def issue_token(request: HttpRequest, payload: TokenIn) -> tuple[int, TokenOut]:
+    user = authenticate(request, username=payload.username, password=payload.password)
+    if user is None:
+        raise NotAuthenticated("bad_credentials", "用户名或密码错误", "Wrong username or password")
+    token, secret = actions.issue_api_token(actor_for_user(user, client_ip(request)), payload.label)
+    return 201, TokenOut(token=secret, prefix=token.prefix, expires_at=token.expires_at)
+
+
+@auth_router.delete("/token/{prefix}", response={204: None}, summary="吊销API令牌")
+def revoke_token(request: HttpRequest, prefix: str) -> tuple[int, None]:
+    actions.revoke_api_token(actor_from_request(request), prefix)
+    return 204, None
+
+
+@auth_router.get("/me", response=MeOut, summary="当前用户")
+def me(request: HttpRequest) -> MeOut:
+    actor = actor_from_request(request)
+    return MeOut(
+        name=actor.name,
+        roles=sorted(r.value for r in actor.roles),
+        node_id=actor.node_id,
+        entity_id=actor.entity_id,
+        department_id=actor.department_id,
+    )

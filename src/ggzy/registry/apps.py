@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class RegistryConfig(AppConfig):
+    name = "ggzy.registry"
+    label = "registry"
+    verbose_name = "市场主体与用户 Registry"
+
+    def ready(self) -> None:
+        from ggzy.kernel import chronograph
+        from ggzy.registry.actions import expire_qualification
+        from ggzy.registry.models import Qualification
+
+        chronograph.register(Qualification, expire_qualification)

@@ -1,0 +1,69 @@
+"""Read-only views of the registry: what the public sees and what managers see."""
+
+from django.db.models import QuerySet
+
+from ggzy.kernel.actions import require_login
+from ggzy.kernel.errors import NotFound, PermissionDenied
+from ggzy.kernel.roles import Actor, Role
+from ggzy.registry.models import Entity
+from ggzy.registry.schemas import ContactOut, EntityDetailOut, EntityPublicOut, QualificationOut
+
+
+def entities() -> QuerySet[Entity]:
+    return Entity.objects.select_related("region", "node").prefetch_related("kinds", "qualifications")
+
+
+def entity_by_uscc(uscc: str) -> Entity:
+    entity = entities().filter(uscc=(uscc or "").strip().upper()).first()
+    if entity is None:
+        raise NotFound("entity_not_found", f"未找到主体{uscc}", f"No entity with USCC {uscc}")
+    return entity
+
+
+def can_see_private(actor: Actor, entity: Entity) -> bool:
+    """Contacts are personal data: the entity's own users, operators and regulators only."""
+    return actor.entity_id == entity.pk or actor.has(Role.OPERATOR) or actor.has(Role.REGULATOR)
+
+
+def require_private_access(actor: Actor, entity: Entity) -> None:
+    require_login(actor)
+    if not can_see_private(actor, entity):
+        raise PermissionDenied(
+            "entity_private", "无权查看该主体的非公开信息", "You may not see this entity's non-public data"
+        )
+
+
+def public_view(entity: Entity) -> EntityPublicOut:
+    return EntityPublicOut(
+        uscc=entity.uscc,
+        name=entity.name,
+        kinds=entity.kind_values,
+        legal_representative=entity.legal_representative,
+        address=entity.address,
+        region_code=entity.region_id,
+        region_name=entity.region.full_name,
+        node=entity.node.name,
+        status=entity.status,
+        version=entity.version,
+        registered_at=entity.registered_at,
+        qualifications=[
+            QualificationOut(
+                name=q.name,
+                level=q.level,
+                certificate_no=q.certificate_no,
+                valid_until=q.valid_until,
+                status=q.status,
+            )
+            for q in entity.qualifications.all()
+        ],
+    )
+
+
+def private_view(entity: Entity) -> EntityDetailOut:
+    return EntityDetailOut(
+        **public_view(entity).dict(),
+        contacts=[
+            ContactOut(name=c.name, mobile=c.mobile, email=c.email, is_primary=c.is_primary)
+            for c in entity.contacts.all()
+        ],
+    )

@@ -1,0 +1,158 @@
+"""One settings module, driven by environment variables (GGZY_*).
+
+Embedded default: SQLite (WAL) under ./var, database-backed task queue, logged notifier.
+Production: GGZY_DATABASE_URL=postgres://..., GGZY_SECRET_KEY, GGZY_DEBUG=0, GGZY_ALLOWED_HOSTS.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+SRC_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = SRC_DIR.parent.parent
+VAR_DIR = Path(os.environ.get("GGZY_VAR_DIR", PROJECT_DIR / "var"))
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+DEBUG = env_bool("GGZY_DEBUG", True)
+SECRET_KEY = os.environ.get("GGZY_SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise RuntimeError("GGZY_SECRET_KEY must be set when GGZY_DEBUG=0")
+    SECRET_KEY = "ggzy-embedded-development-key-not-for-production"  # noqa: S105
+ALLOWED_HOSTS = [h for h in os.environ.get("GGZY_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("GGZY_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+
+# Name of the platform as the portal shows it; the node tree says which province it serves.
+PLATFORM_NAME = os.environ.get("GGZY_PLATFORM_NAME", "公共资源交易平台")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_tasks_db",
+    "ggzy.kernel",
+    "ggzy.exchange",
+    "ggzy.registry",
+    "ggzy.web",
+    "ggzy.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "ggzy.urls"
+WSGI_APPLICATION = "ggzy.wsgi.application"
+ASGI_APPLICATION = "ggzy.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "ggzy.web.context.platform",
+            ],
+        },
+    },
+]
+
+
+def database_config(url: str) -> dict[str, object]:
+    if not url:
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        url = f"sqlite:///{VAR_DIR / 'ggzy.sqlite3'}"
+    config: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=0))
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        # WAL lets readers run beside the writer; IMMEDIATE takes the write lock at BEGIN so two
+        # writers queue instead of failing half-way when one upgrades a read lock.
+        config["OPTIONS"] = {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+        }
+        config["TEST"] = {"NAME": str(VAR_DIR / "test-ggzy.sqlite3")}
+    return config
+
+
+DATABASES = {"default": database_config(os.environ.get("GGZY_DATABASE_URL", ""))}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:workspace"
+LOGOUT_REDIRECT_URL = "web:home"
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+# Front-end packages come from npm at setup (package.json); never copied into the repo by hand.
+NODE_MODULES = PROJECT_DIR / "node_modules"
+STATICFILES_DIRS = [("vendor/htmx", NODE_MODULES / "htmx.org" / "dist")]
+WHITENOISE_USE_FINDERS = True
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+MEDIA_ROOT = VAR_DIR / "files"
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# Background work: django.tasks. Embedded: the database backend and `ggzy serve` runs its worker.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("GGZY_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
+
+# How often the chronograph sweeps for due time-driven transitions (seconds).
+CHRONOGRAPH_INTERVAL = float(os.environ.get("GGZY_CHRONOGRAPH_INTERVAL", "5"))
+# Where notifications go: "logged" keeps them in the database and the log (embedded).
+NOTIFIER = os.environ.get("GGZY_NOTIFIER", "ggzy.kernel.notify.LoggedNotifier")
+# API tokens live this many days unless revoked.
+API_TOKEN_DAYS = int(os.environ.get("GGZY_API_TOKEN_DAYS", "30"))
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {"ggzy": {"handlers": ["console"], "level": os.environ.get("GGZY_LOG_LEVEL", "INFO")}},
+}

@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from ggzy.api import api
+
+admin.site.site_header = "公共资源交易平台 · 运营管理"
+admin.site.site_title = "GGZY 运营管理"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+    path("", include("ggzy.web.urls")),
+]

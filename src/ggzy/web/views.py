@@ -1,0 +1,152 @@
+"""Portal and workspace pages. Thin: read with queries, write through actions, show errors in Chinese."""
+
+from typing import Any
+
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
+
+from ggzy.exchange.models import Node
+from ggzy.kernel.audit import verify_chain
+from ggzy.kernel.errors import GgzyError
+from ggzy.kernel.models import AuditEvent, Notification
+from ggzy.kernel.roles import Role
+from ggzy.registry import actions as registry_actions
+from ggzy.registry import queries as registry_queries
+from ggzy.registry.auth import actor_for_user, actor_from_request, client_ip
+from ggzy.registry.models import Account, Entity, EntityKind, EntityKindAssignment
+from ggzy.registry.schemas import AccountIn, ContactIn, EntityForm, QualificationIn
+from ggzy.web.forms import EntityRegistrationForm
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    province = Node.objects.filter(level=Node.Level.PROVINCE).first()
+    cities = Node.objects.filter(level=Node.Level.CITY).prefetch_related("children").order_by("region_id")
+    kind_counts = dict(
+        EntityKindAssignment.objects.filter(entity__status=Entity.Status.ACTIVE)
+        .values_list("kind")
+        .annotate(n=Count("id"))
+        .values_list("kind", "n")
+    )
+    kinds = [(label, kind_counts.get(value, 0)) for value, label in EntityKind.choices]
+    return render(
+        request,
+        "web/home.html",
+        {"province": province, "cities": cities, "kinds": kinds, "entity_total": Entity.objects.count()},
+    )
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        registry_actions.record_sign_in(actor_for_user(form.get_user(), client_ip(self.request)), "web")
+        return response
+
+
+def entity_list(request: HttpRequest) -> HttpResponse:
+    qs = registry_queries.entities().filter(status=Entity.Status.ACTIVE)
+    kind = request.GET.get("kind", "")
+    q = request.GET.get("q", "").strip()
+    if kind:
+        qs = qs.filter(kinds__kind=kind)
+    if q:
+        qs = qs.filter(name__contains=q)
+    return render(
+        request,
+        "web/entity_list.html",
+        {"entities": qs.distinct()[:200], "kind": kind, "q": q, "kind_choices": EntityKind.choices},
+    )
+
+
+def entity_detail(request: HttpRequest, uscc: str) -> HttpResponse:
+    try:
+        entity = registry_queries.entity_by_uscc(uscc)
+    except GgzyError as exc:
+        return render(request, "web/error.html", {"error": exc}, status=exc.status)
+    actor = actor_from_request(request)
+    private = (
+        registry_queries.private_view(entity) if registry_queries.can_see_private(actor, entity) else None
+    )
+    return render(
+        request,
+        "web/entity_detail.html",
+        {"entity": registry_queries.public_view(entity), "private": private},
+    )
+
+
+def register(request: HttpRequest) -> HttpResponse:
+    form = EntityRegistrationForm(request.POST or None)
+    error: GgzyError | None = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        qualifications = []
+        if data["qualification_name"]:
+            qualifications.append(
+                QualificationIn(
+                    name=data["qualification_name"],
+                    level=data["qualification_level"],
+                    certificate_no=data["qualification_certificate_no"],
+                    valid_until=data["qualification_valid_until"],
+                )
+            )
+        entity_form = EntityForm(
+            uscc=data["uscc"],
+            name=data["name"],
+            kinds=data["kinds"],
+            legal_representative=data["legal_representative"],
+            address=data["address"],
+            region_code=data["region_code"],
+            contacts=[
+                ContactIn(
+                    name=data["contact_name"], mobile=data["contact_mobile"], email=data["contact_email"]
+                )
+            ],
+            qualifications=qualifications,
+        )
+        account = AccountIn(
+            username=data["username"],
+            password=data["password"],
+            name=data["account_name"],
+            mobile=data["account_mobile"],
+        )
+        try:
+            entity = registry_actions.register_entity(actor_from_request(request), entity_form, account)
+        except GgzyError as exc:
+            error = exc
+        else:
+            return redirect("web:entity", uscc=entity.uscc)
+    return render(request, "web/register.html", {"form": form, "error": error}, status=422 if error else 200)
+
+
+@login_required
+def workspace(request: HttpRequest) -> HttpResponseBase:
+    actor = actor_from_request(request)
+    context: dict[str, Any] = {
+        "actor": actor,
+        "role_labels": [r.label for r in Role if r in actor.roles],
+        "notifications": Notification.objects.filter(recipient=request.user.pk)[:10],
+    }
+    if actor.entity_id is not None:
+        entity = registry_queries.entities().get(pk=actor.entity_id)
+        context["entity"] = registry_queries.private_view(entity)
+        context["versions"] = entity.versions.order_by("-version")[:10]
+        template = "web/workspace_entity.html"
+    elif actor.has(Role.OPERATOR):
+        context["chain"] = verify_chain()
+        context["events"] = AuditEvent.objects.order_by("-seq")[:20]
+        context["nodes"] = Node.objects.select_related("region", "parent")
+        template = "web/workspace_operator.html"
+    elif actor.has(Role.REGULATOR):
+        account = Account.objects.select_related("department__node").get(user=request.user.pk)
+        context["department"] = account.department
+        template = "web/workspace_regulator.html"
+    elif actor.has(Role.EXPERT):
+        template = "web/workspace_expert.html"
+    else:
+        template = "web/workspace_public.html"
+    return render(request, template, context)
