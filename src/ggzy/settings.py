@@ -117,7 +117,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = VAR_DIR / "static"  # filled by `ggzy collectstatic` in production
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Front-end packages come from npm at setup (package.json); never copied into the repo by hand.
 NODE_MODULES = PROJECT_DIR / "node_modules"
 STATICFILES_DIRS = [("vendor/htmx", NODE_MODULES / "htmx.org" / "dist")]

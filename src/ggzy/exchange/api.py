@@ -1,7 +1,7 @@
 """Node network endpoints."""
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from ggzy.exchange import actions
 from ggzy.exchange.models import Node
@@ -44,6 +44,6 @@ def list_nodes(request: HttpRequest) -> list[NodeOut]:
 
 
 @router.post("", response={201: NodeOut}, summary="新建平台节点（交易中心）")
-def create_node(request: HttpRequest, payload: NodeIn) -> tuple[int, NodeOut]:
+def create_node(request: HttpRequest, payload: NodeIn) -> Status[NodeOut]:
     node = actions.create_node(actor_from_request(request), **payload.dict())
-    return 201, node_out(node)
+    return Status(201, node_out(node))

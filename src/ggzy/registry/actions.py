@@ -256,7 +256,7 @@ def register_entity(actor: Actor, form: EntityForm, account: AccountIn | None = 
             "已登录用户不能再注册新主体；请退出后注册，或由交易中心代为登记",
             "Signed-in users cannot register another entity; sign out, or ask the operator",
         )
-    if account is None and not actor.has(Role.OPERATOR):
+    if account is None and not (actor.has(Role.OPERATOR) or actor.is_system):
         raise InvalidInput(
             "account_required",
             "自助注册需同时设置管理员账户",

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from ggzy.api import ANYONE
@@ -77,9 +77,9 @@ def check_uscc(request: HttpRequest, code: str) -> UsccCheckOut:
 
 
 @router.post("/entities", response={201: EntityDetailOut}, auth=ANYONE, summary="主体注册（一表申请）")
-def register_entity(request: HttpRequest, payload: RegistrationIn) -> tuple[int, EntityDetailOut]:
+def register_entity(request: HttpRequest, payload: RegistrationIn) -> Status[EntityDetailOut]:
     entity = actions.register_entity(actor_from_request(request), payload.entity, payload.account)
-    return 201, queries.private_view(queries.entity_by_uscc(entity.uscc))
+    return Status(201, queries.private_view(queries.entity_by_uscc(entity.uscc)))
 
 
 @router.get("/entities", response=list[EntityPublicOut], auth=None, summary="主体名录（公开信息）")
@@ -131,10 +131,10 @@ def entity_versions(request: HttpRequest, uscc: str) -> list[EntityVersionOut]:
 
 
 @router.post("/entities/{uscc}/users", response={201: UserOut}, summary="为主体添加用户")
-def add_entity_user(request: HttpRequest, uscc: str, payload: EntityUserIn) -> tuple[int, UserOut]:
+def add_entity_user(request: HttpRequest, uscc: str, payload: EntityUserIn) -> Status[UserOut]:
     account = AccountIn(**payload.dict(exclude={"is_admin"}))
     user = actions.add_entity_user(actor_from_request(request), uscc, account, is_admin=payload.is_admin)
-    return 201, UserOut(username=user.username, name=user.first_name)
+    return Status(201, UserOut(username=user.username, name=user.first_name))
 
 
 @router.get("/departments", response=list[DepartmentOut], auth=None, summary="行政监督部门")
@@ -146,36 +146,36 @@ def list_departments(request: HttpRequest) -> list[DepartmentOut]:
 
 
 @router.post("/departments", response={201: DepartmentOut}, summary="新建行政监督部门（交易中心）")
-def create_department(request: HttpRequest, payload: DepartmentIn) -> tuple[int, DepartmentOut]:
+def create_department(request: HttpRequest, payload: DepartmentIn) -> Status[DepartmentOut]:
     d = actions.create_department(actor_from_request(request), payload)
-    return 201, DepartmentOut(id=d.pk, name=d.name, node_id=d.node_id, sectors=d.sectors)
+    return Status(201, DepartmentOut(id=d.pk, name=d.name, node_id=d.node_id, sectors=d.sectors))
 
 
 @router.post("/accounts", response={201: UserOut}, summary="新建监管、专家、交易中心账户（交易中心）")
-def create_staff_account(request: HttpRequest, payload: StaffAccountIn) -> tuple[int, UserOut]:
+def create_staff_account(request: HttpRequest, payload: StaffAccountIn) -> Status[UserOut]:
     user = actions.create_staff_account(actor_from_request(request), payload)
-    return 201, UserOut(username=user.username, name=user.first_name)
+    return Status(201, UserOut(username=user.username, name=user.first_name))
 
 
 @router.post("/public-accounts", response={201: UserOut}, auth=ANYONE, summary="公众用户注册")
-def register_public_user(request: HttpRequest, payload: AccountIn) -> tuple[int, UserOut]:
+def register_public_user(request: HttpRequest, payload: AccountIn) -> Status[UserOut]:
     user = actions.register_public_user(actor_from_request(request), payload)
-    return 201, UserOut(username=user.username, name=user.first_name)
+    return Status(201, UserOut(username=user.username, name=user.first_name))
 
 
 @auth_router.post("/token", response={201: TokenOut}, auth=None, summary="用户名密码换取API令牌")
-def issue_token(request: HttpRequest, payload: TokenIn) -> tuple[int, TokenOut]:
+def issue_token(request: HttpRequest, payload: TokenIn) -> Status[TokenOut]:
     user = authenticate(request, username=payload.username, password=payload.password)
     if user is None:
         raise NotAuthenticated("bad_credentials", "用户名或密码错误", "Wrong username or password")
     token, secret = actions.issue_api_token(actor_for_user(user, client_ip(request)), payload.label)
-    return 201, TokenOut(token=secret, prefix=token.prefix, expires_at=token.expires_at)
+    return Status(201, TokenOut(token=secret, prefix=token.prefix, expires_at=token.expires_at))
 
 
 @auth_router.delete("/token/{prefix}", response={204: None}, summary="吊销API令牌")
-def revoke_token(request: HttpRequest, prefix: str) -> tuple[int, None]:
+def revoke_token(request: HttpRequest, prefix: str) -> Status[None]:
     actions.revoke_api_token(actor_from_request(request), prefix)
-    return 204, None
+    return Status(204, None)
 
 
 @auth_router.get("/me", response=MeOut, summary="当前用户")
