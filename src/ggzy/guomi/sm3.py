@@ -19,12 +19,14 @@ class Readable(Protocol):
 
 
 def sm3_digest(data: bytes) -> bytes:
+    """SM3 of `data` (32 bytes)."""
     h = hashes.Hash(hashes.SM3())
     h.update(data)
     return h.finalize()
 
 
 def sm3_hex(data: bytes) -> str:
+    """SM3 of `data` as 64 lowercase hex digits (the form used in manifests and receipts)."""
     return sm3_digest(data).hex()
 
 

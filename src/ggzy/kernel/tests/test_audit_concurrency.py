@@ -1,0 +1,42 @@
+"""Concurrent actions still form one unbroken chain (the head row lock / SQLite's write lock)."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from ggzy.kernel import audit
+from ggzy.kernel.actions import action
+from ggzy.kernel.audit import verify_chain
+from ggzy.kernel.models import AuditEvent
+from ggzy.kernel.roles import Actor
+
+
+@action("test.concurrent")
+def append(actor: Actor, n: int) -> None:
+    audit.record(("test.thing", n), {"n": n})
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_appends_keep_the_chain_whole() -> None:
+    writers, per_writer = 4, 15
+    errors: list[BaseException] = []
+
+    def work(w: int) -> None:
+        try:
+            for i in range(per_writer):
+                append(Actor.system(f"writer{w}"), w * 100 + i)
+        except BaseException as exc:  # collected and re-raised in the main thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work, args=(w,)) for w in range(writers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    report = verify_chain()
+    assert report.intact, report.reason
+    assert report.count == AuditEvent.objects.count() == writers * per_writer
