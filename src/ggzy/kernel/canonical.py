@@ -1,10 +1,13 @@
-"""Canonical JSON: one byte string per value, so digests and signatures are reproducible."""
+"""Canonical JSON for Django-side data: Python values made JSON-native, then encoded by `guomi`'s one
+canonical form (the same bytes envelopes and receipts are signed over)."""
 
 import json
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
+
+from ggzy.guomi import JsonValue, canonical_json
 
 
 def _default(value: object) -> str:
@@ -15,15 +18,11 @@ def _default(value: object) -> str:
     raise TypeError(f"not JSON-serialisable: {type(value).__name__}")
 
 
-def canonical_json(value: Any) -> str:
-    """Sorted keys, no spaces, UTF-8 characters kept as they are."""
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=_default)
+def plain(value: Any) -> JsonValue:
+    """The value as JSON-native types: datetimes, dates, decimals and UUIDs become strings."""
+    result: JsonValue = json.loads(json.dumps(value, default=_default))
+    return result
 
 
 def canonical_bytes(value: Any) -> bytes:
-    return canonical_json(value).encode("utf-8")
-
-
-def plain(value: Any) -> Any:
-    """The value as JSON-native types (dates, decimals and UUIDs become strings)."""
-    return json.loads(canonical_json(value))
+    return canonical_json(plain(value))

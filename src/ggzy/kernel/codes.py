@@ -3,6 +3,8 @@
 Administrative divisions (GB/T 2260) are data: see `models.Region` and `data/regions/`.
 """
 
+from stdnum.cn import uscc as stdnum_uscc
+
 from ggzy.kernel.errors import InvalidInput, LegalRule
 
 USCC_RULE = LegalRule(
@@ -15,8 +17,6 @@ USCC_RULE = LegalRule(
 # 31 characters: digits and upper-case letters without I, O, Z, S, V.
 USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_VALUE = {ch: i for i, ch in enumerate(USCC_CHARSET)}
-# W_i = 3^(i-1) mod 31 for positions 1..17.
-USCC_WEIGHTS = tuple(pow(3, i, 31) for i in range(17))
 
 # Registration authority (1st) and organisation class (2nd) pairs in use (GB 32100-2015 表1, XG1-2016).
 USCC_PREFIXES = frozenset(
@@ -42,9 +42,13 @@ ORG_CODE_CHARSET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 def uscc_check_char(first17: str) -> str:
-    """The 18th character for the first 17 (which must already be in the USCC charset)."""
-    total = sum(USCC_VALUE[ch] * w for ch, w in zip(first17, USCC_WEIGHTS, strict=True))
-    return USCC_CHARSET[(31 - total % 31) % 31]
+    """The 18th character for the first 17 (weights 3^(i-1) mod 31), computed by python-stdnum.
+
+    stdnum's own `validate` is not used: it insists on 8 leading digits and so refuses the valid
+    registration-authority codes A1, A9, N1-N9 and Y1.
+    """
+    check: str = stdnum_uscc.calc_check_digit(first17)
+    return check
 
 
 def validate_uscc(raw: str) -> str:
