@@ -19,8 +19,8 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+$(VENV)/.installed: pyproject.toml bidtool/pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ./bidtool -e ".[dev]"
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -36,8 +36,8 @@ run: install
 	$(BIN)/ggzy serve
 
 lint: install
-	$(BIN)/ruff check src tools
-	$(BIN)/ruff format --check src tools
+	$(BIN)/ruff check src bidtool tools
+	$(BIN)/ruff format --check src bidtool tools
 
 typecheck: install
 	$(BIN)/mypy

@@ -14,11 +14,11 @@ from typing import Any
 
 from django.db import models
 
-from ggzy.guomi import sm3_hex
 from ggzy.kernel import clock
 from ggzy.kernel.actions import current_action
 from ggzy.kernel.canonical import canonical_bytes, plain
 from ggzy.kernel.models import AuditEvent, AuditHead
+from ggzy_guomi import sm3_hex
 
 GENESIS_HASH = "0" * 64  # also written by migration 0002_reference_data
 

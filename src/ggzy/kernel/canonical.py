@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from ggzy.guomi import JsonValue, canonical_json
+from ggzy_guomi import JsonValue, canonical_json
 
 
 def _default(value: object) -> str:

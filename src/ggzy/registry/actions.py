@@ -11,7 +11,6 @@ from django.core.exceptions import ValidationError
 
 from ggzy.exchange.models import Node
 from ggzy.exchange.queries import home_node_for
-from ggzy.guomi import sm3_hex
 from ggzy.kernel import audit, clock, notify
 from ggzy.kernel.actions import action, require_login, require_role, require_user
 from ggzy.kernel.codes import validate_uscc
@@ -40,6 +39,7 @@ from ggzy.registry.schemas import (
     QualificationIn,
     StaffAccountIn,
 )
+from ggzy_guomi import sm3_hex
 
 # ---- checks shared by registration and change ---------------------------------------------------
 

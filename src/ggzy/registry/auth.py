@@ -3,10 +3,10 @@
 from django.contrib.auth.models import AnonymousUser, User
 from django.http import HttpRequest
 
-from ggzy.guomi import sm3_hex
 from ggzy.kernel import clock
 from ggzy.kernel.roles import Actor, Role
 from ggzy.registry.models import ENTITY_KIND_ROLE, Account, ApiToken
+from ggzy_guomi import sm3_hex
 
 ACCOUNT_ROLE: dict[str, Role] = {
     Account.Kind.REGULATOR: Role.REGULATOR,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ggzy.guomi import (
+from ggzy_guomi import (
     FormatError,
     JsonValue,
     Receipt,
@@ -17,7 +17,7 @@ from ggzy.guomi import (
     sm3_hex,
     verify_receipt,
 )
-from ggzy.guomi.tests.helpers import flip_bit, run_openssl, write_pem_pair
+from guomi_tests.helpers import flip_bit, run_openssl, write_pem_pair
 
 ENVELOPE_SM3 = sm3_hex(b"an envelope container")
 FIELDS = {

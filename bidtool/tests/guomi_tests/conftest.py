@@ -2,8 +2,8 @@
 
 import pytest
 
-from ggzy.guomi import Sm2PrivateKey
-from ggzy.guomi.tests.helpers import STANDARD_PRIVATE, STANDARD_PUBLIC
+from ggzy_guomi import Sm2PrivateKey
+from guomi_tests.helpers import STANDARD_PRIVATE, STANDARD_PUBLIC
 
 
 @pytest.fixture(scope="session")

@@ -44,8 +44,8 @@ from io import BytesIO
 from pathlib import Path
 from typing import IO, Any
 
-from ggzy.guomi.canonical import CanonicalJsonError, JsonValue, canonical_json, parse_canonical_json
-from ggzy.guomi.errors import (
+from ggzy_guomi.canonical import CanonicalJsonError, JsonValue, canonical_json, parse_canonical_json
+from ggzy_guomi.errors import (
     DecryptionError,
     EnvelopeFormatError,
     FormatError,
@@ -57,9 +57,9 @@ from ggzy.guomi.errors import (
     UnencryptedEnvelopeError,
     UnsignedEnvelopeError,
 )
-from ggzy.guomi.sm2 import Sm2PrivateKey, Sm2PublicKey
-from ggzy.guomi.sm3 import Readable, Sm3Hasher, sm3_file, sm3_hex
-from ggzy.guomi.sm4 import (
+from ggzy_guomi.sm2 import Sm2PrivateKey, Sm2PublicKey
+from ggzy_guomi.sm3 import Readable, Sm3Hasher, sm3_file, sm3_hex
+from ggzy_guomi.sm4 import (
     KEY_SIZE,
     NONCE_SIZE,
     TAG_SIZE,

@@ -27,8 +27,8 @@ import hmac
 import re
 from dataclasses import dataclass
 
-from ggzy.guomi import _gmssl
-from ggzy.guomi._der import (
+from ggzy_guomi import _gmssl
+from ggzy_guomi._der import (
     OBJECT_IDENTIFIER,
     DerError,
     DerReader,
@@ -38,8 +38,8 @@ from ggzy.guomi._der import (
     encode_sequence,
     encode_tlv,
 )
-from ggzy.guomi.errors import DecryptionError, FormatError, KeyFormatError, SignatureError
-from ggzy.guomi.sm3 import sm3_hex
+from ggzy_guomi.errors import DecryptionError, FormatError, KeyFormatError, SignatureError
+from ggzy_guomi.sm3 import sm3_hex
 
 DEFAULT_SIGNER_ID = b"1234567812345678"
 PRIVATE_KEY_SIZE = 32
@@ -51,7 +51,7 @@ _COORD = 32
 _OID_EC_PUBLIC_KEY = encode_tlv(OBJECT_IDENTIFIER, bytes.fromhex("2a8648ce3d0201"))  # 1.2.840.10045.2.1
 _OID_SM2 = encode_tlv(OBJECT_IDENTIFIER, bytes.fromhex("2a811ccf5501822d"))  # 1.2.156.10197.1.301
 _ALGORITHM = encode_sequence(_OID_EC_PUBLIC_KEY, _OID_SM2)
-_PAIR_PROBE = b"ggzy.guomi key pair consistency probe"
+_PAIR_PROBE = b"ggzy_guomi key pair consistency probe"
 
 
 # --- DER signature / ciphertext helpers ------------------------------------------------------------

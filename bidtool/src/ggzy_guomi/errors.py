@@ -1,4 +1,4 @@
-"""Exception types of `ggzy.guomi`.
+"""Exception types of `ggzy_guomi`.
 
 Every failure the package detects is raised as a subclass of `GuomiError`, so a caller (an upload view,
 an opening ceremony task) can tell "the data is bad" apart from programming errors. The two families:
@@ -11,7 +11,7 @@ an opening ceremony task) can tell "the data is bad" apart from programming erro
 
 
 class GuomiError(Exception):
-    """Base class of every error raised on purpose by `ggzy.guomi`."""
+    """Base class of every error raised on purpose by `ggzy_guomi`."""
 
 
 class FormatError(GuomiError, ValueError):

@@ -15,7 +15,7 @@ import gmssl_pyx
 import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from ggzy.guomi import (
+from ggzy_guomi import (
     FormatError,
     IntegrityError,
     KeyFormatError,
@@ -27,8 +27,8 @@ from ggzy.guomi import (
     sm4_generate_key,
     sm4_generate_nonce,
 )
-from ggzy.guomi.sm4 import NONCE_SIZE, TAG_SIZE
-from ggzy.guomi.tests.helpers import flip_bit, run_openssl
+from ggzy_guomi.sm4 import NONCE_SIZE, TAG_SIZE
+from guomi_tests.helpers import flip_bit, run_openssl
 
 GBT_32907_KEY = bytes.fromhex("0123456789abcdeffedcba9876543210")
 GBT_32907_CIPHERTEXT = bytes.fromhex("681edf34d206965e86b3e94f536e4246")

@@ -4,7 +4,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from ggzy.guomi import Sm2PrivateKey
+from ggzy_guomi import Sm2PrivateKey
 
 OPENSSL = shutil.which("openssl")
 
@@ -21,9 +21,7 @@ STANDARD_PUBLIC = (
 def run_openssl(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
     """Run the openssl CLI (must exist: interop is part of the normal suite, never skipped)."""
     assert OPENSSL is not None, "the openssl command line tool is required by the guomi tests"
-    return subprocess.run(  # noqa: S603 - fixed argv, no shell
-        [OPENSSL, *args], input=stdin, capture_output=True, check=False, timeout=60
-    )
+    return subprocess.run([OPENSSL, *args], input=stdin, capture_output=True, check=False, timeout=60)
 
 
 def flip_bit(data: bytes, bit: int) -> bytes:

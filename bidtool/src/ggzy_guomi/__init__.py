@@ -7,8 +7,8 @@ The one place GGZY touches cryptographic primitives; no Django here. SM3/SM4 com
 the tests.
 """
 
-from ggzy.guomi.canonical import JsonValue, canonical_json, parse_canonical_json
-from ggzy.guomi.envelope import (
+from ggzy_guomi.canonical import JsonValue, canonical_json, parse_canonical_json
+from ggzy_guomi.envelope import (
     FileRecord,
     KeyRef,
     Manifest,
@@ -21,7 +21,7 @@ from ggzy.guomi.envelope import (
     seal_envelope_to,
     verify_envelope,
 )
-from ggzy.guomi.errors import (
+from ggzy_guomi.errors import (
     DecryptionError,
     EnvelopeFormatError,
     FormatError,
@@ -33,8 +33,8 @@ from ggzy.guomi.errors import (
     UnencryptedEnvelopeError,
     UnsignedEnvelopeError,
 )
-from ggzy.guomi.receipt import Receipt, ReceiptFields, issue_receipt, verify_receipt
-from ggzy.guomi.sm2 import (
+from ggzy_guomi.receipt import Receipt, ReceiptFields, issue_receipt, verify_receipt
+from ggzy_guomi.sm2 import (
     DEFAULT_SIGNER_ID,
     Sm2Ciphertext,
     Sm2PrivateKey,
@@ -48,8 +48,8 @@ from ggzy.guomi.sm2 import (
     signature_from_raw,
     signature_to_raw,
 )
-from ggzy.guomi.sm3 import Sm3Hasher, sm3_digest, sm3_file, sm3_hex
-from ggzy.guomi.sm4 import (
+from ggzy_guomi.sm3 import Sm3Hasher, sm3_digest, sm3_file, sm3_hex
+from ggzy_guomi.sm4 import (
     StreamResult,
     sm4_decrypt,
     sm4_decrypt_stream,

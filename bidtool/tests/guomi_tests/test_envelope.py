@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from ggzy.guomi import (
+from ggzy_guomi import (
     DecryptionError,
     EnvelopeFormatError,
     FormatError,
@@ -32,8 +32,8 @@ from ggzy.guomi import (
     sm4_decrypt,
     verify_envelope,
 )
-from ggzy.guomi.envelope import MANIFEST_ENTRY, SIGNATURE_ENTRY
-from ggzy.guomi.tests.helpers import flip_bit
+from ggzy_guomi.envelope import MANIFEST_ENTRY, SIGNATURE_ENTRY
+from guomi_tests.helpers import flip_bit
 
 FILES = {
     "技术标.pdf": b"%PDF technical part " * 500,

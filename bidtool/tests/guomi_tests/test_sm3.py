@@ -6,8 +6,8 @@ from io import BytesIO
 import gmssl_pyx
 import pytest
 
-from ggzy.guomi import Sm3Hasher, sm3_digest, sm3_file, sm3_hex
-from ggzy.guomi.tests.helpers import run_openssl
+from ggzy_guomi import Sm3Hasher, sm3_digest, sm3_file, sm3_hex
+from guomi_tests.helpers import run_openssl
 
 # GB/T 32905-2016 Appendix A examples 1 and 2.
 GBT_32905 = [

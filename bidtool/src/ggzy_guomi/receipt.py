@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ggzy.guomi.canonical import CanonicalJsonError, JsonValue, canonical_json, parse_canonical_json
-from ggzy.guomi.errors import FormatError, SignatureError
-from ggzy.guomi.sm2 import Sm2PrivateKey, Sm2PublicKey
+from ggzy_guomi.canonical import CanonicalJsonError, JsonValue, canonical_json, parse_canonical_json
+from ggzy_guomi.errors import FormatError, SignatureError
+from ggzy_guomi.sm2 import Sm2PrivateKey, Sm2PublicKey
 
 RECEIPT_FORMAT = "ggzy-guomi-receipt"
 RECEIPT_VERSION = 1

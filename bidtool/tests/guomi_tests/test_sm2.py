@@ -13,7 +13,7 @@ from pathlib import Path
 import gmssl_pyx
 import pytest
 
-from ggzy.guomi import (
+from ggzy_guomi import (
     DEFAULT_SIGNER_ID,
     DecryptionError,
     FormatError,
@@ -33,7 +33,7 @@ from ggzy.guomi import (
     sm3_digest,
     sm3_hex,
 )
-from ggzy.guomi._der import (
+from ggzy_guomi._der import (
     DerError,
     DerReader,
     encode_integer,
@@ -41,8 +41,8 @@ from ggzy.guomi._der import (
     encode_octet_string,
     encode_sequence,
 )
-from ggzy.guomi.sm2 import CURVE_ORDER
-from ggzy.guomi.tests.helpers import STANDARD_PUBLIC, flip_bit, run_openssl, write_pem_pair
+from ggzy_guomi.sm2 import CURVE_ORDER
+from guomi_tests.helpers import STANDARD_PUBLIC, flip_bit, run_openssl, write_pem_pair
 
 # SM2 recommended curve parameters (GB/T 32918.5), needed to compute Z by hand.
 CURVE_A = "fffffffeffffffffffffffffffffffffffffffff00000000fffffffffffffffc"

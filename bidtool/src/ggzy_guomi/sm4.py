@@ -18,8 +18,8 @@ from typing import Protocol
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from ggzy.guomi.errors import FormatError, IntegrityError, KeyFormatError
-from ggzy.guomi.sm3 import DEFAULT_CHUNK_SIZE, Readable, Sm3Hasher
+from ggzy_guomi.errors import FormatError, IntegrityError, KeyFormatError
+from ggzy_guomi.sm3 import DEFAULT_CHUNK_SIZE, Readable, Sm3Hasher
 
 KEY_SIZE = 16
 NONCE_SIZE = 12

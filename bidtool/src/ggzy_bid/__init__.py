@@ -1,0 +1,1 @@
+"""ggzy-bid: the bidder's offline sealing, upload and opening-decryption tool."""
