@@ -147,6 +147,14 @@ TASKS = {
 CHRONOGRAPH_INTERVAL = float(os.environ.get("GGZY_CHRONOGRAPH_INTERVAL", "5"))
 # Where notifications go: "logged" keeps them in the database and the log (embedded).
 NOTIFIER = os.environ.get("GGZY_NOTIFIER", "ggzy.kernel.notify.LoggedNotifier")
+# Certificate authorities whose certificates every node accepts (R3.2 互认). Operators extend the list.
+RECOGNISED_CAS = [
+    ca.strip()
+    for ca in os.environ.get("GGZY_RECOGNISED_CAS", "宁夏CA,CFCA,国信CA,北京CA,GGZY演示CA").split(",")
+    if ca.strip()
+]
+# The platform's SM2 key (signs receipts and published data). Embedded: generated once under var/keys.
+PLATFORM_KEY_FILE = Path(os.environ.get("GGZY_PLATFORM_KEY_FILE", VAR_DIR / "keys" / "platform.key.pem"))
 # API tokens live this many days unless revoked.
 API_TOKEN_DAYS = int(os.environ.get("GGZY_API_TOKEN_DAYS", "30"))
 

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 
 from ggzy.exchange.models import Node
 from ggzy.exchange.queries import home_node_for
@@ -21,6 +22,7 @@ from ggzy.kernel.roles import Actor, Role
 from ggzy.registry.models import (
     Account,
     ApiToken,
+    Certificate,
     Contact,
     Department,
     Entity,
@@ -29,9 +31,10 @@ from ggzy.registry.models import (
     EntityVersion,
     Qualification,
 )
-from ggzy.registry.rules import MOBILE, ONE_REGISTRATION
+from ggzy.registry.rules import CA_MUTUAL_RECOGNITION, MOBILE, ONE_REGISTRATION
 from ggzy.registry.schemas import (
     AccountIn,
+    CertificateIn,
     ContactIn,
     DepartmentIn,
     EntityChange,
@@ -39,7 +42,7 @@ from ggzy.registry.schemas import (
     QualificationIn,
     StaffAccountIn,
 )
-from ggzy_guomi import sm3_hex
+from ggzy_guomi import GuomiError, Sm2PublicKey, sm3_hex
 
 # ---- checks shared by registration and change ---------------------------------------------------
 
@@ -517,3 +520,54 @@ def revoke_api_token(actor: Actor, prefix: str) -> int:
         raise NotFound("token_not_found", "未找到该令牌", "No such active token")
     audit.record(("registry.apitoken", prefix), {"revoked": count})
     return count
+
+
+# ---- certificates (R3.2) ------------------------------------------------------------------------
+
+
+def parse_public_key(text: str) -> Sm2PublicKey:
+    text = (text or "").strip()
+    try:
+        return Sm2PublicKey.from_pem(text) if text.startswith("-----BEGIN") else Sm2PublicKey.from_hex(text)
+    except GuomiError as exc:
+        raise InvalidInput(
+            "public_key_format",
+            f"SM2公钥格式不正确：{exc}",
+            f"Not an SM2 public key: {exc}",
+        ) from exc
+
+
+@action("registry.register_certificate")
+def register_certificate(actor: Actor, uscc: str, form: CertificateIn) -> Certificate:
+    """Record a certificate of the entity, from any recognised CA (no local CA may be imposed)."""
+    entity = _entity_or_404(uscc)
+    role = require_entity_manager(actor, entity)
+    issuer = _required(form.issuer, "issuer", "颁发机构")
+    if issuer not in settings.RECOGNISED_CAS:
+        raise InvalidInput(
+            "ca_not_recognised",
+            f"“{issuer}”不在平台认可的电子认证服务机构名单中：{'、'.join(settings.RECOGNISED_CAS)}",
+            f"'{issuer}' is not a recognised CA: {', '.join(settings.RECOGNISED_CAS)}",
+            rule=CA_MUTUAL_RECOGNITION,
+        )
+    key = parse_public_key(form.public_key)
+    if form.valid_until <= form.valid_from or form.valid_until <= clock.now():
+        raise InvalidInput("certificate_expired", "证书有效期不正确或已过期", "The certificate has expired")
+    if Certificate.objects.filter(Q(key_id=key.key_id) | Q(issuer=issuer, serial=form.serial)).exists():
+        raise Conflict("certificate_exists", "该证书已登记", "This certificate is already registered")
+    cert = Certificate.objects.create(
+        entity=entity,
+        issuer=issuer,
+        serial=_required(form.serial, "serial", "证书序列号"),
+        public_key=key.hex(),
+        key_id=key.key_id,
+        valid_from=form.valid_from,
+        valid_until=form.valid_until,
+        registered_at=clock.now(),
+    )
+    audit.record(
+        cert,
+        {"entity": entity.uscc, "issuer": issuer, "serial": cert.serial, "key_id": key.key_id},
+        role=role,
+    )
+    return cert

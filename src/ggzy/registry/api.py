@@ -12,9 +12,11 @@ from ggzy.kernel.codes import validate_uscc
 from ggzy.kernel.errors import NotAuthenticated
 from ggzy.registry import actions, queries
 from ggzy.registry.auth import actor_for_user, actor_from_request, client_ip
-from ggzy.registry.models import Department, Entity
+from ggzy.registry.models import Certificate, Department, Entity
 from ggzy.registry.schemas import (
     AccountIn,
+    CertificateIn,
+    CertificateOut,
     DepartmentIn,
     EntityChange,
     EntityDetailOut,
@@ -135,6 +137,31 @@ def add_entity_user(request: HttpRequest, uscc: str, payload: EntityUserIn) -> S
     account = AccountIn(**payload.dict(exclude={"is_admin"}))
     user = actions.add_entity_user(actor_from_request(request), uscc, account, is_admin=payload.is_admin)
     return Status(201, UserOut(username=user.username, name=user.first_name))
+
+
+@router.post(
+    "/entities/{uscc}/certificates", response={201: CertificateOut}, summary="登记数字证书（CA互认）"
+)
+def register_certificate(request: HttpRequest, uscc: str, payload: CertificateIn) -> Status[CertificateOut]:
+    cert = actions.register_certificate(actor_from_request(request), uscc, payload)
+    return Status(201, certificate_out(cert))
+
+
+@router.get("/entities/{uscc}/certificates", response=list[CertificateOut], auth=None, summary="主体数字证书")
+def list_certificates(request: HttpRequest, uscc: str) -> list[CertificateOut]:
+    entity = queries.entity_by_uscc(uscc)
+    return [certificate_out(c) for c in entity.certificates.all()]
+
+
+def certificate_out(c: Certificate) -> CertificateOut:
+    return CertificateOut(
+        issuer=c.issuer,
+        serial=c.serial,
+        key_id=c.key_id,
+        valid_from=c.valid_from,
+        valid_until=c.valid_until,
+        revoked=c.revoked_at is not None,
+    )
 
 
 @router.get("/departments", response=list[DepartmentOut], auth=None, summary="行政监督部门")

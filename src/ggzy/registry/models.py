@@ -202,3 +202,26 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user_id})"
+
+
+class Certificate(models.Model):
+    """A digital certificate's SM2 public key, from any recognised CA (R3.2 互认). Bid envelopes, signed
+    documents and evaluation reports are verified against the signer entity's active certificates."""
+
+    entity = models.ForeignKey(Entity, models.CASCADE, related_name="certificates")
+    issuer = models.CharField("颁发机构", max_length=100)
+    serial = models.CharField("证书序列号", max_length=64)
+    public_key = models.CharField("SM2公钥（04||x||y，hex）", max_length=130)
+    key_id = models.CharField("公钥标识（SM3）", max_length=64, unique=True)
+    valid_from = models.DateTimeField("生效时间")
+    valid_until = models.DateTimeField("失效时间")
+    revoked_at = models.DateTimeField("吊销时间", null=True, blank=True)
+    registered_at = models.DateTimeField("登记时间")
+
+    class Meta:
+        ordering = ["entity_id", "-valid_until"]
+        constraints = [models.UniqueConstraint(fields=["issuer", "serial"], name="certificate_once")]
+        verbose_name = verbose_name_plural = "数字证书"
+
+    def __str__(self) -> str:
+        return f"{self.issuer} {self.serial}"

@@ -2,10 +2,11 @@
 
 from django.db.models import QuerySet
 
+from ggzy.kernel import clock
 from ggzy.kernel.actions import require_login
 from ggzy.kernel.errors import NotFound, PermissionDenied
 from ggzy.kernel.roles import Actor, Role
-from ggzy.registry.models import Entity
+from ggzy.registry.models import Certificate, Entity
 from ggzy.registry.schemas import ContactOut, EntityDetailOut, EntityPublicOut, QualificationOut
 
 
@@ -67,3 +68,11 @@ def private_view(entity: Entity) -> EntityDetailOut:
             for c in entity.contacts.all()
         ],
     )
+
+
+def active_certificate(entity: Entity, key_id: str) -> Certificate | None:
+    """The entity's certificate with this key id, if valid now."""
+    now = clock.now()
+    return Certificate.objects.filter(
+        entity=entity, key_id=key_id, revoked_at__isnull=True, valid_from__lte=now, valid_until__gt=now
+    ).first()

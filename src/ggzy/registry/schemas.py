@@ -109,3 +109,20 @@ class EntityVersionOut(Schema):
     changed_fields: list[str]
     changed_by: str
     changed_at: datetime
+
+
+class CertificateIn(Schema):
+    issuer: str = Field(max_length=100, description="颁发机构（须为平台认可的CA）")
+    serial: str = Field(max_length=64)
+    public_key: str = Field(description="SM2 公钥：PEM，或 04||x||y 的 hex")
+    valid_from: datetime
+    valid_until: datetime
+
+
+class CertificateOut(Schema):
+    issuer: str
+    serial: str
+    key_id: str
+    valid_from: datetime
+    valid_until: datetime
+    revoked: bool
