@@ -18,6 +18,18 @@ def fast_password_hashing(settings):  # type: ignore[no-untyped-def]
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def isolated_files(settings, tmp_path):  # type: ignore[no-untyped-def]
+    """Each test gets its own file store and platform key."""
+    from ggzy.kernel.platform_key import platform_key
+
+    settings.MEDIA_ROOT = tmp_path / "files"
+    settings.PLATFORM_KEY_FILE = tmp_path / "keys" / "platform.key.pem"
+    platform_key.cache_clear()
+    yield
+    platform_key.cache_clear()
+
+
 @pytest.fixture
 def vclock() -> Iterator[datetime]:
     """The virtual clock, frozen at a known Monday morning; tests move it with clock.advance()."""

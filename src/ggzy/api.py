@@ -88,15 +88,21 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 
 def _mount() -> None:
+    from ggzy.bidding.api import router as bidding_router
+    from ggzy.catalogue.api import router as catalogue_router
     from ggzy.exchange.api import router as exchange_router
     from ggzy.kernel.api import router as kernel_router
     from ggzy.registry.api import auth_router
     from ggzy.registry.api import router as registry_router
+    from ggzy.trading.api import router as trading_router
 
     api.add_router("/auth", auth_router)
     api.add_router("/", kernel_router)
     api.add_router("/nodes", exchange_router)
     api.add_router("/registry", registry_router)
+    api.add_router("/catalogue", catalogue_router)
+    api.add_router("/trading", trading_router)
+    api.add_router("/bids", bidding_router)
 
 
 _mount()

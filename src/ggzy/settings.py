@@ -44,6 +44,9 @@ INSTALLED_APPS = [
     "ggzy.kernel",
     "ggzy.exchange",
     "ggzy.registry",
+    "ggzy.catalogue",
+    "ggzy.trading",
+    "ggzy.bidding",
     "ggzy.web",
     "ggzy.demo",
 ]
@@ -129,6 +132,10 @@ STORAGES = {
 }
 MEDIA_ROOT = VAR_DIR / "files"
 
+# Bid envelopes arrive in chunks of up to 4 MiB (bidding.actions.CHUNK_SIZE) as raw request bodies.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
@@ -155,6 +162,8 @@ RECOGNISED_CAS = [
 ]
 # The platform's SM2 key (signs receipts and published data). Embedded: generated once under var/keys.
 PLATFORM_KEY_FILE = Path(os.environ.get("GGZY_PLATFORM_KEY_FILE", VAR_DIR / "keys" / "platform.key.pem"))
+# Public comment period for a new trading catalogue, in days ([U]: 国务院令第713号 第14条 "一般不少于30日").
+CATALOGUE_COMMENT_DAYS = int(os.environ.get("GGZY_CATALOGUE_COMMENT_DAYS", "30"))
 # API tokens live this many days unless revoked.
 API_TOKEN_DAYS = int(os.environ.get("GGZY_API_TOKEN_DAYS", "30"))
 

@@ -1,11 +1,16 @@
 """Test-data helpers (factories) shared by the test suites and the simulator."""
 
 import itertools
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from ggzy.kernel.codes import build_uscc
 from ggzy.kernel.roles import Actor
 from ggzy.registry.schemas import AccountIn, ContactIn, EntityForm
+
+if TYPE_CHECKING:
+    from ggzy.registry.models import Entity
+    from ggzy_guomi import Sm2PrivateKey
 
 PASSWORD = "Secret-pass-2026"  # noqa: S105 - test accounts only
 
@@ -43,3 +48,65 @@ def entity_form(
 
 def account_form(username: str) -> AccountIn:
     return AccountIn(username=username, password=PASSWORD, name="赵志强", mobile="13995000002")
+
+
+# ---- tendering ----------------------------------------------------------------------------------
+
+
+def local(y: int, m: int, d: int, hh: int = 9, mm: int = 0) -> datetime:
+    """A Beijing wall-clock time."""
+    from django.utils import timezone
+
+    return timezone.make_aware(datetime(y, m, d, hh, mm))
+
+
+def entity_with_key(kind: str, username: str, region: str = "640104") -> tuple["Entity", "Sm2PrivateKey"]:
+    """A registered entity whose administrator `username` holds an SM2 key with a recognised certificate."""
+    from datetime import timedelta
+
+    from ggzy.kernel import clock
+    from ggzy.registry.actions import register_certificate, register_entity
+    from ggzy.registry.schemas import CertificateIn
+    from ggzy_guomi import Sm2PrivateKey
+
+    entity = register_entity(
+        Actor.anonymous(), entity_form(kinds=[kind], region=region), account_form(username)
+    )
+    key = Sm2PrivateKey.generate()
+    register_certificate(
+        actor_of(username),
+        entity.uscc,
+        CertificateIn(
+            issuer="GGZY演示CA",
+            serial=f"SN{next(_serial):08d}",
+            public_key=key.public_key.to_pem(),
+            valid_from=clock.now() - timedelta(days=1),
+            valid_until=clock.now() + timedelta(days=730),
+        ),
+    )
+    return entity, key
+
+
+def bid_form(price: str, manager: str = "张工") -> bytes:
+    import json
+
+    form = {"price": price, "duration_days": 365, "quality": "合格", "project_manager": manager}
+    return json.dumps(form, ensure_ascii=False).encode("utf-8")
+
+
+def seal_bid(lot_code: str, bidder: "Entity", key: "Sm2PrivateKey", price: str, extra: bytes = b"") -> bytes:
+    """An envelope as `ggzy-bid seal` makes it (bid form + a technical file), sealed for the bidder."""
+    from ggzy_guomi import JsonValue, seal_envelope
+
+    files = {"bid-form.json": bid_form(price), "technical.txt": extra or "施工组织设计".encode()}
+    metadata: dict[str, JsonValue] = {
+        "lot": lot_code,
+        "bidder": bidder.uscc,
+        "fingerprint": {
+            "mac_sm3": "0" * 64,
+            "cpu_sm3": "1" * 64,
+            "disk_sm3": "2" * 64,
+            "tool_version": "test",
+        },
+    }
+    return seal_envelope(files, signer=key, recipients=[key.public_key], metadata=metadata)

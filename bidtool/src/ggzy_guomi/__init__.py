@@ -16,9 +16,11 @@ from ggzy_guomi.envelope import (
     envelope_sm3,
     open_envelope,
     open_envelope_to_directory,
+    open_envelope_with_keys,
     peek_manifest,
     seal_envelope,
     seal_envelope_to,
+    unwrap_file_keys,
     verify_envelope,
 )
 from ggzy_guomi.errors import (
@@ -94,6 +96,7 @@ __all__ = [
     "issue_receipt",
     "open_envelope",
     "open_envelope_to_directory",
+    "open_envelope_with_keys",
     "parse_canonical_json",
     "peek_manifest",
     "seal_envelope",
@@ -109,6 +112,7 @@ __all__ = [
     "sm4_encrypt_stream",
     "sm4_generate_key",
     "sm4_generate_nonce",
+    "unwrap_file_keys",
     "verify_envelope",
     "verify_receipt",
 ]

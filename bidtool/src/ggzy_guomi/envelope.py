@@ -17,6 +17,10 @@ Design
   and the wrapped keys; plus caller metadata (tender id, bidder USCC, machine fingerprint…). The bidder
   signs the manifest bytes with SM2, so a server can check a whole upload — signature and ciphertext
   digests — without any decryption key (`verify_envelope`).
+* Key release: at the opening a recipient may hand over the unwrapped content keys instead of a private
+  key (`unwrap_file_keys`); anyone then opens the envelope with them (`open_envelope_with_keys`). The
+  plaintext SM3 in the signed manifest is checked after decryption, so released keys can only ever yield
+  the content the bidder signed.
 
 Container (version 1)
 ---------------------
@@ -616,22 +620,48 @@ def peek_manifest(envelope: EnvelopeSource) -> Manifest:
         return _parse_manifest(manifest_bytes)
 
 
-def _decrypt_files(
-    container: _Container,
-    manifest: Manifest,
-    recipient_key: Sm2PrivateKey,
-    sink_for: Callable[[FileRecord], Writable],
-) -> None:
+def _unwrap_keys(manifest: Manifest, recipient_key: Sm2PrivateKey) -> dict[str, bytes]:
+    """SM2-decrypt this recipient's wrapped content key of every file: {file name: 16-byte SM4 key}."""
     key_id = recipient_key.public_key.key_id
     if key_id not in {r.key_id for r in manifest.recipients}:
         raise NotARecipientError(f"key {key_id[:16]}… is not a recipient of envelope {manifest.envelope_id}")
+    keys: dict[str, bytes] = {}
     for record in manifest.files:
         content_key = recipient_key.decrypt(record.wrapped_keys[key_id])
         if len(content_key) != KEY_SIZE:
             raise DecryptionError(f"wrapped key of {record.name!r} is not a {KEY_SIZE}-byte SM4 key")
+        keys[record.name] = content_key
+    return keys
+
+
+def _check_keys(manifest: Manifest, keys: Mapping[str, bytes]) -> None:
+    """Content keys supplied from outside (e.g. sent by a bidder): exactly one 16-byte key per file."""
+    names = {record.name for record in manifest.files}
+    missing, unknown = sorted(names - set(keys)), sorted(set(keys) - names)
+    if missing or unknown:
+        raise FormatError(
+            f"content keys do not match the envelope's files: missing {missing}, unknown {unknown}"
+        )
+    for name, key in keys.items():
+        if not isinstance(key, bytes) or len(key) != KEY_SIZE:
+            raise KeyFormatError(f"content key of {name!r} must be {KEY_SIZE} bytes")
+
+
+def _decrypt_files(
+    container: _Container,
+    manifest: Manifest,
+    keys: Mapping[str, bytes],
+    sink_for: Callable[[FileRecord], Writable],
+) -> None:
+    """Decrypt every file with its content key, checking ciphertext and plaintext against the manifest.
+
+    The plaintext SM3 check also makes a supplied key trustworthy: GCM alone is not key-committing, but
+    only the plaintext the signer hashed into the signed manifest is accepted.
+    """
+    for record in manifest.files:
         with container.payload(record) as stream:
             result = sm4_decrypt_stream(
-                content_key,
+                keys[record.name],
                 record.nonce,
                 stream,
                 sink_for(record),
@@ -649,6 +679,23 @@ def _decrypt_files(
         )
 
 
+def _open_in_memory(
+    envelope: EnvelopeSource,
+    signer_public_key: Sm2PublicKey | None,
+    keys_for: Callable[[Manifest], Mapping[str, bytes]],
+) -> OpenedEnvelope:
+    sinks: dict[str, BytesIO] = {}
+
+    def sink_for(record: FileRecord) -> Writable:
+        sinks[record.name] = BytesIO()
+        return sinks[record.name]
+
+    with _container(envelope) as container:
+        manifest = _authenticate(container, signer_public_key)
+        _decrypt_files(container, manifest, keys_for(manifest), sink_for)
+    return OpenedEnvelope(manifest, {name: sink.getvalue() for name, sink in sinks.items()})
+
+
 def open_envelope(
     envelope: EnvelopeSource,
     recipient_key: Sm2PrivateKey,
@@ -660,16 +707,46 @@ def open_envelope(
     With `signer_public_key` the envelope must be signed by that key. Without it the signature is
     checked against the key named in the manifest, which proves integrity but not *who* sealed it.
     """
-    sinks: dict[str, BytesIO] = {}
+    return _open_in_memory(envelope, signer_public_key, lambda m: _unwrap_keys(m, recipient_key))
 
-    def sink_for(record: FileRecord) -> Writable:
-        sinks[record.name] = BytesIO()
-        return sinks[record.name]
 
+def unwrap_file_keys(
+    envelope: EnvelopeSource,
+    recipient_key: Sm2PrivateKey,
+    *,
+    signer_public_key: Sm2PublicKey | None = None,
+) -> dict[str, bytes]:
+    """Authenticate the manifest and unwrap this recipient's content keys: {file name: SM4 key}.
+
+    Used when the key holder releases the keys rather than the files (the bidder at the opening): the
+    keys alone open the envelope with `open_envelope_with_keys`. The signature and container structure
+    are checked as in `open_envelope` (with `signer_public_key`, the signer must be that key); payloads
+    are not read — `open_envelope_with_keys` checks them. Raises `NotARecipientError` if the key is not a
+    recipient and `DecryptionError` if a wrapped key does not decrypt.
+    """
     with _container(envelope) as container:
         manifest = _authenticate(container, signer_public_key)
-        _decrypt_files(container, manifest, recipient_key, sink_for)
-    return OpenedEnvelope(manifest, {name: sink.getvalue() for name, sink in sinks.items()})
+    return _unwrap_keys(manifest, recipient_key)
+
+
+def open_envelope_with_keys(
+    envelope: EnvelopeSource,
+    keys: Mapping[str, bytes],
+    *,
+    signer_public_key: Sm2PublicKey | None = None,
+) -> OpenedEnvelope:
+    """Like `open_envelope`, but with the per-file content keys ({file name: SM4 key}) instead of a
+    recipient's private key — e.g. the keys a bidder submits at the opening (`unwrap_file_keys`).
+
+    `keys` must name exactly the envelope's files (`FormatError` otherwise; `KeyFormatError` for a key
+    that is not 16 bytes). A wrong key or altered data raises `IntegrityError`.
+    """
+
+    def checked(manifest: Manifest) -> Mapping[str, bytes]:
+        _check_keys(manifest, keys)
+        return keys
+
+    return _open_in_memory(envelope, signer_public_key, checked)
 
 
 def open_envelope_to_directory(
@@ -703,7 +780,7 @@ def open_envelope_to_directory(
                 return handles[-1]
 
             try:
-                _decrypt_files(container, manifest, recipient_key, sink_for)
+                _decrypt_files(container, manifest, _unwrap_keys(manifest, recipient_key), sink_for)
             finally:
                 for handle in handles:
                     handle.close()

@@ -6,8 +6,9 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from ggzy.kernel.actions import require_role
-from ggzy.kernel.audit import verify_chain
+from ggzy.kernel.audit import verify_chain, visible_events
 from ggzy.kernel.models import AuditEvent, Region
+from ggzy.kernel.platform_key import platform_public_key
 from ggzy.kernel.regions import region_or_404
 from ggzy.kernel.roles import Role
 from ggzy.registry.auth import actor_from_request
@@ -63,6 +64,17 @@ def get_region(request: HttpRequest, code: str) -> RegionOut:
     return _region_out(region_or_404(code))
 
 
+class PlatformKeysOut(Schema):
+    receipt_public_key_pem: str
+    receipt_key_id: str
+
+
+@router.get("/platform/keys", response=PlatformKeysOut, auth=None, summary="平台公钥（验证回执与签名）")
+def platform_keys(request: HttpRequest) -> PlatformKeysOut:
+    key = platform_public_key()
+    return PlatformKeysOut(receipt_public_key_pem=key.to_pem(), receipt_key_id=key.key_id)
+
+
 @router.get("/audit/verify", response=ChainOut, summary="验证审计链")
 def verify_audit(request: HttpRequest) -> ChainOut:
     require_role(actor_from_request(request), Role.OPERATOR, Role.REGULATOR)
@@ -75,5 +87,5 @@ def audit_events(
     request: HttpRequest, object_type: str, object_id: str, limit: int = 200
 ) -> list[AuditEvent]:
     require_role(actor_from_request(request), Role.OPERATOR, Role.REGULATOR)
-    qs = AuditEvent.objects.filter(object_type=object_type, object_id=object_id).order_by("seq")
+    qs = visible_events().filter(object_type=object_type, object_id=object_id).order_by("seq")
     return list(qs[: max(1, min(limit, 1000))])

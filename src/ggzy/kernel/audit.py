@@ -7,9 +7,9 @@ serialises concurrent appends (on SQLite the IMMEDIATE transaction already does)
 """
 
 import ipaddress
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import models
@@ -51,6 +51,7 @@ def event_hash(event: AuditEvent) -> str:
         "object_type": event.object_type,
         "object_id": event.object_id,
         "payload_digest": event.payload_digest,
+        "seal": event.seal,
         "prev_hash": event.prev_hash,
     }
     return sm3_hex(canonical_bytes(fields))
@@ -61,10 +62,12 @@ def record(
     payload: Mapping[str, Any] | None = None,
     *,
     role: str | None = None,
+    sealed_by: models.Model | None = None,
 ) -> AuditEvent:
     """Append the event of the running action. Call exactly once inside an `@action` function.
 
     `payload` is what happened, without secrets (no bid content, no personal identifiers).
+    `sealed_by` names the object whose deadline hides this event from listings (see `register_seal`).
     """
     ctx = current_action()
     if ctx.event_id is not None:
@@ -84,6 +87,7 @@ def record(
         object_id=object_id,
         payload=body,
         payload_digest=sm3_hex(canonical_bytes(body)),
+        seal="{}:{}".format(*object_ref(sealed_by)) if sealed_by is not None else "",
         prev_hash=head.hash,
     )
     event.hash = event_hash(event)
@@ -140,7 +144,29 @@ def verify_chain() -> ChainReport:
     return ChainReport(True, count)
 
 
+# --- sealed events ------------------------------------------------------------------------------
+# A package registers, per sealing object type, a function giving the ids still sealed at `now` (for
+# notices: those whose bid deadline has not passed). Listings drop those events; the chain keeps them.
+
+SealResolver = Callable[[datetime], Iterable[str]]
+_seal_resolvers: dict[str, SealResolver] = {}
+
+
+def register_seal(object_type: str, still_sealed: SealResolver) -> None:
+    _seal_resolvers[object_type] = still_sealed
+
+
+def sealed_now(now: datetime | None = None) -> set[str]:
+    now = now or clock.now()
+    return {f"{t}:{i}" for t, resolve in _seal_resolvers.items() for i in resolve(now)}
+
+
+def visible_events(now: datetime | None = None) -> models.QuerySet[AuditEvent]:
+    """Events anyone may list now: sealed ones appear only once their object's deadline has passed."""
+    return AuditEvent.objects.exclude(seal__in=sealed_now(now))
+
+
 def trail(target: models.Model | tuple[str, str | int]) -> models.QuerySet[AuditEvent]:
-    """Every event about one object, oldest first."""
+    """Every visible event about one object, oldest first."""
     object_type, object_id = object_ref(target)
-    return AuditEvent.objects.filter(object_type=object_type, object_id=object_id).order_by("seq")
+    return visible_events().filter(object_type=object_type, object_id=object_id).order_by("seq")

@@ -79,6 +79,9 @@ class AuditEvent(models.Model):
     object_id = models.CharField("对象ID", max_length=64)
     payload = models.JSONField("内容摘要", default=dict)
     payload_digest = models.CharField("内容SM3", max_length=64)
+    # "type:id" of the object whose deadline keeps this event out of every listing (e.g. who downloaded
+    # tender documents stays secret until the bid deadline); empty when the event is public to auditors.
+    seal = models.CharField("保密至", max_length=100, blank=True, default="")
     prev_hash = models.CharField("前一哈希", max_length=64)
     hash = models.CharField("哈希", max_length=64, unique=True)
 
@@ -127,3 +130,16 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class Sequence(models.Model):
+    """Named counters for codes that must not repeat (project serials per platform, receipt numbers)."""
+
+    name = models.CharField(max_length=64, primary_key=True)
+    value = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "编号序列"
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.value}"

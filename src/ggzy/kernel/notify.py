@@ -40,8 +40,12 @@ def notifier() -> Notifier:
 
 def queue(recipient: User, subject: str, body: str, channel: str = "platform") -> Notification:
     """Create a message inside the running action; delivery starts after commit."""
+    return queue_to(recipient.pk, subject, body, channel)
+
+
+def queue_to(user_id: int, subject: str, body: str, channel: str = "platform") -> Notification:
     message = Notification.objects.create(
-        recipient=recipient, channel=channel, subject=subject, body=body, created_at=clock.now()
+        recipient_id=user_id, channel=channel, subject=subject, body=body, created_at=clock.now()
     )
     from ggzy.kernel.tasks import deliver_notification
 

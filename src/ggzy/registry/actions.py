@@ -327,7 +327,7 @@ def register_entity(actor: Actor, form: EntityForm, account: AccountIn | None = 
 
 
 def _entity_or_404(uscc: str) -> Entity:
-    entity = Entity.objects.select_for_update().filter(uscc=(uscc or "").strip().upper()).first()
+    entity = Entity.objects.select_for_update(of=("self",)).filter(uscc=(uscc or "").strip().upper()).first()
     if entity is None:
         raise NotFound("entity_not_found", f"未找到主体{uscc}", f"No entity with USCC {uscc}")
     return entity
@@ -405,7 +405,7 @@ def expire_qualification(qualification_id: int, now: datetime) -> None:
 
 @action("registry.expire_qualification")
 def _expire_qualification(actor: Actor, qualification_id: int, now: datetime) -> None:
-    q = Qualification.objects.select_for_update().get(pk=qualification_id)
+    q = Qualification.objects.select_for_update(of=("self",)).get(pk=qualification_id)
     due = q.next_check is not None and q.next_check <= now
     if due and q.status == Qualification.Status.VALID:
         q.status = Qualification.Status.EXPIRED

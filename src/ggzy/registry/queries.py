@@ -76,3 +76,13 @@ def active_certificate(entity: Entity, key_id: str) -> Certificate | None:
     return Certificate.objects.filter(
         entity=entity, key_id=key_id, revoked_at__isnull=True, valid_from__lte=now, valid_until__gt=now
     ).first()
+
+
+def entity_of(actor: Actor) -> Entity:
+    """The entity the actor works for (403 when the actor is not an entity's staff)."""
+    entity = Entity.objects.filter(pk=actor.entity_id or 0).first()
+    if entity is None:
+        raise PermissionDenied(
+            "entity_required", "此操作须由市场主体的用户办理", "Only an entity's staff may do this"
+        )
+    return entity

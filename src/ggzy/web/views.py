@@ -9,9 +9,9 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 
 from ggzy.exchange.models import Node
-from ggzy.kernel.audit import verify_chain
+from ggzy.kernel.audit import verify_chain, visible_events
 from ggzy.kernel.errors import GgzyError
-from ggzy.kernel.models import AuditEvent, Notification
+from ggzy.kernel.models import Notification
 from ggzy.kernel.roles import Role
 from ggzy.registry import actions as registry_actions
 from ggzy.registry import queries as registry_queries
@@ -138,7 +138,7 @@ def workspace(request: HttpRequest) -> HttpResponseBase:
         template = "web/workspace_entity.html"
     elif actor.has(Role.OPERATOR):
         context["chain"] = verify_chain()
-        context["events"] = AuditEvent.objects.order_by("-seq")[:20]
+        context["events"] = visible_events().order_by("-seq")[:20]
         context["nodes"] = Node.objects.select_related("region", "parent")
         template = "web/workspace_operator.html"
     elif actor.has(Role.REGULATOR):

@@ -1,0 +1,87 @@
+"""Upload receipts (投标回执): verification against the platform key and the local envelope, and storage.
+
+A receipt is the bidder's proof of submission: the platform's SM2 signature over the envelope's SM3 and
+the server time. It is worth keeping only if it verifies *and* attests this very envelope, so both are
+checked before it is saved as ``<envelope>.receipt.json``. A receipt that fails is still kept, as
+``<envelope>.receipt.unverified.json``, as evidence for a complaint.
+"""
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from ggzy_bid.errors import ReceiptError
+from ggzy_guomi import GuomiError, Receipt, ReceiptFields, Sm2PublicKey, verify_receipt
+
+RECEIPT_SUFFIX = ".receipt.json"
+UNVERIFIED_SUFFIX = ".receipt.unverified.json"
+
+
+@dataclass(frozen=True)
+class CheckedReceipt:
+    receipt: Receipt
+    fields: ReceiptFields
+
+
+def receipt_path_for(envelope: Path) -> Path:
+    return envelope.with_name(envelope.name + RECEIPT_SUFFIX)
+
+
+def _unverified_path(receipt_path: Path) -> Path:
+    return receipt_path.with_name(receipt_path.name.removesuffix(RECEIPT_SUFFIX) + UNVERIFIED_SUFFIX)
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def check_receipt(
+    data: bytes,
+    platform_key: Sm2PublicKey,
+    *,
+    expected_sm3: str | None = None,
+    keep_failed: Path | None = None,
+) -> CheckedReceipt:
+    """Verify receipt JSON `data` with `platform_key` and, if given, that it attests `expected_sm3`.
+
+    On failure raise `ReceiptError`; with `keep_failed` (the receipt path that would have been used) the
+    rejected bytes are first written next to it as ``*.receipt.unverified.json``.
+    """
+    try:
+        receipt = Receipt.from_json(data)
+        checked = CheckedReceipt(receipt, verify_receipt(receipt, platform_key))
+    except GuomiError as exc:
+        problem = f"回执签名或格式无效（the receipt's signature or format is invalid）：{exc}"
+    else:
+        if expected_sm3 is None or checked.fields.envelope_sm3 == expected_sm3:
+            return checked
+        problem = (
+            f"回执证明的信封 SM3 与本地文件不一致（the receipt attests a different envelope）：\n"
+            f"  回执 (receipt): {checked.fields.envelope_sm3}\n  本地 (local):   {expected_sm3}"
+        )
+    if keep_failed is not None:
+        unverified = _unverified_path(keep_failed)
+        _write_atomically(unverified, data)
+        problem += f"\n未通过验证的回执已保存到 {unverified} 备查（kept for the record）"
+    raise ReceiptError(problem)
+
+
+def save_receipt(path: Path, checked: CheckedReceipt) -> None:
+    _write_atomically(path, checked.receipt.to_json())
+
+
+def load_receipt_file(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise ReceiptError(
+            f"无法读取回执文件 {path}（cannot read the receipt file）：{exc.strerror}"
+        ) from None

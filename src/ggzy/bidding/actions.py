@@ -1,0 +1,523 @@
+"""Bidder actions: bond, sealed-bid upload (resumable), receipt, modification and withdrawal, decryption.
+
+Everything here before the deadline is sealed: audit events carry `sealed_by=notice`, so no listing shows
+who bid until the deadline passes (电子招标投标办法 第21条, DESIGN rule 6).
+"""
+
+import json
+import secrets
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from ggzy.bidding import storage
+from ggzy.bidding.models import Bid, Bond, Upload
+from ggzy.kernel import audit, clock
+from ggzy.kernel.actions import action, after_commit, require_role
+from ggzy.kernel.errors import Conflict, InvalidInput, LegalRule, NotFound, PermissionDenied
+from ggzy.kernel.platform_key import platform_key
+from ggzy.kernel.roles import Actor, Role
+from ggzy.kernel.sequences import next_value
+from ggzy.registry.models import Entity
+from ggzy.registry.queries import active_certificate, entity_of
+from ggzy.trading.models import Lot, Notice
+from ggzy.trading.rules import DECRYPT_FAILURE, SUBMISSION, UNENCRYPTED_REFUSED
+from ggzy_guomi import (
+    GuomiError,
+    IntegrityError,
+    Manifest,
+    Sm2PublicKey,
+    UnencryptedEnvelopeError,
+    UnsignedEnvelopeError,
+    issue_receipt,
+    open_envelope_with_keys,
+    peek_manifest,
+    sm3_file,
+    verify_envelope,
+)
+
+CHUNK_SIZE = 4 * 1024 * 1024
+MAX_ENVELOPE_BYTES = 512 * 1024 * 1024
+BID_FORM = "bid-form.json"
+BID_FORM_FIELDS = ("price", "duration_days", "quality", "project_manager")
+
+
+def _bidder(actor: Actor) -> Entity:
+    require_role(actor, Role.BIDDER)
+    return entity_of(actor)
+
+
+def _lot(lot_code: str, *, lock: bool = False) -> Lot:
+    qs = Lot.objects.select_related("notice", "project")
+    lot = (qs.select_for_update(of=("self",)) if lock else qs).filter(code=lot_code).first()
+    if lot is None or lot.notice is None:
+        raise NotFound("lot_not_found", f"未找到标段{lot_code}", f"No lot {lot_code}")
+    return lot
+
+
+def _notice(lot: Lot) -> Notice:
+    assert lot.notice is not None  # _lot only returns lots in a notice
+    return lot.notice
+
+
+def require_open_for_bids(lot: Lot, bidder: Entity, now: datetime) -> None:
+    notice = _notice(lot)
+    if lot.state != Lot.State.BIDDING or now >= notice.bid_deadline:
+        raise InvalidInput(
+            "bidding_closed",
+            f"投标已截止（截止时间{notice.bid_deadline:%Y-%m-%d %H:%M:%S}），平台拒收",
+            "The bid deadline has passed: the platform refuses the bid",
+            rule=SUBMISSION,
+        )
+    if notice.method == Notice.Method.INVITED and not notice.invitees.filter(pk=bidder.pk).exists():
+        raise PermissionDenied(
+            "not_invited", "邀请招标只接受受邀投标人的投标", "Invited tender: invitees only"
+        )
+
+
+# ---- bond ------------------------------------------------------------------------------------------
+
+
+@action("bidding.open_bond_account")
+def open_bond_account(actor: Actor, lot_code: str) -> Bond:
+    """A virtual sub-account per bidder and lot: the bank reports payments into it."""
+    bidder = _bidder(actor)
+    lot = _lot(lot_code)
+    require_open_for_bids(lot, bidder, clock.now())
+    bond = Bond.objects.filter(lot=lot, bidder=bidder).first()
+    if bond is None:
+        bond = Bond.objects.create(
+            lot=lot,
+            bidder=bidder,
+            kind=Bond.Kind.DEPOSIT,
+            amount=lot.bond_amount,
+            virtual_account=f"6217{next_value('bond-account'):012d}",
+        )
+    audit.record(bond, {"lot": lot.code}, sealed_by=_notice(lot))
+    return bond
+
+
+@action("bidding.record_bond_payment")
+def record_bond_payment(
+    actor: Actor, virtual_account: str, amount: Decimal, payer_account: str, payer_name: str
+) -> Bond:
+    """The bank's notice that money arrived (operator or the bank interface, as system)."""
+    role = require_role(actor, Role.OPERATOR)
+    bond = (
+        Bond.objects.select_for_update(of=("self",))
+        .select_related("lot__notice")
+        .filter(virtual_account=virtual_account)
+        .first()
+    )
+    if bond is None:
+        raise NotFound("bond_account_unknown", "虚拟子账户不存在", "Unknown virtual account")
+    if amount < bond.amount:
+        raise InvalidInput(
+            "bond_short", f"到账金额不足：应缴{bond.amount}元", f"Short payment: {bond.amount} due"
+        )
+    bond.status = Bond.Status.PAID
+    bond.paid_at = clock.now()
+    bond.payer_account = payer_account.strip()
+    bond.payer_name = payer_name.strip()
+    bond.save()
+    audit.record(bond, {"amount": amount}, role=role, sealed_by=bond.lot.notice)
+    return bond
+
+
+@action("bidding.submit_guarantee")
+def submit_guarantee(actor: Actor, lot_code: str, guarantee_no: str, guarantor_uscc: str) -> Bond:
+    """An electronic guarantee (电子保函) from a registered guarantor instead of cash."""
+    bidder = _bidder(actor)
+    lot = _lot(lot_code)
+    require_open_for_bids(lot, bidder, clock.now())
+    guarantor = Entity.objects.filter(uscc=guarantor_uscc.strip().upper(), kinds__kind="guarantor").first()
+    if guarantor is None:
+        raise InvalidInput(
+            "guarantor_unknown", "出具保函的担保机构未在平台登记", "The guarantor is not registered"
+        )
+    if not guarantee_no.strip():
+        raise InvalidInput("guarantee_no_required", "请填写保函编号", "The guarantee number is required")
+    bond, _ = Bond.objects.update_or_create(
+        lot=lot,
+        bidder=bidder,
+        defaults={
+            "kind": Bond.Kind.GUARANTEE,
+            "amount": lot.bond_amount,
+            "guarantee_no": guarantee_no.strip(),
+            "guarantor": guarantor,
+            "status": Bond.Status.PAID,
+            "paid_at": clock.now(),
+        },
+    )
+    audit.record(bond, {"lot": lot.code, "guarantor": guarantor.uscc}, sealed_by=_notice(lot))
+    return bond
+
+
+# ---- upload ----------------------------------------------------------------------------------------
+
+
+@action("bidding.start_upload")
+def start_upload(actor: Actor, lot_code: str, size: int, sm3: str) -> tuple[Upload, bool]:
+    """Begin (or resume) uploading one envelope. Returns the upload and whether it is new."""
+    bidder = _bidder(actor)
+    lot = _lot(lot_code)
+    now = clock.now()
+    require_open_for_bids(lot, bidder, now)
+    sm3 = (sm3 or "").strip().lower()
+    if len(sm3) != 64 or any(c not in "0123456789abcdef" for c in sm3):
+        raise InvalidInput(
+            "upload_sm3", "请提供投标文件的SM3摘要（64位十六进制）", "Give the envelope's SM3 (64 hex)"
+        )
+    if not 0 < size <= MAX_ENVELOPE_BYTES:
+        raise InvalidInput(
+            "upload_size", f"投标文件大小应在1字节至{MAX_ENVELOPE_BYTES}字节之间", "Bad envelope size"
+        )
+    upload = Upload.objects.filter(
+        lot=lot, bidder=bidder, sm3=sm3, size=size, status=Upload.Status.UPLOADING
+    ).first()
+    created = upload is None
+    if upload is None:
+        upload = Upload.objects.create(
+            public_id=secrets.token_hex(16),
+            lot=lot,
+            bidder=bidder,
+            size=size,
+            sm3=sm3,
+            created_at=now,
+            updated_at=now,
+        )
+        storage.create_part(upload.public_id)
+    audit.record(upload, {"lot": lot.code, "size": size, "resumed": not created}, sealed_by=_notice(lot))
+    return upload, created
+
+
+def _own_upload(actor: Actor, public_id: str) -> Upload:
+    upload = (
+        Upload.objects.select_for_update(of=("self",))
+        .select_related("lot__notice", "bidder")
+        .filter(public_id=public_id)
+        .first()
+    )
+    if upload is None or upload.bidder_id != actor.entity_id:
+        raise NotFound("upload_not_found", "未找到该上传", "No such upload")
+    return upload
+
+
+def upload_status(actor: Actor, public_id: str) -> Upload:
+    require_role(actor, Role.BIDDER)
+    upload = Upload.objects.filter(public_id=public_id, bidder_id=actor.entity_id).first()
+    if upload is None:
+        raise NotFound("upload_not_found", "未找到该上传", "No such upload")
+    return upload
+
+
+@action("bidding.write_chunk")
+def write_chunk(actor: Actor, public_id: str, start: int, total: int, data: bytes) -> int:
+    bidder = _bidder(actor)
+    upload = _own_upload(actor, public_id)
+    require_open_for_bids(upload.lot, bidder, clock.now())
+    if upload.status != Upload.Status.UPLOADING:
+        raise Conflict("upload_finished", "该上传已结束", "This upload is finished")
+    if total != upload.size or start + len(data) > upload.size or not data:
+        raise InvalidInput(
+            "upload_range", "上传范围不正确", "Bad Content-Range", details={"size": upload.size}
+        )
+    if start != upload.received:
+        raise Conflict(
+            "upload_offset_mismatch",
+            f"应从第{upload.received}字节继续上传",
+            f"Resume from byte {upload.received}",
+            details={"offset": upload.received},
+        )
+    storage.write_part(upload.public_id, start, data)
+    upload.received = start + len(data)
+    upload.updated_at = clock.now()
+    upload.save(update_fields=["received", "updated_at"])
+    audit.record(upload, {"received": upload.received}, sealed_by=_notice(upload.lot))
+    return upload.received
+
+
+def _refuse(upload: Upload, code: str, zh: str, en: str, rule: LegalRule | None = None) -> InvalidInput:
+    return InvalidInput(code, zh, en, rule=rule, details={"upload_id": upload.public_id})
+
+
+def _verified_manifest(upload: Upload, path: Path) -> tuple[Manifest, Any]:
+    """Check the envelope without decrypting it (E6): encrypted, signed by the bidder's certificate,
+    meant for this lot and bidder, openable by the bidder, carrying a bid form."""
+    try:
+        declared = peek_manifest(path)
+    except UnsignedEnvelopeError as exc:
+        raise _refuse(
+            upload,
+            "envelope_unsigned",
+            "投标文件未签名，平台拒收",
+            f"Unsigned envelope: {exc}",
+            UNENCRYPTED_REFUSED,
+        ) from exc
+    except UnencryptedEnvelopeError as exc:
+        raise _refuse(
+            upload,
+            "envelope_unencrypted",
+            "投标文件未按规定加密，平台拒收",
+            f"Not encrypted: {exc}",
+            UNENCRYPTED_REFUSED,
+        ) from exc
+    except GuomiError as exc:
+        raise _refuse(
+            upload,
+            "envelope_format",
+            "投标文件格式不正确，平台拒收",
+            f"Not a GGZY envelope: {exc}",
+            UNENCRYPTED_REFUSED,
+        ) from exc
+    certificate = active_certificate(upload.bidder, declared.signer.key_id)
+    if certificate is None:
+        raise _refuse(
+            upload,
+            "envelope_signer_unknown",
+            "签名证书不是本投标人登记的有效数字证书",
+            "The envelope is not signed with a current certificate of this bidder",
+        )
+    try:
+        manifest = verify_envelope(path, Sm2PublicKey.from_hex(certificate.public_key))
+    except UnencryptedEnvelopeError as exc:
+        raise _refuse(
+            upload, "envelope_unencrypted", "投标文件未按规定加密，平台拒收", str(exc), UNENCRYPTED_REFUSED
+        ) from exc
+    except IntegrityError as exc:
+        raise _refuse(
+            upload,
+            "envelope_tampered",
+            "投标文件签名或摘要校验失败（文件已被改动）",
+            f"Integrity check failed: {exc}",
+        ) from exc
+    except GuomiError as exc:
+        raise _refuse(
+            upload, "envelope_format", "投标文件格式不正确，平台拒收", str(exc), UNENCRYPTED_REFUSED
+        ) from exc
+    meta = manifest.metadata
+    if meta.get("lot") != upload.lot.code or meta.get("bidder") != upload.bidder.uscc:
+        raise _refuse(
+            upload,
+            "envelope_wrong_lot",
+            "投标文件封装的标段或投标人与本次投标不符",
+            "Sealed for another lot or bidder",
+        )
+    if certificate.key_id not in {r.key_id for r in manifest.recipients}:
+        raise _refuse(
+            upload,
+            "envelope_not_for_bidder",
+            "投标文件未对投标人本人的证书加密，开标时将无法解密",
+            "Bidder cannot decrypt it",
+        )
+    if BID_FORM not in {f.name for f in manifest.files}:
+        raise _refuse(
+            upload, "envelope_no_bid_form", f"投标文件缺少投标函（{BID_FORM}）", f"{BID_FORM} is missing"
+        )
+    return manifest, certificate
+
+
+def manifest_summary(manifest: Manifest) -> dict[str, Any]:
+    """What the platform keeps of the manifest: names, sizes and digests of the sealed files, no keys."""
+    return {
+        "envelope_id": manifest.envelope_id,
+        "files": [
+            {"name": f.name, "size": f.size, "ciphertext_sm3": f.ciphertext_sm3} for f in manifest.files
+        ],
+        "recipients": [r.key_id for r in manifest.recipients],
+    }
+
+
+@action("bidding.complete_upload")
+def complete_upload(actor: Actor, public_id: str) -> Bid:
+    """Finish the upload: verify the envelope, keep it, and answer at once with a signed receipt.
+
+    Repeating the call for a completed upload returns the same bid and receipt (a client that lost the
+    answer to a network error retries), even after the deadline."""
+    bidder = _bidder(actor)
+    upload = _own_upload(actor, public_id)
+    lot = upload.lot
+    if upload.status == Upload.Status.COMPLETE:
+        audit.record(
+            upload.bid, {"receipt_no": upload.bid.receipt_no, "repeat": True}, sealed_by=_notice(lot)
+        )
+        return upload.bid
+    now = clock.now()
+    require_open_for_bids(lot, bidder, now)
+    if upload.status != Upload.Status.UPLOADING:
+        raise Conflict("upload_finished", "该上传已结束", "This upload is finished")
+    if upload.received != upload.size:
+        raise InvalidInput(
+            "upload_incomplete",
+            f"文件未传完：已收到{upload.received}/{upload.size}字节；未完成传输的视为撤回",
+            f"Upload incomplete: {upload.received}/{upload.size} bytes",
+            rule=SUBMISSION,
+            details={"offset": upload.received},
+        )
+    path = storage.part_path(upload.public_id)
+    with open(path, "rb") as received:
+        digest = sm3_file(received).hex()
+    if digest != upload.sm3:
+        raise _refuse(
+            upload, "envelope_digest", "收到的文件与声明的SM3摘要不一致", "SM3 of the bytes received differs"
+        )
+    manifest, certificate = _verified_manifest(upload, path)
+    previous = Bid.objects.select_for_update(of=("self",)).filter(
+        lot=lot, bidder=bidder, status=Bid.Status.SUBMITTED
+    )
+    superseded = [b.receipt_no for b in previous]
+    previous.update(status=Bid.Status.SUPERSEDED)
+    receipt_no = f"HZ{next_value('bid-receipt'):010d}"
+    receipt = issue_receipt(
+        envelope_sm3=upload.sm3,
+        server_time=now.isoformat(),
+        tender_id=lot.code,
+        bidder_id=bidder.uscc,
+        receipt_no=receipt_no,
+        platform_key=platform_key(),
+        extra={"size": upload.size, "supersedes": ",".join(superseded)},
+    )
+    bid = Bid(
+        lot=lot,
+        bidder=bidder,
+        upload=upload,
+        envelope_sm3=upload.sm3,
+        size=upload.size,
+        manifest=manifest_summary(manifest),
+        signer_key_id=certificate.key_id,
+        fingerprint=fingerprint
+        if isinstance(fingerprint := manifest.metadata.get("fingerprint"), dict)
+        else {},
+        upload_ip=actor.ip,
+        submitted_at=now,
+        receipt_no=receipt_no,
+        receipt=receipt.to_json().decode(),
+    )
+    bid.envelope.name = storage.store_envelope(upload.public_id, f"bids/{lot.code}/{receipt_no}.gbe")
+    bid.save()
+    upload.status = Upload.Status.COMPLETE
+    upload.updated_at = now
+    upload.save(update_fields=["status", "updated_at"])
+    after_commit(lambda: storage.discard_part(upload.public_id))
+    audit.record(
+        bid, {"receipt_no": receipt_no, "sm3": upload.sm3, "supersedes": superseded}, sealed_by=_notice(lot)
+    )
+    return bid
+
+
+@action("bidding.withdraw_bid")
+def withdraw_bid(actor: Actor, lot_code: str) -> Bid:
+    bidder = _bidder(actor)
+    lot = _lot(lot_code, lock=True)
+    require_open_for_bids(lot, bidder, clock.now())
+    bid = (
+        Bid.objects.select_for_update(of=("self",))
+        .filter(lot=lot, bidder=bidder, status=Bid.Status.SUBMITTED)
+        .first()
+    )
+    if bid is None:
+        raise NotFound("bid_not_found", "没有可撤回的投标文件", "No submitted bid to withdraw")
+    bid.status = Bid.Status.WITHDRAWN
+    bid.save(update_fields=["status"])
+    audit.record(bid, {"receipt_no": bid.receipt_no}, sealed_by=_notice(lot))
+    return bid
+
+
+# ---- decryption at the opening ---------------------------------------------------------------------
+
+
+def parse_bid_form(data: bytes) -> dict[str, Any]:
+    """The opening-record fields of the decrypted bid form (投标函/开标一览表)."""
+    form = json.loads(data.decode("utf-8"))
+    if not isinstance(form, dict) or any(k not in form for k in BID_FORM_FIELDS):
+        raise ValueError(f"{BID_FORM} must hold {', '.join(BID_FORM_FIELDS)}")
+    try:
+        price = Decimal(str(form["price"]))
+    except InvalidOperation as exc:
+        raise ValueError("price is not a number") from exc
+    if price <= 0:
+        raise ValueError("price must be positive")
+    return {
+        "price": str(price.quantize(Decimal("0.01"))),
+        "duration_days": int(form["duration_days"]),
+        "quality": str(form["quality"]),
+        "project_manager": str(form["project_manager"]),
+    }
+
+
+@action("bidding.decrypt_bid")
+def decrypt_bid(actor: Actor, lot_code: str, envelope_sm3: str, keys: dict[str, str]) -> Bid:
+    """The bidder releases the content keys of their own envelope during the decryption window."""
+    bidder = _bidder(actor)
+    lot = _lot(lot_code, lock=True)
+    now = clock.now()
+    if lot.state != Lot.State.OPENING or lot.decrypt_closes_at is None or now >= lot.decrypt_closes_at:
+        raise InvalidInput(
+            "decryption_closed",
+            "不在开标解密时间内",
+            "Not within the decryption window",
+            rule=DECRYPT_FAILURE,
+        )
+    digest = (envelope_sm3 or "").lower()
+    already = Bid.objects.filter(
+        lot=lot, bidder=bidder, status=Bid.Status.DECRYPTED, envelope_sm3=digest
+    ).first()
+    if already is not None:  # a retried request: the bid is open already
+        audit.record(already, {"receipt_no": already.receipt_no, "repeat": True})
+        return already
+    bid = (
+        Bid.objects.select_for_update(of=("self",))
+        .filter(lot=lot, bidder=bidder, status=Bid.Status.SUBMITTED)
+        .first()
+    )
+    if bid is None or bid.envelope_sm3 != digest:
+        raise NotFound(
+            "bid_not_found", "没有待解密的投标文件（或摘要不符）", "No submitted bid with that digest"
+        )
+    try:
+        raw_keys = {name: bytes.fromhex(value) for name, value in keys.items()}
+        certificate_key = Sm2PublicKey.from_hex(bidder.certificates.get(key_id=bid.signer_key_id).public_key)
+        with bid.envelope.open("rb") as envelope:
+            opened = open_envelope_with_keys(envelope, raw_keys, signer_public_key=certificate_key)
+        form = parse_bid_form(opened.files[BID_FORM])
+    except (GuomiError, ValueError, KeyError) as exc:
+        # Not recorded as a failure yet: the bidder may retry within the window.
+        raise InvalidInput(
+            "decryption_failed", f"解密失败：{exc}", f"Decryption failed: {exc}", rule=DECRYPT_FAILURE
+        ) from exc
+    bid.status = Bid.Status.DECRYPTED
+    bid.decrypted_at = now
+    bid.decrypt_ip = actor.ip
+    bid.bid_form = form
+    bid.save()
+    from ggzy.bidding.opening import store_plaintext
+
+    store_plaintext(bid, opened.files)
+    audit.record(bid, {"receipt_no": bid.receipt_no, "decrypted_at": now})
+    return bid
+
+
+@action("bidding.record_decrypt_fault")
+def record_decrypt_fault(actor: Actor, lot_code: str, bidder_uscc: str, fault: str, reason: str) -> Bid:
+    """The operator records why a bid could not be decrypted; the cause decides 视为撤销 or 视为撤回 (E8)."""
+    role = require_role(actor, Role.OPERATOR)
+    lot = _lot(lot_code, lock=True)
+    if lot.state != Lot.State.OPENING:
+        raise InvalidInput("not_opening", "标段不在开标解密阶段", "The lot is not being opened")
+    if fault not in Bid.Fault.values or not reason.strip():
+        raise InvalidInput(
+            "fault_party", "请选择责任方（bidder/platform/other）并说明原因", "Give fault party and reason"
+        )
+    bid = (
+        Bid.objects.select_for_update(of=("self",))
+        .filter(lot=lot, bidder__uscc=bidder_uscc, status=Bid.Status.SUBMITTED)
+        .first()
+    )
+    if bid is None:
+        raise NotFound("bid_not_found", "该投标人没有待解密的投标文件", "No bid awaiting decryption")
+    bid.fault = fault
+    bid.fault_reason = reason.strip()
+    bid.save(update_fields=["fault", "fault_reason"])
+    audit.record(bid, {"fault": fault, "reason": bid.fault_reason}, role=role)
+    return bid

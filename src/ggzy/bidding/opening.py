@@ -1,0 +1,99 @@
+"""The online opening, driven by the chronograph at the bid deadline (called inside its action).
+
+At the deadline: fewer than the minimum number of bids → the lot fails (法 第28条); otherwise the
+decryption window opens. When it closes, bids not decrypted are deemed revoked (bidder's fault) or
+withdrawn (anyone else's), the others stand, and the opening record goes to the participants (E7, E8).
+"""
+
+from datetime import datetime, timedelta
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+
+from ggzy.bidding.models import Bid, Bond, OpeningRecord
+from ggzy.kernel import notify
+from ggzy.registry.models import Account
+from ggzy.trading import procedure
+from ggzy.trading.models import Lot
+
+
+def _tell_bidders(bids: list[Bid], subject: str, body: str) -> None:
+    for user_id in Account.objects.filter(entity_id__in={b.bidder_id for b in bids}).values_list(
+        "user_id", flat=True
+    ):
+        notify.queue_to(user_id, subject, body)
+
+
+def start_opening(lot: Lot, now: datetime) -> str:
+    assert lot.notice is not None
+    rules = procedure.rules_for(lot)
+    bids = list(lot.bids.filter(status=Bid.Status.SUBMITTED))
+    minimum = rules.min_bidders.value
+    if len(bids) < minimum:
+        reason = f"投标人少于{minimum}个（{len(bids)}个），不得开标，应当重新招标。依据：{rules.min_bidders.legal.citation}"
+        procedure.move(lot, Lot.State.FAILED, now, reason)
+        _tell_bidders(bids, "流标通知", f"{lot.code} {lot.name}：{reason}")
+        return "failed_too_few_bids"
+    opens_from = max(now, lot.notice.opening_at)
+    lot.decrypt_closes_at = opens_from + timedelta(minutes=lot.notice.decrypt_minutes)
+    procedure.move(lot, Lot.State.OPENING, now)
+    OpeningRecord.objects.create(lot=lot, started_at=now)
+    _tell_bidders(
+        bids,
+        "开标解密通知",
+        f"{lot.code} {lot.name} 已开标，请于{lot.decrypt_closes_at:%Y-%m-%d %H:%M}前在线解密投标文件。",
+    )
+    return "opening"
+
+
+def close_opening(lot: Lot, now: datetime) -> str:
+    undecrypted = list(lot.bids.select_for_update(of=("self",)).filter(status=Bid.Status.SUBMITTED))
+    for bid in undecrypted:
+        if bid.fault in {Bid.Fault.PLATFORM, Bid.Fault.OTHER}:
+            bid.status = Bid.Status.DEEMED_WITHDRAWN
+        else:
+            bid.status = Bid.Status.DEEMED_REVOKED
+            bid.fault = Bid.Fault.BIDDER
+            bid.fault_reason = bid.fault_reason or "投标人未在规定时间内完成解密"
+        bid.save(update_fields=["status", "fault", "fault_reason"])
+    record = OpeningRecord.objects.select_for_update(of=("self",)).get(lot=lot)
+    record.rows = opening_rows(lot)
+    record.closed_at = now
+    record.save()
+    procedure.move(lot, Lot.State.EVALUATION, now)
+    bids = list(lot.bids.exclude(status__in=[Bid.Status.SUPERSEDED, Bid.Status.WITHDRAWN]))
+    _tell_bidders(bids, "开标记录", f"{lot.code} {lot.name} 开标解密结束，开标记录已公布。")
+    return f"opened:{sum(1 for r in record.rows if r['status'] == Bid.Status.DECRYPTED)}"
+
+
+def opening_rows(lot: Lot) -> list[dict[str, object]]:
+    bonds = {b.bidder_id: b for b in Bond.objects.filter(lot=lot)}
+    rows: list[dict[str, object]] = []
+    for bid in lot.bids.exclude(status__in=[Bid.Status.SUPERSEDED, Bid.Status.WITHDRAWN]).select_related(
+        "bidder"
+    ):
+        bond = bonds.get(bid.bidder_id)
+        form = bid.bid_form or {}
+        rows.append(
+            {
+                "bidder": bid.bidder.name,
+                "uscc": bid.bidder.uscc,
+                "status": bid.status,
+                "price": form.get("price"),
+                "duration_days": form.get("duration_days"),
+                "quality": form.get("quality"),
+                "project_manager": form.get("project_manager"),
+                "bond": bond.status if bond else Bond.Status.AWAITING,
+                "bond_kind": bond.kind if bond else None,
+                "decrypted_at": bid.decrypted_at.isoformat() if bid.decrypted_at else None,
+                "fault": bid.fault or None,
+                "receipt_no": bid.receipt_no,
+            }
+        )
+    return rows
+
+
+def store_plaintext(bid: Bid, files: dict[str, bytes]) -> None:
+    """Decrypted files, kept for the evaluation committee (never published)."""
+    for name, data in files.items():
+        default_storage.save(f"opened/{bid.lot.code}/{bid.receipt_no}/{name}", ContentFile(data))

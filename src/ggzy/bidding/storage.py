@@ -1,0 +1,45 @@
+"""Where envelope bytes live: partial uploads on local disk (random-access writes), finished envelopes in
+the configured file storage. Writes are fsynced so that a receipt never points at bytes a crash could lose."""
+
+import os
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
+
+
+def part_path(public_id: str) -> Path:
+    folder = Path(settings.MEDIA_ROOT) / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{public_id}.part"
+
+
+def create_part(public_id: str) -> None:
+    with open(part_path(public_id), "xb"):
+        pass
+
+
+def write_part(public_id: str, offset: int, data: bytes) -> None:
+    with open(part_path(public_id), "r+b") as out:
+        out.seek(offset)
+        out.write(data)
+        out.flush()
+        os.fsync(out.fileno())
+
+
+def store_envelope(public_id: str, name: str) -> str:
+    """Copy the finished upload into file storage (durably when local) and return its storage name."""
+    with open(part_path(public_id), "rb") as source:
+        stored: str = default_storage.save(name, File(source))
+    try:
+        local = default_storage.path(stored)
+    except NotImplementedError:  # object storage: its own durability
+        return stored
+    with open(local, "rb") as saved:
+        os.fsync(saved.fileno())
+    return stored
+
+
+def discard_part(public_id: str) -> None:
+    part_path(public_id).unlink(missing_ok=True)

@@ -1,0 +1,1 @@
+"""Catalogue: the trading catalogue (交易目录, R2) and "must this project enter the platform, and why?"."""

@@ -1,0 +1,303 @@
+"""`ggzy simulate tender`: one construction tender from registration to the opening record, on the virtual
+clock, through the same actions and HTTP API that people use — bidders seal, upload and decrypt with the
+real `ggzy-bid` client (its HTTP calls go to this Django application in-process).
+
+The scenario test runs this very code, so the demo and the proof cannot drift apart.
+"""
+
+import secrets
+import tempfile
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import httpx
+from django.core.signals import request_finished, request_started
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
+from django.utils import timezone
+
+from ggzy.bidding.actions import open_bond_account, record_bond_payment
+from ggzy.bidding.models import Bid, OpeningRecord
+from ggzy.catalogue.actions import load_national_catalogue
+from ggzy.catalogue.queries import effective_version
+from ggzy.exchange.models import Node
+from ggzy.kernel import calendar, chronograph, clock
+from ggzy.kernel.audit import verify_chain
+from ggzy.kernel.calendar_actions import load_official_calendar
+from ggzy.kernel.codes import build_uscc
+from ggzy.kernel.errors import GgzyError
+from ggzy.kernel.models import CalendarDay
+from ggzy.kernel.roles import Actor
+from ggzy.registry.actions import issue_api_token, register_certificate, register_entity
+from ggzy.registry.auth import actor_for_user
+from ggzy.registry.models import Account, Entity
+from ggzy.registry.schemas import AccountIn, CertificateIn, ContactIn, EntityForm
+from ggzy.trading.actions import (
+    attach_document,
+    create_notice,
+    create_project,
+    download_document,
+    publish_notice,
+)
+from ggzy.trading.models import Lot
+from ggzy.trading.schemas import DocumentMeta, LotIn, NoticeIn, ProjectIn
+from ggzy_bid.client import UploadClient
+from ggzy_bid.fingerprint import machine_fingerprint
+from ggzy_bid.sealing import seal_bid
+from ggzy_guomi import Sm2PrivateKey, unwrap_file_keys
+
+if typing.TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+SERVER = "http://127.0.0.1:8000"
+PASSWORD = "Ggzy-sim-2026"  # noqa: S105 - simulated accounts only
+TENDER_DOCUMENTS = (
+    "第一章 招标公告\n第二章 投标人须知\n第三章 评标办法（综合评估法）\n第四章 合同条款\n".encode()
+)
+
+
+def in_process_app() -> "WSGIApplication":
+    """This Django application as a WSGI callable that keeps the caller's database connection open
+    (Django closes it after each request, which would end a test's transaction), as the test client does."""
+    app = get_wsgi_application()
+
+    def call(environ: "WSGIEnvironment", start_response: "StartResponse") -> list[bytes]:
+        request_started.disconnect(close_old_connections)
+        request_finished.disconnect(close_old_connections)
+        try:
+            result = app(environ, start_response)
+            try:
+                return [b"".join(result)]
+            finally:
+                result.close()
+        finally:
+            request_started.connect(close_old_connections)
+            request_finished.connect(close_old_connections)
+
+    return call
+
+
+@dataclass
+class Party:
+    entity: Entity
+    username: str
+    key: Sm2PrivateKey
+    token: str = ""
+
+    @property
+    def actor(self) -> Actor:
+        return actor_for_user(Account.objects.get(user__username=self.username).user, "127.0.0.1")
+
+
+@dataclass
+class Outcome:
+    lot_code: str
+    state: str
+    opening_rows: list[dict[str, object]] = field(default_factory=list)
+    receipts: list[str] = field(default_factory=list)
+    audit_events: int = 0
+
+
+class TenderSimulation:
+    def __init__(self, bidders: int, say: Callable[[str], None] = print, skip_decrypt: int = 0) -> None:
+        if bidders < 1:
+            raise ValueError("at least one bidder")
+        self.count = bidders
+        self.say = say
+        self.skip_decrypt = skip_decrypt  # how many bidders "forget" to decrypt (E8: 视为撤销)
+        self.run = secrets.token_hex(3)
+        self.system = Actor.system("simulate")
+        self.http = httpx.Client(transport=httpx.WSGITransport(app=in_process_app()), base_url=SERVER)
+
+    # -- people ------------------------------------------------------------------------------------
+    def party(self, kind: str, name: str, username: str, region: str) -> Party:
+        uscc = build_uscc("91", region, f"{secrets.randbelow(10**8):08d}")
+        form = EntityForm(
+            uscc=uscc,
+            name=name,
+            kinds=[kind],
+            legal_representative="模拟法人",
+            address=f"{name}地址",
+            region_code=region,
+            contacts=[ContactIn(name="模拟联系人", mobile="13900000000")],
+        )
+        account = AccountIn(username=username, password=PASSWORD, name="模拟用户", mobile="13900000000")
+        entity = register_entity(Actor.anonymous("127.0.0.1"), form, account)
+        party = Party(entity, username, Sm2PrivateKey.generate())
+        register_certificate(
+            party.actor,
+            entity.uscc,
+            CertificateIn(
+                issuer="GGZY演示CA",
+                serial=f"SIM-{self.run}-{username}",
+                public_key=party.key.public_key.to_pem(),
+                valid_from=clock.now() - timedelta(days=1),
+                valid_until=clock.now() + timedelta(days=365),
+            ),
+        )
+        _, party.token = issue_api_token(party.actor, "simulate")
+        return party
+
+    # -- the flow ------------------------------------------------------------------------------------
+    def prepare(self) -> Node:
+        province = Node.objects.filter(level=Node.Level.PROVINCE).first()
+        if province is None:
+            raise GgzyError(
+                "no_network", "平台节点未设置，请先运行 ggzy demo", "No nodes: run `ggzy demo` first"
+            )
+        for year in (clock.today().year, clock.today().year + 1):
+            if not CalendarDay.objects.filter(date__year=year).exists():
+                try:
+                    load_official_calendar(self.system, year)
+                except GgzyError:
+                    self.say(f"  {year}年节假日安排尚未公布，按周末计算 (no holiday table for {year})")
+        if effective_version(province, clock.today()) is None:
+            load_national_catalogue(self.system, province.pk)
+            self.say("  已装入国家必须招标规定交易目录 (national catalogue adopted)")
+        return province
+
+    def execute(self) -> Outcome:
+        start = timezone.make_aware(datetime.combine(clock.today() + timedelta(days=1), time(9)))
+        clock.freeze(max(start, clock.now()))
+        try:
+            return self._flow()
+        finally:
+            clock.release()
+            self.http.close()
+
+    def _flow(self) -> Outcome:
+        say = self.say
+        say(f"[{clock.now():%Y-%m-%d %H:%M}] 模拟开始 simulation {self.run}: {self.count} 个投标人")
+        self.prepare()
+        principal = self.party("principal", f"模拟学校{self.run}", f"sim{self.run}-zb", "640104")
+        bidders = [
+            self.party(
+                "bidder", f"模拟建设工程有限公司{self.run}-{i + 1}", f"sim{self.run}-tb{i + 1}", "640121"
+            )
+            for i in range(self.count)
+        ]
+        say(f"  招标人 {principal.entity.name}；投标人 {self.count} 家，均已登记SM2数字证书")
+
+        project = create_project(
+            principal.actor,
+            ProjectIn(
+                name=f"模拟教学楼建设工程{self.run}",
+                state_budget_amount=Decimal("30000000"),
+                total_investment=Decimal("30000000"),
+                lots=[
+                    LotIn(
+                        name="施工",
+                        contract_kind="works",
+                        classify_code="A08",
+                        estimated_value=Decimal("25000000"),
+                        control_price=Decimal("24800000"),
+                        bond_amount=Decimal("500000"),
+                    )
+                ],
+            ),
+        )
+        lot = project.lots.get()
+        say(f"1 项目登记 project {project.code}，统一交易标识码 {project.unified_deal_code}")
+        say(f"  进场判定 must enter: {project.must_enter}（{project.catalogue_version}）")
+
+        docs_from = clock.now()
+        docs_until = timezone.make_aware(datetime.combine(calendar.period_end(clock.today(), 5), time(17)))
+        deadline = timezone.make_aware(datetime.combine(calendar.period_end(clock.today(), 20), time(9)))
+        notice = create_notice(
+            principal.actor,
+            project.code,
+            NoticeIn(
+                method="open",
+                title=f"{project.name}施工招标公告",
+                body="本项目已具备招标条件，现进行公开招标。",
+                lot_codes=[lot.code],
+                docs_from=docs_from,
+                docs_until=docs_until,
+                bid_deadline=deadline,
+            ),
+        )
+        signature = principal.key.sign(TENDER_DOCUMENTS).hex()
+        document = attach_document(
+            principal.actor,
+            notice.pk,
+            DocumentMeta(title="招标文件", signature=signature),
+            "招标文件.txt",
+            TENDER_DOCUMENTS,
+        )
+        publish_notice(principal.actor, notice.pk)
+        say(f"2 发布招标公告 published; 招标文件SM3 {document.sm3[:16]}…，投标截止 {deadline:%Y-%m-%d %H:%M}")
+
+        clock.advance(timedelta(days=1))
+        receipts = []
+        with tempfile.TemporaryDirectory(prefix="ggzy-sim-") as work:
+            envelopes: dict[int, Path] = {}
+            for i, bidder in enumerate(bidders):
+                download_document(bidder.actor, document.pk)
+                bond = open_bond_account(bidder.actor, lot.code)
+                record_bond_payment(
+                    Actor.system("bank"),
+                    bond.virtual_account or "",
+                    bond.amount,
+                    f"62220202{i:08d}",
+                    bidder.entity.name,
+                )
+                folder = Path(work) / f"bid{i + 1}"
+                folder.mkdir()
+                price = Decimal("24000000") + Decimal(secrets.randbelow(700000))
+                (folder / "bid-form.json").write_text(
+                    f'{{"price": "{price}.00", "duration_days": 540, "quality": "合格", "project_manager": "项目经理{i + 1}"}}',
+                    encoding="utf-8",
+                )
+                (folder / "technical.txt").write_text("施工组织设计……", encoding="utf-8")
+                sealed = seal_bid(
+                    folder,
+                    signer=bidder.key,
+                    lot=lot.code,
+                    bidder=bidder.entity.uscc,
+                    fingerprint=machine_fingerprint(),
+                    out=Path(work) / f"bid{i + 1}.gbe",
+                )
+                client = UploadClient(self.http, SERVER, bidder.token, chunk_size=64 * 1024)
+                result = client.upload(sealed.path)
+                envelopes[i] = sealed.path
+                receipts.append(result.receipt.fields.receipt_no)
+                say(
+                    f"3 投标 bid {i + 1}: 已封装 sealed {sealed.sm3[:16]}…，回执 receipt {result.receipt.fields.receipt_no}"
+                )
+
+            clock.freeze(deadline)
+            chronograph.sweep()
+            lot.refresh_from_db()
+            say(f"4 投标截止 deadline: 标段状态 {lot.get_state_display()}")
+            if lot.state == Lot.State.OPENING:
+                for i, bidder in enumerate(bidders):
+                    if i >= self.count - self.skip_decrypt:
+                        say(f"  投标人{i + 1} 未解密 (does not decrypt)")
+                        continue
+                    keys = unwrap_file_keys(envelopes[i], bidder.key)
+                    bid_sm3 = Bid.objects.get(
+                        lot=lot, bidder=bidder.entity, status=Bid.Status.SUBMITTED
+                    ).envelope_sm3
+                    UploadClient(self.http, SERVER, bidder.token).submit_keys(lot.code, bid_sm3, keys)
+                    say(f"5 解密 decrypted bid {i + 1}")
+                assert lot.decrypt_closes_at is not None
+                clock.freeze(lot.decrypt_closes_at)
+                chronograph.sweep()
+                lot.refresh_from_db()
+
+        outcome = Outcome(lot.code, lot.state, receipts=receipts)
+        record = OpeningRecord.objects.filter(lot=lot).first()
+        if record is not None:
+            outcome.opening_rows = record.rows
+            say("6 开标记录 opening record:")
+            for row in record.rows:
+                say(f"  {row['bidder']}  {row['price'] or '—'}  {row['status']}  保证金{row['bond']}")
+        report = verify_chain()
+        outcome.audit_events = report.count
+        say(f"7 审计链 audit chain: {'完整 intact' if report.intact else '被破坏 BROKEN'}，{report.count} 条")
+        say(f"结束 done: 标段 {lot.code} 状态 {lot.get_state_display()}")
+        return outcome

@@ -1,0 +1,1 @@
+"""Trading: projects, lots (标段), notices and documents, and the procedure engine every method reuses."""

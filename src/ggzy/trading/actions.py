@@ -1,0 +1,651 @@
+"""Trading actions: register a project with its lots, publish a notice with its documents, clarify,
+object, terminate, re-tender. Every legal number comes from `rules.py` through `procedure.rules_for`."""
+
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.core.files.base import ContentFile
+from django.db.models import Max
+from django.utils import timezone
+
+from ggzy.exchange.models import Node
+from ggzy.kernel import audit, calendar, clock, notify
+from ggzy.kernel.actions import action, require_role
+from ggzy.kernel.errors import Conflict, InvalidInput, LegalRule, NotFound, PermissionDenied
+from ggzy.kernel.roles import Actor, Role
+from ggzy.registry.models import Account, Certificate, Entity, EntityKind
+from ggzy.registry.queries import entity_of
+from ggzy.trading import codes, procedure
+from ggzy.trading.models import Document, Download, Lot, Notice, Objection, Project
+from ggzy.trading.rules import CONSTRUCTION_TENDER, DOWNLOADERS_SECRET, NO_PREREGISTRATION
+from ggzy.trading.schemas import DocumentMeta, LotIn, NoticeIn, ProjectIn
+from ggzy_guomi import GuomiError, Sm2PublicKey, sm3_hex
+
+SIGNED_DOCUMENT = LegalRule(
+    "电子招标投标办法 第40条；中华人民共和国电子签名法 第13、14条",
+    "招标文件、澄清修改等应当采用可靠的电子签名；可靠的电子签名与手写签名或者盖章具有同等的法律效力。",
+)
+
+
+# ---- helpers -------------------------------------------------------------------------------------
+
+
+def local_date(moment: datetime) -> date:
+    return timezone.localdate(moment)
+
+
+def at_same_time(day: date, like: datetime) -> datetime:
+    """`day` at the local time of day of `like` (to offer a moved deadline at the usual hour)."""
+    local = timezone.localtime(like)
+    return timezone.make_aware(datetime.combine(day, local.time().replace(tzinfo=None)))
+
+
+def end_of_day(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+
+
+def _entity(uscc: str, field: str) -> Entity:
+    entity = Entity.objects.filter(uscc=(uscc or "").strip().upper(), status=Entity.Status.ACTIVE).first()
+    if entity is None:
+        raise InvalidInput(
+            f"{field}_unknown", f"未找到主体{uscc}", f"No active entity {uscc}", details={"field": field}
+        )
+    return entity
+
+
+def _has_kind(entity: Entity, kind: str) -> bool:
+    return entity.kinds.filter(kind=kind).exists()
+
+
+def require_project_manager(actor: Actor, project: Project) -> str:
+    """The principal's or the agent's staff act on a project."""
+    role = require_role(actor, Role.PRINCIPAL, Role.AGENT)
+    if actor.entity_id in {project.principal_id, project.agent_id}:
+        return role
+    raise PermissionDenied(
+        "not_project_party",
+        "只有本项目的招标人或其委托的代理机构可以办理",
+        "Only the project's principal or its agent may do this",
+    )
+
+
+def _project_for_update(code: str) -> Project:
+    project = Project.objects.select_for_update(of=("self",)).filter(code=code).first()
+    if project is None:
+        raise NotFound("project_not_found", f"未找到项目{code}", f"No project {code}")
+    return project
+
+
+def _notice_for_update(notice_id: int) -> Notice:
+    notice = (
+        Notice.objects.select_for_update(of=("self",)).select_related("project").filter(pk=notice_id).first()
+    )
+    if notice is None:
+        raise NotFound("notice_not_found", "未找到公告", "No such notice")
+    return notice
+
+
+def _check_lot(form: LotIn, index: int) -> None:
+    rules = CONSTRUCTION_TENDER
+    if form.contract_kind not in Lot.ContractKind.values:
+        raise InvalidInput(
+            "lot_contract_kind",
+            "合同类型应为 works、goods 或 services",
+            "contract_kind: works, goods or services",
+        )
+    if form.estimated_value <= 0:
+        raise InvalidInput("lot_estimated_value", "估算价应大于零", "The estimate must be positive")
+    if form.control_price is not None and form.control_price <= 0:
+        raise InvalidInput("lot_control_price", "最高投标限价应大于零", "The control price must be positive")
+    if not (3 <= len(form.classify_code) <= 7) or form.classify_code[0] not in "ABCDE":
+        raise InvalidInput(
+            "lot_classify_code",
+            "标段分类代码以 A工程/B货物/C服务/D产权/E土地 开头，如 A08（施工）",
+            "classify_code starts with A/B/C/D/E, e.g. A08",
+        )
+    cap_by_ratio = (form.estimated_value * rules.bond_ratio.value).quantize(Decimal("0.01"))
+    for limit, rule in ((cap_by_ratio, rules.bond_ratio), (rules.bond_cap.value, rules.bond_cap)):
+        if form.bond_amount > limit:
+            raise InvalidInput(
+                "bond_too_high",
+                f"第{index + 1}标段投标保证金{form.bond_amount}元超过上限{limit}元",
+                f"Lot {index + 1}: bond {form.bond_amount} exceeds the limit {limit}",
+                rule=rule.legal,
+                details={"limit": str(limit)},
+            )
+
+
+def _entry_decision(project: Project, lots: list[LotIn]) -> None:
+    """Record whether the project must enter the platform, and why (R2.3), from the effective catalogue."""
+    from ggzy.trading.entry import decide
+
+    decision, version_code = decide(project, lots)
+    project.must_enter = decision.must_enter
+    project.must_tender = decision.must_tender
+    project.entry_reasons = [reason.as_json() for reason in decision.reasons]
+    project.catalogue_version = version_code
+
+
+# ---- projects and lots --------------------------------------------------------------------------
+
+
+@action("trading.create_project")
+def create_project(actor: Actor, form: ProjectIn) -> Project:
+    role = require_role(actor, Role.PRINCIPAL, Role.AGENT)
+    own = entity_of(actor)
+    principal: Entity
+    agent: Entity | None
+    if form.principal_uscc and _entity(form.principal_uscc, "principal").pk != own.pk:
+        if not actor.has(Role.AGENT):
+            raise PermissionDenied(
+                "not_agent", "只有代理机构可以代招标人登记项目", "Only an agent registers for others"
+            )
+        principal, agent = _entity(form.principal_uscc, "principal"), own
+    else:
+        if not actor.has(Role.PRINCIPAL):
+            raise InvalidInput(
+                "principal_required", "代理机构登记项目须填写委托的招标人", "An agent must name the principal"
+            )
+        principal = own
+        agent = _entity(form.agent_uscc, "agent") if form.agent_uscc else None
+    if not _has_kind(principal, EntityKind.PRINCIPAL):
+        raise InvalidInput(
+            "principal_kind", f"{principal.name}未登记为招标人", f"{principal.uscc} is not a principal"
+        )
+    if agent is not None and not _has_kind(agent, EntityKind.AGENT):
+        raise InvalidInput("agent_kind", f"{agent.name}未登记为代理机构", f"{agent.uscc} is not an agent")
+    name = (form.name or "").strip()
+    if not name:
+        raise InvalidInput("name_required", "请填写项目名称", "A project needs a name")
+    if not form.lots:
+        raise InvalidInput("lots_required", "请至少设置一个标段", "At least one lot is needed")
+    if (
+        form.total_investment <= 0
+        or form.state_budget_amount < 0
+        or form.state_budget_amount > form.total_investment
+    ):
+        raise InvalidInput(
+            "project_funding",
+            "总投资应大于零，预算资金不得超过总投资",
+            "Investment must exceed zero and the budget share",
+        )
+    for i, lot_form in enumerate(form.lots):
+        _check_lot(lot_form, i)
+    node = Node.objects.get(pk=actor.node_id) if actor.node_id else principal.node
+    now = clock.now()
+    project = Project(
+        code=codes.project_code(node),
+        unified_deal_code=codes.unified_deal_code(principal.uscc, local_date(now)),
+        name=name,
+        principal=principal,
+        agent=agent,
+        node=node,
+        category=form.category,
+        state_budget_amount=form.state_budget_amount,
+        total_investment=form.total_investment,
+        state_owned_controlled=form.state_owned_controlled,
+        foreign_loan_or_aid=form.foreign_loan_or_aid,
+        private_only=form.private_only,
+        created_at=now,
+    )
+    _entry_decision(project, form.lots)
+    project.save()
+    for seq, lot_form in enumerate(form.lots, start=1):
+        _create_lot(project, seq, lot_form, now)
+    audit.record(
+        project,
+        {
+            "code": project.code,
+            "deal_code": project.unified_deal_code,
+            "principal": principal.uscc,
+            "agent": agent.uscc if agent else None,
+            "lots": len(form.lots),
+            "must_enter": project.must_enter,
+        },
+        role=role,
+    )
+    return project
+
+
+def _create_lot(project: Project, seq: int, form: LotIn, now: datetime, previous: Lot | None = None) -> Lot:
+    return Lot.objects.create(
+        project=project,
+        seq=seq,
+        code=codes.lot_code(project.code, seq),
+        name=form.name.strip(),
+        contract_kind=form.contract_kind,
+        classify_code=form.classify_code,
+        estimated_value=form.estimated_value,
+        control_price=form.control_price,
+        bond_amount=form.bond_amount,
+        state_changed_at=now,
+        previous=previous,
+    )
+
+
+@action("trading.retender")
+def retender(actor: Actor, lot_code: str) -> Lot:
+    """A failed lot is tendered again as a new lot of the same project (法 第28条)."""
+    old = Lot.objects.select_for_update(of=("self",)).select_related("project").filter(code=lot_code).first()
+    if old is None:
+        raise NotFound("lot_not_found", f"未找到标段{lot_code}", f"No lot {lot_code}")
+    role = require_project_manager(actor, old.project)
+    if old.state != Lot.State.FAILED or hasattr(old, "retender"):
+        raise InvalidInput(
+            "retender_not_allowed", "只有流标且未重新招标的标段可以重新招标", "Only a failed lot"
+        )
+    seq = (old.project.lots.aggregate(m=Max("seq"))["m"] or 0) + 1
+    form = LotIn(
+        name=old.name,
+        contract_kind=old.contract_kind,
+        classify_code=old.classify_code,
+        estimated_value=old.estimated_value,
+        control_price=old.control_price,
+        bond_amount=old.bond_amount,
+    )
+    lot = _create_lot(old.project, seq, form, clock.now(), previous=old)
+    audit.record(lot, {"retender_of": old.code}, role=role)
+    return lot
+
+
+# ---- notices ------------------------------------------------------------------------------------
+
+
+def check_periods(form: NoticeIn, today: date) -> None:
+    """T1 and T3 with their boundaries (day 1 is the day after the trigger; holiday ends roll forward)."""
+    rules = CONSTRUCTION_TENDER
+    if form.docs_until <= form.docs_from or form.bid_deadline <= form.docs_from:
+        raise InvalidInput("notice_times_order", "时间先后不正确", "Times are out of order")
+    if local_date(form.docs_from) < today:
+        raise InvalidInput(
+            "docs_from_past", "招标文件获取开始时间不能早于今天", "Documents cannot start in the past"
+        )
+    sale_end = calendar.period_end(local_date(form.docs_from), rules.doc_sale_days.value)
+    if local_date(form.docs_until) < sale_end:
+        raise InvalidInput(
+            "doc_sale_period",
+            f"招标文件获取期不得少于{rules.doc_sale_days.value}日：最早可截止于{sale_end.isoformat()}",
+            f"Documents must be available at least {rules.doc_sale_days.value} days: until {sale_end} at least",
+            rule=rules.doc_sale_days.legal,
+            details={"earliest_docs_until": sale_end.isoformat()},
+        )
+    earliest = calendar.period_end(local_date(form.docs_from), rules.bid_period_days.value)
+    if local_date(form.bid_deadline) < earliest:
+        offered = at_same_time(earliest, form.bid_deadline)
+        raise InvalidInput(
+            "bid_period_too_short",
+            f"自招标文件开始发出之日起至投标截止不得少于{rules.bid_period_days.value}日：最早可定于{offered.isoformat()}",
+            f"At least {rules.bid_period_days.value} days from documents to deadline: earliest {offered.isoformat()}",
+            rule=rules.bid_period_days.legal,
+            details={"earliest_bid_deadline": offered.isoformat()},
+        )
+    if form.docs_until > form.bid_deadline:
+        raise InvalidInput(
+            "docs_after_deadline", "招标文件获取截止不得晚于投标截止", "Documents end after the deadline"
+        )
+
+
+@action("trading.create_notice")
+def create_notice(actor: Actor, project_code: str, form: NoticeIn) -> Notice:
+    project = _project_for_update(project_code)
+    role = require_project_manager(actor, project)
+    if form.method not in Notice.Method.values:
+        raise InvalidInput("notice_method", "招标方式应为 open 或 invited", "method must be open or invited")
+    lots = list(project.lots.filter(code__in=form.lot_codes))
+    if not lots or len(lots) != len(set(form.lot_codes)):
+        raise InvalidInput(
+            "notice_lots",
+            "请选择本项目的标段",
+            "Choose lots of this project",
+            details={"lots": form.lot_codes},
+        )
+    busy = [lot.code for lot in lots if lot.state != Lot.State.DRAFT or lot.notice_id is not None]
+    if busy:
+        raise Conflict(
+            "lot_not_draft",
+            "所选标段已在其他公告中",
+            "Some lots are already in a notice",
+            details={"lots": busy},
+        )
+    rules = CONSTRUCTION_TENDER
+    decrypt_minutes = form.decrypt_minutes or rules.decrypt_minutes_default.value
+    if not 1 <= decrypt_minutes <= 24 * 60:
+        raise InvalidInput(
+            "decrypt_minutes", "解密时长应在1分钟至24小时之间", "decrypt_minutes must be 1..1440"
+        )
+    check_periods(form, clock.today())
+    now = clock.now()
+    notice = Notice.objects.create(
+        project=project,
+        method=form.method,
+        title=form.title.strip() or project.name,
+        body=form.body,
+        docs_from=form.docs_from,
+        docs_until=form.docs_until,
+        bid_deadline=form.bid_deadline,
+        opening_at=form.bid_deadline,  # SIMULTANEOUS_OPENING (法 第34条): opening at the deadline itself
+        decrypt_minutes=decrypt_minutes,
+        validity_days=form.validity_days or rules.bid_validity_days_default.value,
+        created_at=now,
+    )
+    if form.method == Notice.Method.INVITED:
+        invitees = [_entity(u, "invitee") for u in dict.fromkeys(form.invitees)]
+        notice.invitees.set(invitees)
+    Lot.objects.filter(pk__in=[lot.pk for lot in lots]).update(notice=notice)
+    audit.record(
+        notice, {"project": project.code, "method": form.method, "lots": sorted(form.lot_codes)}, role=role
+    )
+    return notice
+
+
+def verify_signature(actor: Actor, data: bytes, signature_hex: str) -> Certificate:
+    """The document must be signed by a currently valid certificate of the actor's own entity."""
+    try:
+        signature = bytes.fromhex(signature_hex.strip())
+    except ValueError:
+        signature = b""
+    now = clock.now()
+    certs = Certificate.objects.filter(
+        entity=entity_of(actor), revoked_at__isnull=True, valid_from__lte=now, valid_until__gt=now
+    )
+    for cert in certs:
+        try:
+            Sm2PublicKey.from_hex(cert.public_key).verify(data, signature)
+        except GuomiError:
+            continue
+        return cert
+    raise InvalidInput(
+        "document_signature",
+        "文件签名无效：须使用本单位有效数字证书对文件原文进行SM2签名",
+        "The document must carry a valid SM2 signature by a current certificate of your entity",
+        rule=SIGNED_DOCUMENT,
+    )
+
+
+def _store_document(actor: Actor, notice: Notice, meta: DocumentMeta, filename: str, data: bytes) -> Document:
+    if not data:
+        raise InvalidInput("document_empty", "文件为空", "The file is empty")
+    if meta.kind not in Document.Kind.values:
+        raise InvalidInput("document_kind", "文件类型不正确", "Unknown document kind")
+    cert = verify_signature(actor, data, meta.signature)
+    document = Document(
+        notice=notice,
+        kind=meta.kind,
+        title=meta.title.strip() or filename,
+        filename=filename,
+        size=len(data),
+        sm3=sm3_hex(data),
+        signature=meta.signature.strip().lower(),
+        signer_id=cert.entity_id,
+        signer_key_id=cert.key_id,
+        new_bid_deadline=meta.new_bid_deadline,
+        published_at=clock.now(),
+    )
+    document.file.save(f"{notice.pk}-{document.sm3[:16]}.bin", ContentFile(data), save=False)
+    document.save()
+    return document
+
+
+@action("trading.attach_document")
+def attach_document(actor: Actor, notice_id: int, meta: DocumentMeta, filename: str, data: bytes) -> Document:
+    """Tender documents go with the notice before it is published."""
+    notice = _notice_for_update(notice_id)
+    role = require_project_manager(actor, notice.project)
+    if notice.status != Notice.Status.DRAFT or meta.kind != Document.Kind.TENDER_DOCUMENTS:
+        raise InvalidInput(
+            "document_stage",
+            "发布前只能上传招标文件；发布后请用澄清或修改",
+            "Before publishing: tender documents only",
+        )
+    document = _store_document(actor, notice, meta, filename, data)
+    audit.record(
+        document, {"notice": notice.pk, "sm3": document.sm3, "signer_key": document.signer_key_id}, role=role
+    )
+    return document
+
+
+@action("trading.publish_notice")
+def publish_notice(actor: Actor, notice_id: int) -> Notice:
+    notice = _notice_for_update(notice_id)
+    role = require_project_manager(actor, notice.project)
+    if notice.status != Notice.Status.DRAFT:
+        raise InvalidInput("notice_not_draft", "公告已发布或已终止", "The notice is not a draft")
+    rules = CONSTRUCTION_TENDER
+    if not notice.documents.filter(kind=Document.Kind.TENDER_DOCUMENTS).exists():
+        raise InvalidInput(
+            "tender_documents_missing", "请先上传招标文件", "Upload the tender documents first"
+        )
+    form = NoticeIn(
+        method=notice.method,
+        title=notice.title,
+        body=notice.body,
+        lot_codes=[],
+        docs_from=notice.docs_from,
+        docs_until=notice.docs_until,
+        bid_deadline=notice.bid_deadline,
+    )
+    check_periods(form, clock.today())  # time has passed since the draft: check again
+    if notice.method == Notice.Method.INVITED:
+        invitees = list(notice.invitees.all())
+        bidders = [e for e in invitees if _has_kind(e, EntityKind.BIDDER)]
+        if len(bidders) < rules.min_invited.value:
+            raise InvalidInput(
+                "too_few_invitees",
+                f"邀请招标应向{rules.min_invited.value}个以上投标人发出邀请，当前{len(bidders)}个",
+                f"Invite at least {rules.min_invited.value} bidders; {len(bidders)} invited",
+                rule=rules.min_invited.legal,
+            )
+    now = clock.now()
+    notice.status = Notice.Status.PUBLISHED
+    notice.published_at = now
+    notice.save()
+    for lot in notice.lots.all():
+        procedure.move(lot, Lot.State.BIDDING, now)
+        lot.save()
+    if notice.method == Notice.Method.INVITED:
+        for user_id in Account.objects.filter(entity__in=notice.invitees.all()).values_list(
+            "user_id", flat=True
+        ):
+            notify.queue_to(
+                user_id,
+                "投标邀请书",
+                f"您受邀参加“{notice.title}”投标，投标截止时间{notice.bid_deadline:%Y-%m-%d %H:%M}。",
+            )
+    audit.record(notice, {"published_at": now, "bid_deadline": notice.bid_deadline}, role=role)
+    return notice
+
+
+@action("trading.clarify")
+def clarify(actor: Actor, notice_id: int, meta: DocumentMeta, filename: str, data: bytes) -> Document:
+    """A clarification or amendment; late ones must move the deadline (T2), to at least the earliest legal one."""
+    notice = _notice_for_update(notice_id)
+    role = require_project_manager(actor, notice.project)
+    if notice.status != Notice.Status.PUBLISHED or clock.now() >= notice.bid_deadline:
+        raise InvalidInput(
+            "clarify_closed", "仅可在投标截止前对已发布公告澄清或修改", "Only before the deadline"
+        )
+    if meta.kind not in {Document.Kind.CLARIFICATION, Document.Kind.AMENDMENT}:
+        raise InvalidInput(
+            "document_kind", "类型应为 clarification 或 amendment", "kind: clarification or amendment"
+        )
+    rules = CONSTRUCTION_TENDER
+    earliest = calendar.period_end(clock.today(), rules.clarification_days.value)
+    deadline = meta.new_bid_deadline or notice.bid_deadline
+    if local_date(deadline) < earliest:
+        offered = at_same_time(earliest, notice.bid_deadline)
+        raise InvalidInput(
+            "clarification_too_late",
+            f"澄清或修改距投标截止不足{rules.clarification_days.value}日，应顺延投标截止时间，最早为{offered.isoformat()}",
+            f"Less than {rules.clarification_days.value} days before the deadline: move it to {offered.isoformat()} or later",
+            rule=rules.clarification_days.legal,
+            details={"earliest_bid_deadline": offered.isoformat()},
+        )
+    if meta.new_bid_deadline is not None and meta.new_bid_deadline < notice.bid_deadline:
+        raise InvalidInput("deadline_earlier", "不能提前投标截止时间", "The deadline cannot move earlier")
+    document = _store_document(actor, notice, meta, filename, data)
+    if meta.new_bid_deadline is not None and meta.new_bid_deadline != notice.bid_deadline:
+        notice.bid_deadline = notice.opening_at = meta.new_bid_deadline
+        if notice.docs_until > notice.bid_deadline:
+            notice.docs_until = notice.bid_deadline
+        notice.save()
+        for lot in notice.lots.filter(state=Lot.State.BIDDING):
+            lot.next_check = notice.bid_deadline
+            lot.save(update_fields=["next_check"])
+    # 电子招标投标办法 第21条: everyone who took the documents is told.
+    downloaders = Download.objects.filter(notice=notice).values_list("entity_id", flat=True).distinct()
+    for user_id in Account.objects.filter(entity_id__in=downloaders).values_list("user_id", flat=True):
+        notify.queue_to(
+            user_id,
+            f"招标文件{document.get_kind_display()}",
+            f"“{notice.title}”发布了{document.title}，投标截止时间{notice.bid_deadline:%Y-%m-%d %H:%M}。",
+        )
+    audit.record(
+        document,
+        {"notice": notice.pk, "kind": meta.kind, "sm3": document.sm3, "bid_deadline": notice.bid_deadline},
+        role=role,
+    )
+    return document
+
+
+@action("trading.terminate_notice")
+def terminate_notice(actor: Actor, notice_id: int, reason: str) -> Notice:
+    notice = _notice_for_update(notice_id)
+    role = require_project_manager(actor, notice.project)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("reason_required", "终止招标须说明理由", "Give the reason for terminating")
+    if notice.status == Notice.Status.TERMINATED:
+        raise InvalidInput("notice_terminated", "公告已终止", "The notice is already terminated")
+    now = clock.now()
+    for lot in notice.lots.exclude(state__in=[Lot.State.FAILED, Lot.State.TERMINATED, Lot.State.ARCHIVED]):
+        procedure.move(lot, Lot.State.TERMINATED, now, reason)
+        lot.save()
+    notice.status = Notice.Status.TERMINATED
+    notice.terminated_at = now
+    notice.termination_reason = reason
+    notice.save()
+    audit.record(notice, {"reason": reason}, role=role)
+    return notice
+
+
+# ---- documents for bidders ----------------------------------------------------------------------
+
+
+@action("trading.download_document")
+def download_document(actor: Actor, document_id: int) -> Document:
+    """Any registered entity may take published documents: no registration step (E2); invitations only
+    for invitees. Who downloaded stays sealed until the deadline."""
+    require_role(actor, Role.BIDDER, Role.PRINCIPAL, Role.AGENT, Role.GUARANTOR)
+    document = Document.objects.select_related("notice").filter(pk=document_id).first()
+    if document is None or document.notice.status != Notice.Status.PUBLISHED:
+        raise NotFound("document_not_found", "文件不存在或未发布", "No such published document")
+    notice = document.notice
+    now = clock.now()
+    if not notice.docs_from <= now <= max(notice.docs_until, notice.bid_deadline):
+        raise InvalidInput(
+            "docs_not_available",
+            "不在招标文件获取期内",
+            "Outside the document period",
+            rule=NO_PREREGISTRATION,
+        )
+    entity = entity_of(actor)
+    if notice.method == Notice.Method.INVITED and not notice.invitees.filter(pk=entity.pk).exists():
+        raise PermissionDenied(
+            "not_invited", "邀请招标的文件只向受邀投标人提供", "Invited tenders: invitees only"
+        )
+    Download.objects.create(
+        notice=notice,
+        document=document,
+        entity=entity,
+        downloaded_by=actor.name,
+        ip=actor.ip,
+        downloaded_at=now,
+    )
+    audit.record(document, {"notice": notice.pk}, sealed_by=notice)
+    return document
+
+
+def list_downloads(actor: Actor, notice: Notice) -> list[Download]:
+    """After the deadline the parties and supervisors may see who took the documents; before it, nobody."""
+    if clock.now() < notice.bid_deadline:
+        raise PermissionDenied(
+            "downloaders_sealed",
+            "投标截止前，任何人（包括交易中心）均不能查看获取招标文件的潜在投标人名单和数量",
+            "Before the deadline nobody, the operator included, may see who took the documents",
+            rule=DOWNLOADERS_SECRET,
+        )
+    if not (
+        actor.has(Role.OPERATOR)
+        or actor.has(Role.REGULATOR)
+        or actor.entity_id in {notice.project.principal_id, notice.project.agent_id}
+    ):
+        raise PermissionDenied("not_project_party", "无权查看", "Not allowed")
+    return list(notice.downloads.select_related("entity"))
+
+
+# ---- objections (异议) ---------------------------------------------------------------------------
+
+
+@action("trading.raise_objection")
+def raise_objection(actor: Actor, notice_id: int, text: str) -> Objection:
+    require_role(actor, Role.BIDDER, Role.PRINCIPAL, Role.AGENT, Role.GUARANTOR)
+    notice = _notice_for_update(notice_id)
+    text = (text or "").strip()
+    if not text:
+        raise InvalidInput("objection_text", "请填写异议内容", "State the objection")
+    if notice.status != Notice.Status.PUBLISHED:
+        raise InvalidInput("notice_not_published", "公告未发布", "The notice is not published")
+    rules = CONSTRUCTION_TENDER
+    today = clock.today()
+    days_left = calendar.calendar_days_between(today, local_date(notice.bid_deadline))
+    if days_left < rules.objection_to_documents_days.value:
+        raise InvalidInput(
+            "objection_too_late",
+            f"对招标文件的异议应当在投标截止时间{rules.objection_to_documents_days.value}日前提出，现距截止仅{days_left}日",
+            f"Objections to the documents are due {rules.objection_to_documents_days.value} days before the deadline; "
+            f"{days_left} left",
+            rule=rules.objection_to_documents_days.legal,
+        )
+    now = clock.now()
+    due = end_of_day(calendar.period_end(today, rules.objection_answer_days.value))
+    objection = Objection.objects.create(
+        notice=notice,
+        stage=Objection.Stage.DOCUMENTS,
+        raised_by=entity_of(actor),
+        text=text,
+        raised_at=now,
+        answer_due=due,
+        next_check=due,
+    )
+    # The objector is a potential bidder: sealed like the downloads until the deadline.
+    audit.record(objection, {"notice": notice.pk, "answer_due": due}, sealed_by=notice)
+    return objection
+
+
+@action("trading.answer_objection")
+def answer_objection(actor: Actor, objection_id: int, answer: str) -> Objection:
+    objection = (
+        Objection.objects.select_for_update(of=("self",))
+        .select_related("notice__project")
+        .filter(pk=objection_id)
+        .first()
+    )
+    if objection is None:
+        raise NotFound("objection_not_found", "未找到异议", "No such objection")
+    role = require_project_manager(actor, objection.notice.project)
+    answer = (answer or "").strip()
+    if not answer:
+        raise InvalidInput("answer_required", "请填写答复", "Write the answer")
+    if objection.status == Objection.Status.ANSWERED:
+        raise InvalidInput("objection_answered", "该异议已答复", "Already answered")
+    objection.answer = answer
+    objection.answered_at = clock.now()
+    objection.status = Objection.Status.ANSWERED
+    objection.next_check = None
+    objection.save()
+    audit.record(
+        objection,
+        {"answered_at": objection.answered_at, "late": objection.answered_at > objection.answer_due},
+        role=role,
+    )
+    return objection

@@ -1,0 +1,136 @@
+"""Trading endpoints: projects, notices, documents, clarifications, objections, downloads."""
+
+from django.http import FileResponse, HttpRequest
+from ninja import File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from ggzy.api import ANYONE
+from ggzy.registry.auth import actor_from_request
+from ggzy.trading import actions, queries
+from ggzy.trading.models import Objection
+from ggzy.trading.schemas import (
+    AnswerIn,
+    DocumentMeta,
+    DocumentOut,
+    LotOut,
+    NoticeIn,
+    NoticeOut,
+    ObjectionIn,
+    ObjectionOut,
+    ProjectIn,
+    ProjectOut,
+    TerminateIn,
+)
+
+router = Router(tags=["trading"])
+
+
+class DownloaderOut(Schema):
+    entity: str
+    uscc: str
+    document: str
+    downloaded_at: str
+
+
+@router.post("/projects", response={201: ProjectOut}, summary="登记交易项目及标段")
+def create_project(request: HttpRequest, payload: ProjectIn) -> Status[ProjectOut]:
+    project = actions.create_project(actor_from_request(request), payload)
+    return Status(201, queries.project_out(project))
+
+
+@router.get("/projects/{code}", response=ProjectOut, auth=ANYONE, summary="项目信息")
+def get_project(request: HttpRequest, code: str) -> ProjectOut:
+    return queries.project_out(queries.project_for(actor_from_request(request), code))
+
+
+@router.post("/projects/{code}/notices", response={201: NoticeOut}, summary="起草招标公告/投标邀请书")
+def create_notice(request: HttpRequest, code: str, payload: NoticeIn) -> Status[NoticeOut]:
+    notice = actions.create_notice(actor_from_request(request), code, payload)
+    return Status(201, queries.notice_out(notice))
+
+
+@router.get("/notices/{notice_id}", response=NoticeOut, auth=ANYONE, summary="公告")
+def get_notice(request: HttpRequest, notice_id: int) -> NoticeOut:
+    return queries.notice_out(queries.notice_for(actor_from_request(request), notice_id))
+
+
+@router.post(
+    "/notices/{notice_id}/documents", response={201: DocumentOut}, summary="上传招标文件（附SM2签名）"
+)
+def attach_document(
+    request: HttpRequest, notice_id: int, meta: Form[DocumentMeta], file: File[UploadedFile]
+) -> Status[DocumentOut]:
+    doc = actions.attach_document(
+        actor_from_request(request), notice_id, meta, file.name or "file", file.read()
+    )
+    return Status(201, queries.document_out(doc))
+
+
+@router.post("/notices/{notice_id}/publish", response=NoticeOut, summary="发布公告")
+def publish_notice(request: HttpRequest, notice_id: int) -> NoticeOut:
+    return queries.notice_out(actions.publish_notice(actor_from_request(request), notice_id))
+
+
+@router.post(
+    "/notices/{notice_id}/clarifications", response={201: DocumentOut}, summary="澄清或修改（可顺延截止时间）"
+)
+def clarify(
+    request: HttpRequest, notice_id: int, meta: Form[DocumentMeta], file: File[UploadedFile]
+) -> Status[DocumentOut]:
+    doc = actions.clarify(actor_from_request(request), notice_id, meta, file.name or "file", file.read())
+    return Status(201, queries.document_out(doc))
+
+
+@router.post("/notices/{notice_id}/terminate", response=NoticeOut, summary="终止招标")
+def terminate(request: HttpRequest, notice_id: int, payload: TerminateIn) -> NoticeOut:
+    return queries.notice_out(
+        actions.terminate_notice(actor_from_request(request), notice_id, payload.reason)
+    )
+
+
+@router.get("/documents/{document_id}/download", summary="下载招标文件（记录下载人，截止前保密）")
+def download(request: HttpRequest, document_id: int) -> FileResponse:
+    document = actions.download_document(actor_from_request(request), document_id)
+    response = FileResponse(document.file.open("rb"), as_attachment=True, filename=document.filename)
+    response["X-Content-SM3"] = document.sm3
+    response["X-Signature-SM2"] = document.signature
+    return response
+
+
+@router.get("/notices/{notice_id}/downloads", response=list[DownloaderOut], summary="文件获取记录（截止后）")
+def downloads(request: HttpRequest, notice_id: int) -> list[DownloaderOut]:
+    actor = actor_from_request(request)
+    notice = queries.notice_for(actor, notice_id)
+    return [
+        DownloaderOut(
+            entity=d.entity.name,
+            uscc=d.entity.uscc,
+            document=d.document.title,
+            downloaded_at=d.downloaded_at.isoformat(),
+        )
+        for d in actions.list_downloads(actor, notice)
+    ]
+
+
+@router.post("/notices/{notice_id}/objections", response={201: ObjectionOut}, summary="对招标文件提出异议")
+def raise_objection(request: HttpRequest, notice_id: int, payload: ObjectionIn) -> Status[ObjectionOut]:
+    objection = actions.raise_objection(actor_from_request(request), notice_id, payload.text)
+    return Status(201, queries.objection_out(objection))
+
+
+@router.get("/notices/{notice_id}/objections", response=list[ObjectionOut], auth=ANYONE, summary="异议及答复")
+def list_objections(request: HttpRequest, notice_id: int) -> list[ObjectionOut]:
+    notice = queries.notice_for(actor_from_request(request), notice_id)
+    return [queries.objection_out(o) for o in Objection.objects.filter(notice=notice)]
+
+
+@router.post("/objections/{objection_id}/answer", response=ObjectionOut, summary="答复异议")
+def answer_objection(request: HttpRequest, objection_id: int, payload: AnswerIn) -> ObjectionOut:
+    return queries.objection_out(
+        actions.answer_objection(actor_from_request(request), objection_id, payload.answer)
+    )
+
+
+@router.post("/lots/{code}/retender", response={201: LotOut}, summary="流标后重新招标")
+def retender(request: HttpRequest, code: str) -> Status[LotOut]:
+    return Status(201, queries.lot_out(actions.retender(actor_from_request(request), code)))

@@ -1,0 +1,223 @@
+"""Projects, lots (标段), notices, documents and objections.
+
+A lot is the unit that is traded: it carries the procedure state and `next_check` for the chronograph.
+The notice carries the times every lot in it shares (document period, bid deadline, opening).
+"""
+
+from django.db import models
+
+from ggzy.exchange.models import Node
+from ggzy.registry.models import Entity
+
+
+class Project(models.Model):
+    """招标项目: what the principal buys, how it is funded, and whether it must enter the platform."""
+
+    code = models.CharField("项目编号", max_length=17, unique=True)
+    unified_deal_code = models.CharField("统一交易标识码", max_length=40, unique=True)
+    name = models.CharField("项目名称", max_length=200)
+    principal = models.ForeignKey(
+        Entity, models.PROTECT, related_name="principal_projects", verbose_name="招标人"
+    )
+    agent = models.ForeignKey(
+        Entity,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="agent_projects",
+        verbose_name="招标代理机构",
+    )
+    node = models.ForeignKey(Node, models.PROTECT, related_name="projects", verbose_name="交易平台")
+    category = models.CharField("交易类别", max_length=32)
+    state_budget_amount = models.DecimalField("预算资金（元）", max_digits=16, decimal_places=2, default=0)
+    total_investment = models.DecimalField("总投资（元）", max_digits=16, decimal_places=2)
+    state_owned_controlled = models.BooleanField("国有资金控股或主导", default=False)
+    foreign_loan_or_aid = models.BooleanField("国际组织或外国政府贷款、援助资金", default=False)
+    private_only = models.BooleanField("全部为非国有资金", default=False)
+    must_enter = models.BooleanField("应进平台交易", default=True)
+    must_tender = models.BooleanField("依法必须招标", default=True)
+    entry_reasons = models.JSONField("进场判定理由", default=list)
+    catalogue_version = models.CharField("交易目录版本", max_length=64, blank=True)
+    created_at = models.DateTimeField("登记时间")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = verbose_name_plural = "交易项目"
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Notice(models.Model):
+    """招标公告 (open tender) or 投标邀请书 (invited tender), with the times its lots share."""
+
+    class Method(models.TextChoices):
+        OPEN = "open", "公开招标"
+        INVITED = "invited", "邀请招标"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "草稿"
+        PUBLISHED = "published", "已发布"
+        TERMINATED = "terminated", "已终止"
+
+    project = models.ForeignKey(Project, models.PROTECT, related_name="notices")
+    method = models.CharField("招标方式", max_length=8, choices=Method.choices)
+    title = models.CharField("标题", max_length=200)
+    body = models.TextField("公告正文")
+    status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.DRAFT)
+    docs_from = models.DateTimeField("招标文件获取开始时间")
+    docs_until = models.DateTimeField("招标文件获取截止时间")
+    bid_deadline = models.DateTimeField("投标截止时间")
+    opening_at = models.DateTimeField("开标时间")
+    decrypt_minutes = models.PositiveIntegerField("在线解密时长（分钟）")
+    validity_days = models.PositiveIntegerField("投标有效期（日）")
+    invitees = models.ManyToManyField(
+        Entity, blank=True, related_name="invitations", verbose_name="受邀投标人"
+    )
+    created_at = models.DateTimeField()
+    published_at = models.DateTimeField(null=True, blank=True)
+    terminated_at = models.DateTimeField(null=True, blank=True)
+    termination_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = verbose_name_plural = "招标公告"
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Lot(models.Model):
+    """标段(包): the unit that is bid for, opened, evaluated and awarded."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", "未发布"
+        BIDDING = "bidding", "投标中"
+        OPENING = "opening", "开标解密中"
+        EVALUATION = "evaluation", "评标中"
+        PUBLICITY = "publicity", "中标候选人公示"
+        AWARDED = "awarded", "已定标"
+        CONTRACTED = "contracted", "已签约"
+        ARCHIVED = "archived", "已归档"
+        SUSPENDED = "suspended", "已暂停"
+        FAILED = "failed", "流标"
+        TERMINATED = "terminated", "已终止"
+
+    class ContractKind(models.TextChoices):
+        WORKS = "works", "施工"
+        GOODS = "goods", "货物"
+        SERVICES = "services", "服务"
+
+    project = models.ForeignKey(Project, models.PROTECT, related_name="lots")
+    seq = models.PositiveSmallIntegerField("标段序号")
+    code = models.CharField("标段编号", max_length=20, unique=True)
+    name = models.CharField("标段名称", max_length=200)
+    contract_kind = models.CharField("合同类型", max_length=8, choices=ContractKind.choices)
+    classify_code = models.CharField("标段分类代码", max_length=7)
+    estimated_value = models.DecimalField("估算价（元）", max_digits=16, decimal_places=2)
+    control_price = models.DecimalField(
+        "最高投标限价（元）", max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    bond_amount = models.DecimalField("投标保证金（元）", max_digits=14, decimal_places=2, default=0)
+    notice = models.ForeignKey(Notice, models.PROTECT, null=True, blank=True, related_name="lots")
+    state = models.CharField("状态", max_length=12, choices=State.choices, default=State.DRAFT)
+    state_changed_at = models.DateTimeField()
+    next_check = models.DateTimeField(null=True, blank=True, db_index=True)
+    decrypt_closes_at = models.DateTimeField("解密截止时间", null=True, blank=True)
+    outcome_reason = models.TextField("流标/终止原因", blank=True)
+    previous = models.OneToOneField(
+        "self",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="retender",
+        verbose_name="原标段（重新招标）",
+    )
+
+    class Meta:
+        ordering = ["project_id", "seq"]
+        constraints = [models.UniqueConstraint(fields=["project", "seq"], name="lot_seq_once")]
+        verbose_name = verbose_name_plural = "标段"
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Document(models.Model):
+    """A published file: tender documents, a clarification or an amendment. Stored with its SM3 digest and
+    the publisher's SM2 signature over the exact bytes (电子招标投标办法 第40条)."""
+
+    class Kind(models.TextChoices):
+        TENDER_DOCUMENTS = "tender_documents", "招标文件"
+        CLARIFICATION = "clarification", "澄清"
+        AMENDMENT = "amendment", "修改"
+
+    notice = models.ForeignKey(Notice, models.PROTECT, related_name="documents")
+    kind = models.CharField("类型", max_length=20, choices=Kind.choices)
+    title = models.CharField("标题", max_length=200)
+    file = models.FileField("文件", upload_to="notices/%Y/%m/")
+    filename = models.CharField("文件名", max_length=255)
+    size = models.PositiveBigIntegerField("大小")
+    sm3 = models.CharField("SM3摘要", max_length=64)
+    signature = models.TextField("SM2签名（DER，hex）")
+    signer = models.ForeignKey(Entity, models.PROTECT, related_name="signed_documents")
+    signer_key_id = models.CharField("签名证书公钥标识", max_length=64)
+    new_bid_deadline = models.DateTimeField("顺延后的投标截止时间", null=True, blank=True)
+    published_at = models.DateTimeField("发布时间")
+
+    class Meta:
+        ordering = ["notice_id", "published_at", "id"]
+        verbose_name = verbose_name_plural = "招标文件及澄清修改"
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Download(models.Model):
+    """Who took the documents. Secret until the bid deadline (电子招标投标办法 第21条)."""
+
+    notice = models.ForeignKey(Notice, models.PROTECT, related_name="downloads")
+    document = models.ForeignKey(Document, models.PROTECT, related_name="downloads")
+    entity = models.ForeignKey(Entity, models.PROTECT, related_name="downloads")
+    downloaded_by = models.CharField(max_length=150)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    downloaded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["downloaded_at", "id"]
+        verbose_name = verbose_name_plural = "文件下载记录"
+
+    def __str__(self) -> str:
+        return f"{self.entity_id} {self.document_id}"
+
+
+class Objection(models.Model):
+    """异议: to the tender documents before the deadline (条例 第22条) or at the opening (第44条)."""
+
+    class Stage(models.TextChoices):
+        DOCUMENTS = "documents", "对招标文件的异议"
+        OPENING = "opening", "对开标的异议"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待答复"
+        ANSWERED = "answered", "已答复"
+
+    notice = models.ForeignKey(Notice, models.PROTECT, related_name="objections")
+    lot = models.ForeignKey(Lot, models.PROTECT, null=True, blank=True, related_name="objections")
+    stage = models.CharField("阶段", max_length=10, choices=Stage.choices)
+    raised_by = models.ForeignKey(Entity, models.PROTECT, related_name="objections")
+    text = models.TextField("异议内容")
+    raised_at = models.DateTimeField("提出时间")
+    answer_due = models.DateTimeField("答复期限")
+    answer = models.TextField("答复", blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    overdue = models.BooleanField("逾期未答复", default=False)
+    next_check = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["raised_at", "id"]
+        verbose_name = verbose_name_plural = "异议"
+
+    def __str__(self) -> str:
+        return f"{self.get_stage_display()} #{self.pk}"

@@ -1,0 +1,111 @@
+"""The procedure engine: lot states, allowed transitions, and what the chronograph does when time passes.
+
+One state machine for every trading method (DESIGN rule 3); a method differs only in its rules object.
+"""
+
+from datetime import datetime, timedelta
+
+from ggzy.kernel import audit
+from ggzy.kernel.actions import action
+from ggzy.kernel.errors import InvalidInput
+from ggzy.kernel.roles import Actor
+from ggzy.trading.models import Lot, Notice, Objection
+from ggzy.trading.rules import CONSTRUCTION_TENDER, TenderRules
+
+S = Lot.State
+TRANSITIONS: dict[str, set[str]] = {
+    S.DRAFT: {S.BIDDING, S.TERMINATED},
+    S.BIDDING: {S.OPENING, S.FAILED, S.TERMINATED, S.SUSPENDED},
+    S.OPENING: {S.EVALUATION, S.FAILED, S.TERMINATED, S.SUSPENDED},
+    S.EVALUATION: {S.PUBLICITY, S.FAILED, S.TERMINATED, S.SUSPENDED},
+    S.PUBLICITY: {S.AWARDED, S.EVALUATION, S.FAILED, S.TERMINATED, S.SUSPENDED},
+    S.AWARDED: {S.CONTRACTED, S.TERMINATED, S.SUSPENDED},
+    S.CONTRACTED: {S.ARCHIVED},
+    S.SUSPENDED: {S.BIDDING, S.OPENING, S.EVALUATION, S.PUBLICITY, S.AWARDED, S.TERMINATED},
+    S.FAILED: {S.ARCHIVED},
+    S.TERMINATED: {S.ARCHIVED},
+    S.ARCHIVED: set(),
+}
+# How often a lot that cannot move yet (e.g. opening blocked by an unanswered objection) is looked at again.
+RETRY = timedelta(minutes=15)
+
+
+def rules_for(lot: Lot) -> TenderRules:
+    """The rules object of the lot's method (construction tendering for now)."""
+    return CONSTRUCTION_TENDER
+
+
+def move(lot: Lot, to: str, now: datetime, reason: str = "") -> None:
+    """Change the lot's state if the engine allows it; the caller saves and audits."""
+    if to not in TRANSITIONS[lot.state]:
+        raise InvalidInput(
+            "state_transition",
+            f"标段当前状态为“{lot.get_state_display()}”，不能转为“{S(to).label}”",
+            f"A lot in state '{lot.state}' cannot move to '{to}'",
+            details={"from": lot.state, "to": to},
+        )
+    lot.state = to
+    lot.state_changed_at = now
+    if reason:
+        lot.outcome_reason = reason
+    lot.next_check = next_check(lot)
+
+
+def next_check(lot: Lot) -> datetime | None:
+    if lot.state == S.BIDDING and lot.notice is not None:
+        return lot.notice.bid_deadline
+    if lot.state == S.OPENING:
+        return lot.decrypt_closes_at
+    return None
+
+
+def sealed_notices(now: datetime) -> list[str]:
+    """Notices whose bid deadline is still ahead: what happened around them stays out of listings."""
+    return [str(pk) for pk in Notice.objects.filter(bid_deadline__gt=now).values_list("pk", flat=True)]
+
+
+def pending_document_objections(notice: Notice) -> bool:
+    return notice.objections.filter(stage=Objection.Stage.DOCUMENTS, status=Objection.Status.PENDING).exists()
+
+
+# ---- chronograph handlers ----------------------------------------------------------------------
+
+
+def advance_lot(lot_id: int, now: datetime) -> None:
+    _advance_lot(Actor.system("chronograph"), lot_id, now)
+
+
+@action("trading.advance_lot")
+def _advance_lot(actor: Actor, lot_id: int, now: datetime) -> None:
+    from ggzy.bidding.opening import close_opening, start_opening  # bidding builds on trading
+
+    lot = Lot.objects.select_for_update(of=("self",)).select_related("notice", "project").get(pk=lot_id)
+    due = lot.next_check is not None and lot.next_check <= now
+    outcome = "not_due"
+    if due and lot.state == S.BIDDING and lot.notice is not None:
+        if pending_document_objections(lot.notice):
+            # 条例 第22条: activities pause until the objection is answered.
+            lot.next_check = now + RETRY
+            outcome = "paused_by_objection"
+        else:
+            outcome = start_opening(lot, now)
+    elif due and lot.state == S.OPENING:
+        outcome = close_opening(lot, now)
+    elif due:
+        lot.next_check = next_check(lot)
+    lot.save()
+    audit.record(lot, {"state": lot.state, "outcome": outcome, "at": now})
+
+
+def advance_objection(objection_id: int, now: datetime) -> None:
+    _mark_objection_overdue(Actor.system("chronograph"), objection_id, now)
+
+
+@action("trading.objection_overdue")
+def _mark_objection_overdue(actor: Actor, objection_id: int, now: datetime) -> None:
+    objection = Objection.objects.select_for_update(of=("self",)).get(pk=objection_id)
+    late = objection.status == Objection.Status.PENDING and objection.answer_due <= now
+    objection.overdue = objection.overdue or late
+    objection.next_check = None
+    objection.save(update_fields=["overdue", "next_check"])
+    audit.record(objection, {"overdue": objection.overdue, "due": objection.answer_due})

@@ -1,0 +1,120 @@
+"""Read-side views of trading objects, shared by the API and the pages."""
+
+from ggzy.kernel import clock
+from ggzy.kernel.errors import NotFound, PermissionDenied
+from ggzy.kernel.roles import Actor, Role
+from ggzy.trading.models import Document, Lot, Notice, Objection, Project
+from ggzy.trading.schemas import DocumentOut, LotOut, NoticeOut, ObjectionOut, ProjectOut
+
+
+def is_party(actor: Actor, project: Project) -> bool:
+    return actor.entity_id is not None and actor.entity_id in {project.principal_id, project.agent_id}
+
+
+def is_overseer(actor: Actor) -> bool:
+    return actor.has(Role.OPERATOR) or actor.has(Role.REGULATOR)
+
+
+def project_for(actor: Actor, code: str) -> Project:
+    project = Project.objects.select_related("principal", "agent", "node").filter(code=code).first()
+    if project is None:
+        raise NotFound("project_not_found", f"未找到项目{code}", f"No project {code}")
+    if not (
+        is_party(actor, project) or is_overseer(actor) or project.notices.filter(status="published").exists()
+    ):
+        raise PermissionDenied("project_private", "项目尚未公开", "The project is not public yet")
+    return project
+
+
+def notice_for(actor: Actor, notice_id: int) -> Notice:
+    notice = Notice.objects.select_related("project").filter(pk=notice_id).first()
+    if notice is None:
+        raise NotFound("notice_not_found", "未找到公告", "No such notice")
+    if notice.status == Notice.Status.DRAFT and not (is_party(actor, notice.project) or is_overseer(actor)):
+        raise NotFound("notice_not_found", "未找到公告", "No such notice")
+    return notice
+
+
+def lot_out(lot: Lot) -> LotOut:
+    return LotOut(
+        code=lot.code,
+        name=lot.name,
+        contract_kind=lot.contract_kind,
+        classify_code=lot.classify_code,
+        estimated_value=lot.estimated_value,
+        control_price=lot.control_price,
+        bond_amount=lot.bond_amount,
+        state=lot.state,
+        bid_deadline=lot.notice.bid_deadline if lot.notice else None,
+        decrypt_closes_at=lot.decrypt_closes_at,
+        outcome_reason=lot.outcome_reason,
+    )
+
+
+def project_out(project: Project) -> ProjectOut:
+    return ProjectOut(
+        code=project.code,
+        unified_deal_code=project.unified_deal_code,
+        name=project.name,
+        principal=project.principal.name,
+        agent=project.agent.name if project.agent else None,
+        node=project.node.name,
+        category=project.category,
+        must_enter=project.must_enter,
+        must_tender=project.must_tender,
+        entry_reasons=project.entry_reasons,
+        lots=[lot_out(lot) for lot in project.lots.select_related("notice")],
+    )
+
+
+def document_out(d: Document) -> DocumentOut:
+    return DocumentOut(
+        id=d.pk,
+        kind=d.kind,
+        title=d.title,
+        filename=d.filename,
+        size=d.size,
+        sm3=d.sm3,
+        signature=d.signature,
+        signer=d.signer.name,
+        signer_key_id=d.signer_key_id,
+        new_bid_deadline=d.new_bid_deadline,
+        published_at=d.published_at,
+    )
+
+
+def notice_out(n: Notice) -> NoticeOut:
+    return NoticeOut(
+        id=n.pk,
+        project=n.project.code,
+        method=n.method,
+        title=n.title,
+        body=n.body,
+        status=n.status,
+        docs_from=n.docs_from,
+        docs_until=n.docs_until,
+        bid_deadline=n.bid_deadline,
+        opening_at=n.opening_at,
+        decrypt_minutes=n.decrypt_minutes,
+        validity_days=n.validity_days,
+        published_at=n.published_at,
+        lots=[lot_out(lot) for lot in n.lots.select_related("notice")],
+        documents=[document_out(d) for d in n.documents.select_related("signer")],
+    )
+
+
+def objection_out(o: Objection) -> ObjectionOut:
+    return ObjectionOut(
+        id=o.pk,
+        stage=o.stage,
+        text=o.text,
+        raised_at=o.raised_at,
+        answer_due=o.answer_due,
+        answer=o.answer,
+        status=o.status,
+        overdue=o.overdue,
+    )
+
+
+def deadline_passed(notice: Notice) -> bool:
+    return clock.now() >= notice.bid_deadline

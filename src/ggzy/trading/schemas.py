@@ -1,0 +1,132 @@
+"""Shapes of trading requests and responses."""
+
+from datetime import datetime
+from decimal import Decimal
+
+from ninja import Schema
+from pydantic import Field
+
+
+class LotIn(Schema):
+    name: str = Field(max_length=200)
+    contract_kind: str = Field(description="works 施工 / goods 货物 / services 服务")
+    classify_code: str = Field(max_length=7, description="标段分类代码，如 A08（施工）")
+    estimated_value: Decimal = Field(max_digits=16, decimal_places=2)
+    control_price: Decimal | None = Field(default=None, max_digits=16, decimal_places=2)
+    bond_amount: Decimal = Field(default=Decimal(0), max_digits=14, decimal_places=2)
+
+
+class ProjectIn(Schema):
+    name: str = Field(max_length=200)
+    principal_uscc: str | None = Field(default=None, description="代理机构登记时必填：委托的招标人")
+    agent_uscc: str | None = None
+    category: str = "engineering"
+    state_budget_amount: Decimal = Field(default=Decimal(0), max_digits=16, decimal_places=2)
+    total_investment: Decimal = Field(max_digits=16, decimal_places=2)
+    state_owned_controlled: bool = False
+    foreign_loan_or_aid: bool = False
+    private_only: bool = False
+    lots: list[LotIn]
+
+
+class NoticeIn(Schema):
+    method: str = Field(description="open 公开招标 / invited 邀请招标")
+    title: str = Field(max_length=200)
+    body: str
+    lot_codes: list[str]
+    docs_from: datetime
+    docs_until: datetime
+    bid_deadline: datetime
+    decrypt_minutes: int | None = None
+    validity_days: int | None = None
+    invitees: list[str] = Field(default=[], description="邀请招标：受邀投标人的统一社会信用代码")
+
+
+class DocumentMeta(Schema):
+    kind: str = "tender_documents"
+    title: str = Field(max_length=200)
+    signature: str = Field(description="发布人对文件原文的SM2签名（DER，hex）")
+    new_bid_deadline: datetime | None = None
+
+
+class ObjectionIn(Schema):
+    text: str
+
+
+class AnswerIn(Schema):
+    answer: str
+
+
+class TerminateIn(Schema):
+    reason: str
+
+
+class LotOut(Schema):
+    code: str
+    name: str
+    contract_kind: str
+    classify_code: str
+    estimated_value: Decimal
+    control_price: Decimal | None
+    bond_amount: Decimal
+    state: str
+    bid_deadline: datetime | None
+    decrypt_closes_at: datetime | None
+    outcome_reason: str
+
+
+class ProjectOut(Schema):
+    code: str
+    unified_deal_code: str
+    name: str
+    principal: str
+    agent: str | None
+    node: str
+    category: str
+    must_enter: bool
+    must_tender: bool
+    entry_reasons: list[dict[str, object]]
+    lots: list[LotOut]
+
+
+class DocumentOut(Schema):
+    id: int
+    kind: str
+    title: str
+    filename: str
+    size: int
+    sm3: str
+    signature: str
+    signer: str
+    signer_key_id: str
+    new_bid_deadline: datetime | None
+    published_at: datetime
+
+
+class NoticeOut(Schema):
+    id: int
+    project: str
+    method: str
+    title: str
+    body: str
+    status: str
+    docs_from: datetime
+    docs_until: datetime
+    bid_deadline: datetime
+    opening_at: datetime
+    decrypt_minutes: int
+    validity_days: int
+    published_at: datetime | None
+    lots: list[LotOut]
+    documents: list[DocumentOut]
+
+
+class ObjectionOut(Schema):
+    id: int
+    stage: str
+    text: str
+    raised_at: datetime
+    answer_due: datetime
+    answer: str
+    status: str
+    overdue: bool

@@ -1,0 +1,85 @@
+"""A construction tender ready to publish: national catalogue, a principal with a key, four bidders."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pytest
+
+from ggzy.catalogue.actions import load_national_catalogue
+from ggzy.kernel.calendar_actions import load_official_calendar
+from ggzy.kernel.roles import Actor
+from ggzy.registry.models import Entity
+from ggzy.testing import actor_of, entity_with_key, local
+from ggzy.trading.actions import attach_document, create_notice, create_project
+from ggzy.trading.models import Lot, Notice, Project
+from ggzy.trading.schemas import DocumentMeta, LotIn, NoticeIn, ProjectIn
+from ggzy_guomi import Sm2PrivateKey
+
+TENDER_DOCUMENTS = "第一章 招标公告……第六章 技术标准和要求".encode()
+
+
+@dataclass
+class Tender:
+    principal: Entity
+    principal_key: Sm2PrivateKey
+    bidders: list[tuple[Entity, Sm2PrivateKey]]
+    project: Project
+    lot: Lot
+    notice: Notice
+
+    @property
+    def manager(self) -> Actor:
+        return actor_of("zb")
+
+    def bidder_actor(self, i: int) -> Actor:
+        return actor_of(f"tb{i}")
+
+
+def notice_form(lot_code: str, **change: object) -> NoticeIn:
+    data: dict[str, object] = {
+        "method": "open",
+        "title": "银川市第一中学教学楼建设工程施工招标公告",
+        "body": "招标条件：本项目已由银川市发展和改革委员会批准建设……",
+        "lot_codes": [lot_code],
+        "docs_from": local(2026, 3, 4, 9),
+        "docs_until": local(2026, 3, 9, 17),
+        "bid_deadline": local(2026, 3, 24, 9),
+    }
+    data.update(change)
+    return NoticeIn(**data)
+
+
+@pytest.fixture
+def tender(vclock, network, system) -> Tender:  # type: ignore[no-untyped-def]
+    load_official_calendar(system, 2026)
+    load_national_catalogue(system, network["province"].pk)
+    principal, principal_key = entity_with_key("principal", "zb")
+    bidders = [entity_with_key("bidder", f"tb{i}", region="640121") for i in range(4)]
+    project = create_project(
+        actor_of("zb"),
+        ProjectIn(
+            name="银川市第一中学教学楼建设工程",
+            state_budget_amount=Decimal("30000000"),
+            total_investment=Decimal("30000000"),
+            lots=[
+                LotIn(
+                    name="施工",
+                    contract_kind="works",
+                    classify_code="A08",
+                    estimated_value=Decimal("25000000"),
+                    control_price=Decimal("24800000"),
+                    bond_amount=Decimal("500000"),
+                )
+            ],
+        ),
+    )
+    lot = project.lots.get()
+    notice = create_notice(actor_of("zb"), project.code, notice_form(lot.code))
+    attach_document(
+        actor_of("zb"),
+        notice.pk,
+        DocumentMeta(title="招标文件", signature=principal_key.sign(TENDER_DOCUMENTS).hex()),
+        "招标文件.pdf",
+        TENDER_DOCUMENTS,
+    )
+    return Tender(principal, principal_key, bidders, project, lot, notice)
