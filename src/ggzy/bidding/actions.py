@@ -13,7 +13,7 @@ from typing import Any
 
 from ggzy.bidding import storage
 from ggzy.bidding.models import Bid, Bond, Upload
-from ggzy.kernel import audit, clock
+from ggzy.kernel import audit, calendar, clock
 from ggzy.kernel.actions import action, after_commit, require_role
 from ggzy.kernel.errors import Conflict, InvalidInput, LegalRule, NotFound, PermissionDenied
 from ggzy.kernel.platform_key import platform_key
@@ -21,6 +21,8 @@ from ggzy.kernel.roles import Actor, Role
 from ggzy.kernel.sequences import next_value
 from ggzy.registry.models import Entity
 from ggzy.registry.queries import active_certificate, entity_of
+from ggzy.trading import procedure
+from ggzy.trading.actions import end_of_day
 from ggzy.trading.models import Lot, Notice
 from ggzy.trading.rules import DECRYPT_FAILURE, SUBMISSION, UNENCRYPTED_REFUSED
 from ggzy_guomi import (
@@ -420,8 +422,41 @@ def withdraw_bid(actor: Actor, lot_code: str) -> Bid:
         raise NotFound("bid_not_found", "没有可撤回的投标文件", "No submitted bid to withdraw")
     bid.status = Bid.Status.WITHDRAWN
     bid.save(update_fields=["status"])
+    # 条例 第35条: a deposit already received goes back within 5 days of the withdrawal.
+    bond = Bond.objects.select_for_update(of=("self",)).filter(lot=lot, bidder=bidder).first()
+    if bond is not None and bond.kind == Bond.Kind.DEPOSIT and bond.status == Bond.Status.PAID:
+        days = procedure.rules_for(lot).bond_refund_after_withdrawal_days.value
+        bond.refund_due = end_of_day(calendar.period_end(clock.today(), days))
+        bond.save(update_fields=["refund_due"])
     audit.record(bid, {"receipt_no": bid.receipt_no}, sealed_by=_notice(lot))
     return bid
+
+
+@action("bidding.refund_bond")
+def refund_bond(actor: Actor, bond_id: int) -> Bond:
+    """The trading centre pays a deposit back; lateness against its legal due date is recorded."""
+    role = require_role(actor, Role.OPERATOR)
+    bond = (
+        Bond.objects.select_for_update(of=("self",)).select_related("lot__notice").filter(pk=bond_id).first()
+    )
+    if bond is None:
+        raise NotFound("bond_not_found", "未找到保证金记录", "No such bond")
+    if bond.kind != Bond.Kind.DEPOSIT or bond.status != Bond.Status.PAID:
+        raise InvalidInput(
+            "bond_not_refundable", "只有已缴纳的现金保证金可以退还", "Only a paid deposit is refunded"
+        )
+    now = clock.now()
+    bond.status = Bond.Status.REFUNDED
+    bond.refunded_at = now
+    bond.refunded_late = bond.refund_due is not None and now > bond.refund_due
+    bond.save()
+    audit.record(
+        bond,
+        {"refunded_at": now, "due": bond.refund_due, "late": bond.refunded_late},
+        role=role,
+        sealed_by=bond.lot.notice,
+    )
+    return bond
 
 
 # ---- decryption at the opening ---------------------------------------------------------------------

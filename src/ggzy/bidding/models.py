@@ -33,7 +33,9 @@ class Bond(models.Model):
     guarantor = models.ForeignKey(Entity, models.PROTECT, null=True, blank=True, related_name="guarantees")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.AWAITING)
     paid_at = models.DateTimeField(null=True, blank=True)
+    refund_due = models.DateTimeField("退还期限", null=True, blank=True)
     refunded_at = models.DateTimeField(null=True, blank=True)
+    refunded_late = models.BooleanField("逾期退还", default=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["lot", "bidder"], name="one_bond_per_bidder_lot")]

@@ -15,6 +15,7 @@ from ggzy.kernel import notify
 from ggzy.registry.models import Account
 from ggzy.trading import procedure
 from ggzy.trading.models import Lot
+from ggzy_guomi import sm3_file
 
 
 def _tell_bidders(bids: list[Bid], subject: str, body: str) -> None:
@@ -34,6 +35,8 @@ def start_opening(lot: Lot, now: datetime) -> str:
         procedure.move(lot, Lot.State.FAILED, now, reason)
         _tell_bidders(bids, "流标通知", f"{lot.code} {lot.name}：{reason}")
         return "failed_too_few_bids"
+    for bid in bids:
+        check_stored_envelope(bid)
     opens_from = max(now, lot.notice.opening_at)
     lot.decrypt_closes_at = opens_from + timedelta(minutes=lot.notice.decrypt_minutes)
     procedure.move(lot, Lot.State.OPENING, now)
@@ -44,6 +47,19 @@ def start_opening(lot: Lot, now: datetime) -> str:
         f"{lot.code} {lot.name} 已开标，请于{lot.decrypt_closes_at:%Y-%m-%d %H:%M}前在线解密投标文件。",
     )
     return "opening"
+
+
+def check_stored_envelope(bid: Bid) -> None:
+    """The bytes kept must still be the bytes the receipt names; if not, the platform is at fault (E8)."""
+    try:
+        with bid.envelope.open("rb") as stored:
+            digest = sm3_file(stored).hex()
+    except OSError:
+        digest = ""
+    if digest != bid.envelope_sm3:
+        bid.fault = Bid.Fault.PLATFORM
+        bid.fault_reason = "平台保存的投标文件与回执记载的SM3摘要不符（文件缺失或被改动）"
+        bid.save(update_fields=["fault", "fault_reason"])
 
 
 def close_opening(lot: Lot, now: datetime) -> str:

@@ -8,6 +8,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import date
 
+from ggzy.catalogue.actions import load_national_catalogue
 from ggzy.exchange.actions import create_node
 from ggzy.exchange.models import Node
 from ggzy.kernel import clock
@@ -108,6 +109,7 @@ class DemoBuilder:
     def build(self) -> DemoResult:
         self.calendar()
         province = self.nodes()
+        load_national_catalogue(self.actor, province.pk)
         self.departments_and_staff(province)
         self.entities()
         register_public_user(Actor.anonymous("127.0.0.1"), self.account("citizen", "public", "社会公众"))

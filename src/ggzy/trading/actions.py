@@ -17,7 +17,7 @@ from ggzy.registry.models import Account, Certificate, Entity, EntityKind
 from ggzy.registry.queries import entity_of
 from ggzy.trading import codes, procedure
 from ggzy.trading.models import Document, Download, Lot, Notice, Objection, Project
-from ggzy.trading.rules import CONSTRUCTION_TENDER, DOWNLOADERS_SECRET, NO_PREREGISTRATION
+from ggzy.trading.rules import CONSTRUCTION_TENDER, DOWNLOADERS_SECRET, NO_PREREGISTRATION, OPENING_OBJECTION
 from ggzy.trading.schemas import DocumentMeta, LotIn, NoticeIn, ProjectIn
 from ggzy_guomi import GuomiError, Sm2PublicKey, sm3_hex
 
@@ -648,4 +648,41 @@ def answer_objection(actor: Actor, objection_id: int, answer: str) -> Objection:
         {"answered_at": objection.answered_at, "late": objection.answered_at > objection.answer_due},
         role=role,
     )
+    return objection
+
+
+@action("trading.raise_opening_objection")
+def raise_opening_objection(actor: Actor, lot_code: str, text: str) -> Objection:
+    """An objection to the opening, raised during it by a bidder of the lot and answered on the spot
+    (条例 第44条): its answer is due when the decryption window closes."""
+    require_role(actor, Role.BIDDER)
+    entity = entity_of(actor)
+    lot = Lot.objects.select_for_update(of=("self",)).select_related("notice").filter(code=lot_code).first()
+    if lot is None or lot.notice is None:
+        raise NotFound("lot_not_found", f"未找到标段{lot_code}", f"No lot {lot_code}")
+    if lot.state != Lot.State.OPENING or lot.decrypt_closes_at is None:
+        raise InvalidInput(
+            "not_opening",
+            "对开标的异议应当在开标现场提出",
+            "Objections to the opening are raised during it",
+            rule=OPENING_OBJECTION,
+        )
+    if not lot.bids.filter(bidder=entity).exists():
+        raise PermissionDenied(
+            "not_a_bidder", "只有本标段的投标人可以对开标提出异议", "Only bidders of the lot"
+        )
+    text = (text or "").strip()
+    if not text:
+        raise InvalidInput("objection_text", "请填写异议内容", "State the objection")
+    objection = Objection.objects.create(
+        notice=lot.notice,
+        lot=lot,
+        stage=Objection.Stage.OPENING,
+        raised_by=entity,
+        text=text,
+        raised_at=clock.now(),
+        answer_due=lot.decrypt_closes_at,
+        next_check=lot.decrypt_closes_at,
+    )
+    audit.record(objection, {"lot": lot.code, "stage": "opening"})
     return objection

@@ -36,6 +36,7 @@ class TenderRules:
     bond_cap: Rule[Decimal]
     decrypt_minutes_default: Rule[int]
     bid_validity_days_default: Rule[int]
+    bond_refund_after_withdrawal_days: Rule[int]
 
 
 BID_PERIOD = LegalRule(
@@ -71,6 +72,11 @@ BID_VALIDITY = LegalRule(
     f"{REG} 第25条", "招标人应当在招标文件中载明投标有效期。投标有效期从提交投标文件的截止之日起算。"
 )
 
+BOND_REFUND_ON_WITHDRAWAL = LegalRule(
+    f"{REG} 第35条",
+    "投标人撤回已提交的投标文件，应当在投标截止时间前书面通知招标人。招标人已收取投标保证金的，应当自收到投标人书面撤回通知之日起5日内退还。",
+)
+
 CONSTRUCTION_TENDER = TenderRules(
     method="construction_tender",
     bid_period_days=Rule(20, BID_PERIOD),
@@ -85,6 +91,7 @@ CONSTRUCTION_TENDER = TenderRules(
     # The window is set per notice; 30 minutes is the platform default (issue 3), not a statutory number.
     decrypt_minutes_default=Rule(30, DECRYPT_WINDOW, unconfirmed=True),
     bid_validity_days_default=Rule(90, BID_VALIDITY, unconfirmed=True),
+    bond_refund_after_withdrawal_days=Rule(5, BOND_REFUND_ON_WITHDRAWAL),
 )
 
 # Rules other than periods.

@@ -290,3 +290,71 @@ def test_repeated_complete_and_decrypt_are_idempotent(open_tender: Tender) -> No
     chronograph.sweep()
     first = decrypt(open_tender, 0, envelope)
     assert decrypt(open_tender, 0, envelope).decrypted_at == first.decrypted_at
+
+
+# T6 条例 第35条: a deposit goes back within 5 days of the withdrawal.
+def test_t6_bond_refund_after_withdrawal(open_tender: Tender) -> None:
+    from ggzy.bidding.actions import refund_bond
+
+    bid(open_tender, 0, "24500000.00")
+    account = open_bond_account(open_tender.bidder_actor(0), open_tender.lot.code)
+    record_bond_payment(
+        actor_of("op"), account.virtual_account or "", open_tender.lot.bond_amount, "6222", "付款单位"
+    )
+    withdraw_bid(open_tender.bidder_actor(0), open_tender.lot.code)  # Tue 10 March
+    bond = type(account).objects.get(pk=account.pk)
+    # 5 days: through Sun 15 March, a rest day, so through Mon 16 March.
+    assert bond.refund_due == local(2026, 3, 17, 0)
+    clock.freeze(local(2026, 3, 16, 23, 59))
+    assert refund_bond(actor_of("op"), bond.pk).refunded_late is False
+
+
+def test_t6_late_refund_is_recorded(open_tender: Tender) -> None:
+    from ggzy.bidding.actions import refund_bond
+
+    bid(open_tender, 0, "24500000.00")
+    account = open_bond_account(open_tender.bidder_actor(0), open_tender.lot.code)
+    record_bond_payment(
+        actor_of("op"), account.virtual_account or "", open_tender.lot.bond_amount, "6222", "付款单位"
+    )
+    withdraw_bid(open_tender.bidder_actor(0), open_tender.lot.code)
+    clock.freeze(local(2026, 3, 17, 0, 1))
+    assert refund_bond(actor_of("op"), account.pk).refunded_late is True
+
+
+def test_objection_at_the_opening_is_recorded_and_answered(open_tender: Tender) -> None:
+    from ggzy.trading.actions import answer_objection, raise_opening_objection
+
+    for i in range(3):
+        bid(open_tender, i, f"2450000{i}.00")
+    with pytest.raises(GgzyError) as early:
+        raise_opening_objection(open_tender.bidder_actor(0), open_tender.lot.code, "太早")
+    assert early.value.code == "not_opening"
+    clock.freeze(DEADLINE)
+    chronograph.sweep()
+    with pytest.raises(PermissionDenied):
+        raise_opening_objection(open_tender.bidder_actor(3), open_tender.lot.code, "我没投标")
+    objection = raise_opening_objection(
+        open_tender.bidder_actor(0), open_tender.lot.code, "开标时间晚于公告时间"
+    )
+    assert objection.answer_due == DEADLINE + timedelta(minutes=30)
+    answered = answer_objection(open_tender.manager, objection.pk, "开标时间符合招标文件规定")
+    assert answered.status == "answered"
+
+
+def test_envelope_changed_in_storage_is_the_platforms_fault(open_tender: Tender) -> None:
+    """A stored envelope that no longer matches its receipt is caught at the opening and, not being the
+    bidder's fault, is deemed withdrawn (E8)."""
+    stored = [bid(open_tender, i, f"2450000{i}.00")[0] for i in range(3)]
+    path = Path(stored[1].envelope.path)
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+    clock.freeze(DEADLINE)
+    chronograph.sweep()
+    damaged = Bid.objects.get(pk=stored[1].pk)
+    assert damaged.fault == "platform"
+    assert "SM3" in damaged.fault_reason
+    clock.advance(timedelta(minutes=30))
+    chronograph.sweep()
+    assert Bid.objects.get(pk=stored[1].pk).status == Bid.Status.DEEMED_WITHDRAWN
