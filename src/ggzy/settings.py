@@ -97,7 +97,11 @@ def database_config(url: str) -> dict[str, object]:
             "timeout": 20,
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
         }
-        config["TEST"] = {"NAME": str(VAR_DIR / "test-ggzy.sqlite3")}
+    # One test database per test process, so that suites run side by side do not trample each other.
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["TEST"] = {"NAME": str(VAR_DIR / f"test-ggzy-{os.getpid()}.sqlite3")}
+    else:
+        config["TEST"] = {"NAME": f"test_{config['NAME']}_{os.getpid()}"}
     return config
 
 
