@@ -25,22 +25,7 @@ MAC = "52:54:00:AB:CD:EF"
 
 
 @pytest.fixture(scope="session")
-def bidder_key() -> Sm2PrivateKey:
-    return Sm2PrivateKey.generate()
-
-
-@pytest.fixture(scope="session")
-def opening_key() -> Sm2PrivateKey:
-    return Sm2PrivateKey.generate()
-
-
-@pytest.fixture(scope="session")
 def platform_key() -> Sm2PrivateKey:
-    return Sm2PrivateKey.generate()
-
-
-@pytest.fixture(scope="session")
-def other_key() -> Sm2PrivateKey:
     return Sm2PrivateKey.generate()
 
 

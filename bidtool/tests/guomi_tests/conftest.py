@@ -12,15 +12,5 @@ def standard_key() -> Sm2PrivateKey:
 
 
 @pytest.fixture(scope="session")
-def bidder_key() -> Sm2PrivateKey:
-    return Sm2PrivateKey.generate()
-
-
-@pytest.fixture(scope="session")
-def opening_key() -> Sm2PrivateKey:
-    return Sm2PrivateKey.generate()
-
-
-@pytest.fixture(scope="session")
 def other_key() -> Sm2PrivateKey:
     return Sm2PrivateKey.generate()
