@@ -9,5 +9,7 @@ admin.site.site_title = "GGZY 运营管理"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    path("trading/", include("ggzy.trading.urls")),
+    path("bidding/", include("ggzy.bidding.urls")),
     path("", include("ggzy.web.urls")),
 ]

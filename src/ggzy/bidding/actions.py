@@ -432,6 +432,15 @@ def withdraw_bid(actor: Actor, lot_code: str) -> Bid:
     return bid
 
 
+def deposit_interest(bond: Bond, until: datetime) -> Decimal:
+    """银行同期存款利息 for the days the deposit was held (actual/365), to the fen."""
+    if bond.paid_at is None:
+        return Decimal(0)
+    days = max(0, (until - bond.paid_at).days)
+    rate = procedure.rules_for(bond.lot).deposit_interest_rate.value
+    return (bond.amount * rate * days / Decimal(365)).quantize(Decimal("0.01"))
+
+
 @action("bidding.refund_bond")
 def refund_bond(actor: Actor, bond_id: int) -> Bond:
     """The trading centre pays a deposit back; lateness against its legal due date is recorded."""
@@ -449,6 +458,7 @@ def refund_bond(actor: Actor, bond_id: int) -> Bond:
     bond.status = Bond.Status.REFUNDED
     bond.refunded_at = now
     bond.refunded_late = bond.refund_due is not None and now > bond.refund_due
+    bond.interest = deposit_interest(bond, now)
     bond.save()
     audit.record(
         bond,
@@ -539,10 +549,15 @@ def record_decrypt_fault(actor: Actor, lot_code: str, bidder_uscc: str, fault: s
     role = require_role(actor, Role.OPERATOR)
     lot = _lot(lot_code, lock=True)
     if lot.state != Lot.State.OPENING:
-        raise InvalidInput("not_opening", "标段不在开标解密阶段", "The lot is not being opened")
+        raise InvalidInput(
+            "not_opening", "标段不在开标解密阶段", "The lot is not being opened", rule=DECRYPT_FAILURE
+        )
     if fault not in Bid.Fault.values or not reason.strip():
         raise InvalidInput(
-            "fault_party", "请选择责任方（bidder/platform/other）并说明原因", "Give fault party and reason"
+            "fault_party",
+            "请选择责任方（bidder/platform/other）并说明原因",
+            "Give fault party and reason",
+            rule=DECRYPT_FAILURE,
         )
     bid = (
         Bid.objects.select_for_update(of=("self",))

@@ -36,6 +36,7 @@ class Bond(models.Model):
     refund_due = models.DateTimeField("退还期限", null=True, blank=True)
     refunded_at = models.DateTimeField(null=True, blank=True)
     refunded_late = models.BooleanField("逾期退还", default=False)
+    interest = models.DecimalField("退还利息（元）", max_digits=12, decimal_places=2, default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["lot", "bidder"], name="one_bond_per_bidder_lot")]

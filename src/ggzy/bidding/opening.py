@@ -99,7 +99,7 @@ def opening_rows(lot: Lot) -> list[dict[str, object]]:
                 "duration_days": form.get("duration_days"),
                 "quality": form.get("quality"),
                 "project_manager": form.get("project_manager"),
-                "bond": bond.status if bond else Bond.Status.AWAITING,
+                "bond": bond.status if bond else "none",  # no bond arranged at all
                 "bond_kind": bond.kind if bond else None,
                 "decrypted_at": bid.decrypted_at.isoformat() if bid.decrypted_at else None,
                 "fault": bid.fault or None,

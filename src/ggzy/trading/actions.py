@@ -565,8 +565,10 @@ def download_document(actor: Actor, document_id: int) -> Document:
     return document
 
 
+@action("trading.view_downloads")
 def list_downloads(actor: Actor, notice: Notice) -> list[Download]:
-    """After the deadline the parties and supervisors may see who took the documents; before it, nobody."""
+    """After the deadline the parties and supervisors may see who took the documents; before it, nobody.
+    Looking is itself recorded (access to data that was sealed, DESIGN rule 5)."""
     if clock.now() < notice.bid_deadline:
         raise PermissionDenied(
             "downloaders_sealed",
@@ -580,7 +582,9 @@ def list_downloads(actor: Actor, notice: Notice) -> list[Download]:
         or actor.entity_id in {notice.project.principal_id, notice.project.agent_id}
     ):
         raise PermissionDenied("not_project_party", "无权查看", "Not allowed")
-    return list(notice.downloads.select_related("entity"))
+    downloads = list(notice.downloads.select_related("entity"))
+    audit.record(notice, {"viewed": "downloads", "count": len(downloads)})
+    return downloads
 
 
 # ---- objections (异议) ---------------------------------------------------------------------------

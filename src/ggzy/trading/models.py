@@ -197,6 +197,7 @@ class Objection(models.Model):
     class Stage(models.TextChoices):
         DOCUMENTS = "documents", "对招标文件的异议"
         OPENING = "opening", "对开标的异议"
+        RESULT = "result", "对评标结果的异议"
 
     class Status(models.TextChoices):
         PENDING = "pending", "待答复"

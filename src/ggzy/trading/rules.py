@@ -37,6 +37,7 @@ class TenderRules:
     decrypt_minutes_default: Rule[int]
     bid_validity_days_default: Rule[int]
     bond_refund_after_withdrawal_days: Rule[int]
+    deposit_interest_rate: Rule[Decimal]
 
 
 BID_PERIOD = LegalRule(
@@ -77,6 +78,11 @@ BOND_REFUND_ON_WITHDRAWAL = LegalRule(
     "投标人撤回已提交的投标文件，应当在投标截止时间前书面通知招标人。招标人已收取投标保证金的，应当自收到投标人书面撤回通知之日起5日内退还。",
 )
 
+BOND_INTEREST = LegalRule(
+    f"{REG} 第57条",
+    "招标人最迟应当在书面合同签订后5日内向中标人和未中标的投标人退还投标保证金及银行同期存款利息。",
+)
+
 CONSTRUCTION_TENDER = TenderRules(
     method="construction_tender",
     bid_period_days=Rule(20, BID_PERIOD),
@@ -92,6 +98,8 @@ CONSTRUCTION_TENDER = TenderRules(
     decrypt_minutes_default=Rule(30, DECRYPT_WINDOW, unconfirmed=True),
     bid_validity_days_default=Rule(90, BID_VALIDITY, unconfirmed=True),
     bond_refund_after_withdrawal_days=Rule(5, BOND_REFUND_ON_WITHDRAWAL),
+    # 银行同期存款利息 (条例 第57条): the PBOC demand-deposit benchmark, 0.35% a year — check the bank's rate.
+    deposit_interest_rate=Rule(Decimal("0.0035"), BOND_INTEREST, unconfirmed=True),
 )
 
 # Rules other than periods.
