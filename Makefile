@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 # Python 3.12 is required (.python-version). pyenv's shim honours .python-version in this folder.
 PYTHON ?= python3.12
 
-.PHONY: help install run test lint typecheck pytest pytest-sqlite pytest-postgres clean
+.PHONY: help install run test lint typecheck migrations-check pytest pytest-sqlite pytest-postgres clean
 
 help:
 	@echo "make run   — install, migrate the embedded SQLite database, load demo data, serve http://127.0.0.1:8000"
@@ -52,7 +52,11 @@ pytest-postgres: install
 	if [ -z "$$url" ]; then echo "PostgreSQL not reachable: suite ran on SQLite only."; \
 	else echo "Running the suite on PostgreSQL"; GGZY_DATABASE_URL="$$url" $(BIN)/pytest; fi
 
-test: lint typecheck pytest-sqlite pytest-postgres
+test: lint typecheck migrations-check pytest-sqlite pytest-postgres
 
 clean:
 	rm -rf $(VENV) node_modules var staticfiles
+
+# Migrations must match the models (a model change without its migration fails the build).
+migrations-check: install
+	$(BIN)/ggzy makemigrations --check --dry-run
