@@ -11,5 +11,6 @@ urlpatterns = [
     path("api/", api.urls),
     path("trading/", include("ggzy.trading.urls")),
     path("bidding/", include("ggzy.bidding.urls")),
+    path("account/", include("ggzy.registry.urls")),
     path("", include("ggzy.web.urls")),
 ]

@@ -28,7 +28,7 @@ from ggzy.registry.models import Entity
 from ggzy.trading import actions as trading_actions
 from ggzy.trading.models import Document, Lot, Notice
 from ggzy.trading.queries import is_overseer, is_party
-from ggzy.trading.views import refusal_status, remaining, shows_errors
+from ggzy.web.pages import refusal_status, remaining, shows_errors
 
 BID_STATUS = dict(Bid.Status.choices)
 BID_FAULT = dict(Bid.Fault.choices)

@@ -7,25 +7,20 @@ changed). Successful posts redirect (POST-redirect-GET). Reads are plain ORM que
 """
 
 import re
-from collections.abc import Callable
-from datetime import datetime
 from decimal import Decimal
-from functools import wraps
-from typing import Any, Concatenate
-from zoneinfo import ZoneInfo
+from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q, QuerySet
 from django.forms import formset_factory
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from ggzy.kernel import clock
-from ggzy.kernel.errors import GgzyError, NotAuthenticated, NotFound, PermissionDenied
+from ggzy.kernel.errors import GgzyError, NotFound, PermissionDenied
 from ggzy.kernel.roles import Actor, Role
 from ggzy.registry.auth import actor_from_request
 from ggzy.trading import actions
@@ -33,77 +28,7 @@ from ggzy.trading.models import Document, Lot, Notice, Objection, Project
 from ggzy.trading.queries import is_overseer, is_party
 from ggzy.trading.rules import CONSTRUCTION_TENDER
 from ggzy.trading.schemas import DocumentMeta, LotIn, NoticeIn, ProjectIn
-
-BEIJING = ZoneInfo("Asia/Shanghai")
-
-
-# ---- shared page helpers (also used by the bidding pages) -----------------------------------------
-
-
-def refusal_status(exc: GgzyError) -> int:
-    """A refused form answers 422; a refusal of who the user is keeps its own status (401/403)."""
-    return exc.status if isinstance(exc, PermissionDenied | NotAuthenticated) else 422
-
-
-def error_page(request: HttpRequest, exc: GgzyError) -> HttpResponse:
-    return render(request, "web/error.html", {"error": exc}, status=exc.status)
-
-
-def shows_errors[**P](
-    view: Callable[Concatenate[HttpRequest, P], HttpResponseBase],
-) -> Callable[Concatenate[HttpRequest, P], HttpResponseBase]:
-    """A `GgzyError` raised while finding what the page is about becomes the error page with its status."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponseBase:
-        try:
-            return view(request, *args, **kwargs)
-        except GgzyError as exc:
-            return error_page(request, exc)
-
-    return wrapped
-
-
-def earliest_hint(error: GgzyError | None) -> datetime | None:
-    """The earliest legal bid deadline a refusal offers (`details.earliest_bid_deadline`)."""
-    value = error.details.get("earliest_bid_deadline") if error is not None else None
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None
-
-
-def remaining(until: datetime, now: datetime) -> str:
-    """Time left as Chinese text, e.g. “2天3小时5分”, “4分30秒”."""
-    seconds = int((until - now).total_seconds())
-    if seconds <= 0:
-        return "已到时"
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        return f"{days}天{hours}小时{minutes}分"
-    if hours:
-        return f"{hours}小时{minutes}分"
-    return f"{minutes}分{secs}秒"
-
-
-class BeijingDateTimeField(forms.DateTimeField):
-    """A `datetime-local` input, read as Beijing wall-clock time whatever time zone is active."""
-
-    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-
-    def to_python(self, value: Any) -> datetime | None:
-        with timezone.override(BEIJING):
-            return super().to_python(value)
-
-    def prepare_value(self, value: Any) -> Any:
-        if isinstance(value, datetime) and timezone.is_aware(value):
-            return value.astimezone(BEIJING)
-        return value
-
+from ggzy.web.pages import BeijingDateTimeField, earliest_hint, refusal_status, shows_errors
 
 # ---- forms (collect input only; the actions check it) --------------------------------------------
 

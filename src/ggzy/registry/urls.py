@@ -1,0 +1,9 @@
+from django.urls import path
+
+from ggzy.registry import views
+
+app_name = "registry"
+
+urlpatterns = [
+    path("", views.my_entity, name="mine"),
+]
