@@ -90,10 +90,13 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 def _mount() -> None:
     from ggzy.bidding.api import router as bidding_router
     from ggzy.catalogue.api import router as catalogue_router
+    from ggzy.evaluation.api import router as evaluation_router
     from ggzy.exchange.api import router as exchange_router
+    from ggzy.experts.api import router as experts_router
     from ggzy.kernel.api import router as kernel_router
     from ggzy.registry.api import auth_router
     from ggzy.registry.api import router as registry_router
+    from ggzy.services.api import router as services_router
     from ggzy.trading.api import router as trading_router
 
     api.add_router("/auth", auth_router)
@@ -103,6 +106,9 @@ def _mount() -> None:
     api.add_router("/catalogue", catalogue_router)
     api.add_router("/trading", trading_router)
     api.add_router("/bids", bidding_router)
+    api.add_router("/experts", experts_router)
+    api.add_router("/evaluation", evaluation_router)
+    api.add_router("/services", services_router)
 
 
 _mount()

@@ -47,6 +47,9 @@ INSTALLED_APPS = [
     "ggzy.catalogue",
     "ggzy.trading",
     "ggzy.bidding",
+    "ggzy.experts",
+    "ggzy.evaluation",
+    "ggzy.services",
     "ggzy.web",
     "ggzy.demo",
 ]

@@ -4,8 +4,10 @@ workspace pages), so the admin never writes domain tables."""
 from typing import Any
 
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from ggzy.kernel.audit import sealed_now, visible_events
 from ggzy.kernel.models import AuditEvent, CalendarDay, Notification, Region
 
 
@@ -53,8 +55,14 @@ class AuditEventAdmin(ReadOnlyAdmin):
     list_filter = ["action", "role"]
     search_fields = ["actor", "object_id", "action"]
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEvent]:
+        return visible_events()  # sealed events (who bid, who was drawn) appear only when their seal lifts
+
 
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "recipient", "channel", "subject", "status"]
     list_filter = ["status", "channel"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Notification]:
+        return super().get_queryset(request).exclude(seal__in=sealed_now())

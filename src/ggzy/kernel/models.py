@@ -121,6 +121,8 @@ class Notification(models.Model):
     subject = models.CharField("主题", max_length=200)
     body = models.TextField("内容")
     status = models.CharField("状态", max_length=8, choices=Status.choices, default=Status.QUEUED)
+    # As AuditEvent.seal: a message naming a secret (e.g. a drawn expert) stays out of operators' listings.
+    seal = models.CharField("保密至", max_length=100, blank=True, default="")
     created_at = models.DateTimeField("创建时间")
     sent_at = models.DateTimeField("发送时间", null=True, blank=True)
 

@@ -9,6 +9,7 @@ from typing import Protocol
 
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.db.models import Model
 from django.utils.module_loading import import_string
 
 from ggzy.kernel import audit, clock
@@ -43,9 +44,17 @@ def queue(recipient: User, subject: str, body: str, channel: str = "platform") -
     return queue_to(recipient.pk, subject, body, channel)
 
 
-def queue_to(user_id: int, subject: str, body: str, channel: str = "platform") -> Notification:
+def queue_to(
+    user_id: int, subject: str, body: str, channel: str = "platform", sealed_by: Model | None = None
+) -> Notification:
+    """`sealed_by` keeps the message out of operators' listings while that object's seal holds."""
     message = Notification.objects.create(
-        recipient_id=user_id, channel=channel, subject=subject, body=body, created_at=clock.now()
+        recipient_id=user_id,
+        channel=channel,
+        subject=subject,
+        body=body,
+        created_at=clock.now(),
+        seal="{}:{}".format(*audit.object_ref(sealed_by)) if sealed_by is not None else "",
     )
     from ggzy.kernel.tasks import deliver_notification
 

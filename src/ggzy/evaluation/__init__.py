@@ -1,0 +1,1 @@
+"""Evaluation: committee at work, scoring methods, the signed report, candidates, award, contract, archive."""

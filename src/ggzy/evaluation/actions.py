@@ -1,0 +1,480 @@
+"""Evaluation actions: the plan, the committee at work, the report and its signatures.
+
+Names of the experts become visible when the evaluation starts (12号令 第8条); scores, rejections and
+clarifications are recorded one by one, and the ranking is computed by `scoring` from those records.
+"""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.contrib.auth.models import User
+from django.core.files.base import ContentFile
+
+from ggzy.bidding.models import Bid
+from ggzy.evaluation import scoring
+from ggzy.evaluation.models import (
+    Candidate,
+    Clarification,
+    CommitteeMember,
+    Evaluation,
+    EvaluationPlan,
+    Rejection,
+    Score,
+)
+from ggzy.evaluation.report import render_report
+from ggzy.evaluation.rules import (
+    ABNORMALLY_LOW,
+    CONSTRUCTION_AWARD,
+    MANDATORY_REJECTION,
+    REJECTION_GROUNDS,
+)
+from ggzy.evaluation.schemas import CommitteeIn, CriterionIn, PlanIn
+from ggzy.experts.models import DrawRequest
+from ggzy.experts.queries import committee
+from ggzy.experts.rules import RANDOM_DRAW, committee_rules
+from ggzy.kernel import audit, clock, notify
+from ggzy.kernel.actions import action, require_role
+from ggzy.kernel.canonical import plain
+from ggzy.kernel.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from ggzy.kernel.roles import Actor, Role
+from ggzy.registry.actions import parse_public_key
+from ggzy.registry.models import Account
+from ggzy.registry.queries import entity_of
+from ggzy.trading import procedure
+from ggzy.trading.actions import require_project_manager
+from ggzy.trading.models import Lot
+from ggzy_guomi import GuomiError, sm3_hex
+
+DEFAULT_PLAN = PlanIn(
+    method="comprehensive",
+    price_points=Decimal(60),
+    criteria=[
+        CriterionIn(code="T1", name="施工组织设计", kind="technical", max_points=Decimal(20)),
+        CriterionIn(code="T2", name="项目管理机构", kind="technical", max_points=Decimal(10)),
+        CriterionIn(code="B1", name="企业业绩与信誉", kind="business", max_points=Decimal(10)),
+    ],
+)
+
+
+def _lot(lot_code: str) -> Lot:
+    lot = (
+        Lot.objects.select_for_update(of=("self",))
+        .select_related("project", "notice")
+        .filter(code=lot_code)
+        .first()
+    )
+    if lot is None:
+        raise NotFound("lot_not_found", f"未找到标段{lot_code}", f"No lot {lot_code}")
+    return lot
+
+
+def _evaluation(lot: Lot) -> Evaluation:
+    evaluation = Evaluation.objects.select_for_update(of=("self",)).filter(lot=lot).first()
+    if evaluation is None:
+        raise NotFound("evaluation_not_started", "评标尚未开始", "The evaluation has not started")
+    return evaluation
+
+
+def _member(actor: Actor, evaluation: Evaluation, *, ready: bool = True) -> CommitteeMember:
+    member = evaluation.members.filter(user_id=actor.user_id or 0).first()
+    if member is None:
+        raise PermissionDenied("not_a_member", "您不是本标段评标委员会成员", "You are not on this committee")
+    if ready and (member.signed_in_at is None or member.no_conflict_declared_at is None):
+        raise InvalidInput(
+            "member_not_signed_in", "请先签到并声明无利害关系", "Sign in and declare no conflict first"
+        )
+    return member
+
+
+def _in_progress(evaluation: Evaluation) -> None:
+    if evaluation.status != Evaluation.Status.IN_PROGRESS:
+        raise InvalidInput("evaluation_closed", "评分已结束", "Scoring has ended")
+
+
+def plan_of(lot: Lot) -> PlanIn:
+    plan = EvaluationPlan.objects.filter(lot=lot).first()
+    if plan is None:
+        return DEFAULT_PLAN
+    return PlanIn(method=plan.method, price_points=plan.price_points, criteria=plan.criteria)
+
+
+def valid_bids(evaluation: Evaluation) -> list[Bid]:
+    return list(
+        evaluation.lot.bids.filter(status=Bid.Status.DECRYPTED, rejection__isnull=True)
+        .select_related("bidder")
+        .order_by("submitted_at", "id")
+    )
+
+
+def _bid(evaluation: Evaluation, receipt_no: str) -> Bid:
+    bid = evaluation.lot.bids.filter(receipt_no=receipt_no, status=Bid.Status.DECRYPTED).first()
+    if bid is None:
+        raise NotFound("bid_not_found", f"没有已解密的投标文件{receipt_no}", f"No decrypted bid {receipt_no}")
+    return bid
+
+
+# ---- plan ---------------------------------------------------------------------------------------
+
+
+@action("evaluation.set_plan")
+def set_plan(actor: Actor, lot_code: str, form: PlanIn) -> EvaluationPlan:
+    """The evaluation method is part of the tender documents: fixed before bids are opened."""
+    lot = _lot(lot_code)
+    role = require_project_manager(actor, lot.project)
+    if lot.state not in {Lot.State.DRAFT, Lot.State.BIDDING}:
+        raise InvalidInput("plan_fixed", "开标后不得变更评标办法", "The method is fixed once bids are opened")
+    if form.method not in EvaluationPlan.Method.values:
+        raise InvalidInput("plan_method", "评标办法应为 lowest_price 或 comprehensive", "Unknown method")
+    codes = [c.code for c in form.criteria]
+    if len(codes) != len(set(codes)) or any(
+        c.max_points <= 0 or c.kind not in {"technical", "business"} for c in form.criteria
+    ):
+        raise InvalidInput(
+            "plan_criteria", "评分因素代码不得重复，满分须大于零，类型为technical或business", "Bad criteria"
+        )
+    if form.method == EvaluationPlan.Method.COMPREHENSIVE:
+        total = form.price_points + sum((c.max_points for c in form.criteria), Decimal(0))
+        if form.price_points <= 0 or total != 100:
+            raise InvalidInput(
+                "plan_points",
+                f"综合评估法各项满分合计应为100分（现为{total}），价格分须大于零",
+                "Points must total 100",
+            )
+    plan, _ = EvaluationPlan.objects.update_or_create(
+        lot=lot,
+        defaults={
+            "method": form.method,
+            "price_points": form.price_points,
+            "criteria": [c.dict() for c in form.criteria],
+            "set_at": clock.now(),
+        },
+    )
+    plan.criteria = plain(plan.criteria)
+    plan.save(update_fields=["criteria"])
+    audit.record(plan, {"lot": lot.code, "method": form.method}, role=role)
+    return plan
+
+
+# ---- committee ----------------------------------------------------------------------------------
+
+
+@action("evaluation.start")
+def start_evaluation(actor: Actor, lot_code: str, form: CommitteeIn) -> Evaluation:
+    """The operator seats the committee: exactly the experts drawn at random for this lot who accepted
+    (nobody designates them, 条例 第46条), plus the principal's representatives the draw allowed for."""
+    role = require_role(actor, Role.OPERATOR)
+    lot = _lot(lot_code)
+    if lot.state != Lot.State.EVALUATION or Evaluation.objects.filter(lot=lot).exists():
+        raise InvalidInput(
+            "not_ready_for_evaluation", "标段不在待评标状态", "The lot is not awaiting evaluation"
+        )
+    draw = DrawRequest.objects.filter(lot=lot, status=DrawRequest.Status.DRAWN).order_by("-pk").first()
+    if draw is None:
+        raise InvalidInput(
+            "experts_not_drawn",
+            "评标专家须由计算机随机抽取，本标段尚未完成抽取",
+            "No draw for this lot",
+            rule=RANDOM_DRAW,
+        )
+    drawn = {call.expert.user.username: call.expert.user for call in committee(draw)}
+    if set(form.experts) != set(drawn):
+        raise InvalidInput(
+            "committee_not_drawn",
+            "评标委员会的专家须为本标段随机抽取并确认参加的专家，不得指定",
+            "The experts must be exactly those drawn for this lot who accepted",
+            rule=RANDOM_DRAW,
+            details={"drawn": len(drawn)},
+        )
+    reps = list(User.objects.filter(username__in=form.representatives, account__entity=lot.project.principal))
+    if len(reps) != len(set(form.representatives)) or len(reps) > draw.representatives:
+        raise InvalidInput(
+            "committee_representatives",
+            f"招标人代表须为招标人的用户，且不超过抽取时确定的{draw.representatives}人",
+            "Representatives must be the principal's users, as many as the draw allowed",
+        )
+    experts = list(drawn.values())
+    committee_rules(procedure.rules_for(lot).method).check(len(experts), len(reps), lot.estimated_value)
+    if form.chair not in {u.username for u in experts + reps}:
+        raise InvalidInput("committee_chair", "组长须为评标委员会成员", "The chair must be a member")
+    now = clock.now()
+    evaluation = Evaluation.objects.create(
+        lot=lot, started_at=now, planned_end=now + timedelta(hours=max(1, form.hours))
+    )
+    for user, kind in [(u, CommitteeMember.Kind.EXPERT) for u in experts] + [
+        (u, CommitteeMember.Kind.REPRESENTATIVE) for u in reps
+    ]:
+        CommitteeMember.objects.create(
+            evaluation=evaluation, user=user, kind=kind, is_chair=user.username == form.chair
+        )
+        notify.queue_to(user.pk, "评标通知", f"{lot.code} {lot.name} 评标已开始，请签到。")
+    audit.record(
+        evaluation,
+        {"lot": lot.code, "experts": sorted(form.experts), "representatives": sorted(form.representatives)},
+        role=role,
+    )
+    return evaluation
+
+
+@action("evaluation.sign_in")
+def sign_in(actor: Actor, lot_code: str, public_key: str, no_conflict: bool) -> CommitteeMember:
+    lot = _lot(lot_code)
+    evaluation = _evaluation(lot)
+    member = _member(actor, evaluation, ready=False)
+    if not no_conflict:
+        raise InvalidInput(
+            "conflict_declared",
+            "与投标人有利害关系的应当主动回避：请联系交易中心补抽专家",
+            "A member with a conflict must withdraw; the operator draws a replacement",
+        )
+    key = parse_public_key(public_key)
+    now = clock.now()
+    member.signed_in_at = member.signed_in_at or now
+    member.no_conflict_declared_at = now
+    member.public_key = key.hex()
+    member.save()
+    audit.record(member, {"lot": lot.code, "key_id": key.key_id})
+    return member
+
+
+# ---- the work -----------------------------------------------------------------------------------
+
+
+@action("evaluation.submit_scores")
+def submit_scores(actor: Actor, lot_code: str, scores: dict[str, dict[str, Decimal]]) -> int:
+    lot = _lot(lot_code)
+    evaluation = _evaluation(lot)
+    _in_progress(evaluation)
+    member = _member(actor, evaluation)
+    plan = plan_of(lot)
+    maxima = {c.code: c.max_points for c in plan.criteria}
+    now = clock.now()
+    count = 0
+    for receipt_no, items in scores.items():
+        bid = _bid(evaluation, receipt_no)
+        if hasattr(bid, "rejection"):
+            raise InvalidInput("bid_rejected", "已否决的投标不再评分", "A rejected bid is not scored")
+        for code, points in items.items():
+            if code not in maxima or not 0 <= points <= maxima[code]:
+                raise InvalidInput(
+                    "score_out_of_range",
+                    f"评分因素{code}的分值应在0至{maxima.get(code, 0)}之间",
+                    f"Criterion {code}: points must be within 0..{maxima.get(code, 0)}",
+                )
+            Score.objects.update_or_create(
+                member=member, bid=bid, criterion=code, defaults={"points": points, "scored_at": now}
+            )
+            count += 1
+    audit.record(member, {"lot": lot.code, "scores": count})
+    return count
+
+
+@action("evaluation.reject_bid")
+def reject_bid(actor: Actor, lot_code: str, receipt_no: str, ground: str, reason: str) -> Rejection:
+    """否决投标: on a ground of 条例 第51条, recorded by the chair with the committee's reason."""
+    lot = _lot(lot_code)
+    evaluation = _evaluation(lot)
+    _in_progress(evaluation)
+    member = _member(actor, evaluation)
+    if not member.is_chair:
+        raise PermissionDenied(
+            "chair_only", "否决投标由评标委员会组长根据委员会意见记录", "The chair records rejections"
+        )
+    if ground not in REJECTION_GROUNDS or not reason.strip():
+        raise InvalidInput(
+            "rejection_ground",
+            "否决投标须选择法定情形并说明理由："
+            + "；".join(f"{k}={v}" for k, v in REJECTION_GROUNDS.items()),
+            "Choose a ground of 条例 第51条 and give the reason",
+            rule=MANDATORY_REJECTION,
+        )
+    bid = _bid(evaluation, receipt_no)
+    if hasattr(bid, "rejection"):
+        raise Conflict("bid_already_rejected", "该投标已被否决", "Already rejected")
+    rejection = Rejection.objects.create(
+        evaluation=evaluation,
+        bid=bid,
+        ground=ground,
+        reason=reason.strip(),
+        decided_by=member,
+        decided_at=clock.now(),
+    )
+    audit.record(rejection, {"lot": lot.code, "receipt_no": receipt_no, "ground": ground})
+    return rejection
+
+
+@action("evaluation.ask_bidder")
+def ask_bidder(actor: Actor, lot_code: str, receipt_no: str, question: str) -> Clarification:
+    lot = _lot(lot_code)
+    evaluation = _evaluation(lot)
+    _in_progress(evaluation)
+    member = _member(actor, evaluation)
+    if not question.strip():
+        raise InvalidInput("question_required", "请填写澄清问题", "Write the question")
+    bid = _bid(evaluation, receipt_no)
+    item = Clarification.objects.create(
+        evaluation=evaluation, bid=bid, question=question.strip(), asked_by=member, asked_at=clock.now()
+    )
+    for user_id in Account.objects.filter(entity=bid.bidder).values_list("user_id", flat=True):
+        notify.queue_to(user_id, "评标澄清", f"{lot.code} 评标委员会要求澄清：{item.question}")
+    audit.record(item, {"lot": lot.code, "receipt_no": receipt_no})
+    return item
+
+
+@action("evaluation.answer_bidder_question")
+def answer_question(actor: Actor, clarification_id: int, answer: str) -> Clarification:
+    require_role(actor, Role.BIDDER)
+    item = (
+        Clarification.objects.select_for_update(of=("self",))
+        .select_related("bid", "evaluation")
+        .filter(pk=clarification_id)
+        .first()
+    )
+    if item is None or item.bid.bidder_id != entity_of(actor).pk:
+        raise NotFound("clarification_not_found", "未找到澄清要求", "No such clarification request")
+    _in_progress(item.evaluation)
+    if not answer.strip():
+        raise InvalidInput("answer_required", "请填写澄清内容", "Write the answer")
+    item.answer = answer.strip()
+    item.answered_at = clock.now()
+    item.save()
+    audit.record(item, {"answered_at": item.answered_at})
+    return item
+
+
+@action("evaluation.ask_extension")
+def ask_extension(actor: Actor, lot_code: str) -> Evaluation:
+    """条例 第48条: when more than a third of the members find the time too short, it is extended."""
+    lot = _lot(lot_code)
+    evaluation = _evaluation(lot)
+    _in_progress(evaluation)
+    member = _member(actor, evaluation)
+    member.asked_extension_at = member.asked_extension_at or clock.now()
+    member.save(update_fields=["asked_extension_at"])
+    members = evaluation.members.count()
+    asking = evaluation.members.filter(asked_extension_at__isnull=False).count()
+    rules = CONSTRUCTION_AWARD
+    extended = Decimal(asking) > rules.extension_share.value * members
+    if extended:
+        evaluation.planned_end = max(evaluation.planned_end, clock.now()) + timedelta(hours=4)
+        evaluation.members.update(asked_extension_at=None)
+        evaluation.save(update_fields=["planned_end"])
+    audit.record(evaluation, {"asking": asking, "members": members, "extended": extended})
+    return evaluation
+
+
+# ---- ranking and report -------------------------------------------------------------------------
+
+
+def _figures(evaluation: Evaluation, plan: PlanIn) -> list[scoring.BidFigures]:
+    members = list(evaluation.members.all())
+    codes = {c.code for c in plan.criteria}
+    figures = []
+    for order, bid in enumerate(valid_bids(evaluation)):
+        assert bid.bid_form is not None
+        points = []
+        for member in members:
+            member_scores = {s.criterion: s.points for s in Score.objects.filter(member=member, bid=bid)}
+            if plan.method == "comprehensive" and set(member_scores) != codes:
+                raise InvalidInput(
+                    "scores_incomplete",
+                    f"{member.user.first_name or member.user.username}尚未完成对{bid.bidder.name}的评分",
+                    f"Member {member.user.username} has not scored bid {bid.receipt_no}",
+                )
+            points.append(sum(member_scores.values(), Decimal(0)))
+        figures.append(scoring.BidFigures(bid.pk, Decimal(bid.bid_form["price"]), order, tuple(points)))
+    return figures
+
+
+def unresolved_low_prices(evaluation: Evaluation) -> list[Bid]:
+    """Abnormally low bids with no answered clarification (they must be explained or rejected)."""
+    bids = valid_bids(evaluation)
+    prices = {b.pk: Decimal((b.bid_form or {})["price"]) for b in bids}
+    flagged = scoring.abnormally_low(prices, CONSTRUCTION_AWARD.abnormally_low_ratio.value)
+    answered = set(
+        Clarification.objects.filter(evaluation=evaluation, answered_at__isnull=False).values_list(
+            "bid_id", flat=True
+        )
+    )
+    return [b for b in bids if b.pk in flagged and b.pk not in answered]
+
+
+@action("evaluation.finish")
+def finish_scoring(actor: Actor, lot_code: str) -> Evaluation:
+    """The chair closes the scoring: the system ranks, names at most 3 candidates and drafts the report."""
+    lot = _lot(lot_code)
+    evaluation = _evaluation(lot)
+    _in_progress(evaluation)
+    member = _member(actor, evaluation)
+    if not member.is_chair:
+        raise PermissionDenied("chair_only", "由评标委员会组长结束评分", "The chair closes the scoring")
+    if evaluation.members.filter(no_conflict_declared_at__isnull=True).exists():
+        raise InvalidInput("members_missing", "尚有评标委员会成员未签到", "Not every member has signed in")
+    low = unresolved_low_prices(evaluation)
+    if low:
+        raise InvalidInput(
+            "abnormally_low_unresolved",
+            "以下投标报价明显偏低，须要求其澄清说明或否决：" + "、".join(b.bidder.name for b in low),
+            "Abnormally low bids need a clarification or a rejection first",
+            rule=ABNORMALLY_LOW,
+            details={"receipts": [b.receipt_no for b in low]},
+        )
+    plan = plan_of(lot)
+    figures = _figures(evaluation, plan)
+    ranked = (
+        scoring.rank_comprehensive(figures, plan.price_points)
+        if plan.method == "comprehensive"
+        else scoring.rank_lowest_price(figures)
+    )
+    rules = CONSTRUCTION_AWARD
+    for r in ranked[: rules.max_candidates.value]:
+        Candidate.objects.create(
+            evaluation=evaluation, bid_id=r.bid_id, rank=r.rank, price=r.price, score=r.score
+        )
+    evaluation.status = Evaluation.Status.SIGNING
+    evaluation.report_html, pdf = render_report(evaluation, plan, ranked)
+    evaluation.report_sm3 = sm3_hex(pdf)
+    evaluation.report_pdf.save(f"{lot.code}-report.pdf", ContentFile(pdf), save=False)
+    evaluation.save()
+    audit.record(evaluation, {"lot": lot.code, "ranked": len(ranked), "report_sm3": evaluation.report_sm3})
+    return evaluation
+
+
+@action("evaluation.sign_report")
+def sign_report(actor: Actor, lot_code: str, signature_hex: str) -> Evaluation:
+    """Each member signs the report's exact bytes with SM2; the last signature submits the report."""
+    lot = _lot(lot_code)
+    evaluation = _evaluation(lot)
+    if evaluation.status != Evaluation.Status.SIGNING:
+        raise InvalidInput("report_not_ready", "评标报告尚未生成或已提交", "No report awaiting signatures")
+    member = _member(actor, evaluation)
+    with evaluation.report_pdf.open("rb") as report:
+        data = report.read()
+    try:
+        parse_public_key(member.public_key).verify(data, bytes.fromhex(signature_hex.strip()))
+    except (GuomiError, ValueError) as exc:
+        raise InvalidInput(
+            "report_signature",
+            "签名无效：须使用签到时登记的证书对评标报告原文签名",
+            "Invalid signature over the report",
+        ) from exc
+    now = clock.now()
+    member.report_signature = signature_hex.strip().lower()
+    member.signed_report_at = now
+    member.save(update_fields=["report_signature", "signed_report_at"])
+    if not evaluation.members.filter(signed_report_at__isnull=True).exists():
+        evaluation.status = Evaluation.Status.REPORTED
+        evaluation.reported_at = now
+        evaluation.save(update_fields=["status", "reported_at"])
+        for user_id in Account.objects.filter(
+            entity__in=[lot.project.principal_id, lot.project.agent_id]
+        ).values_list("user_id", flat=True):
+            notify.queue_to(user_id, "评标报告", f"{lot.code} 评标报告已提交，请于3日内公示中标候选人。")
+    audit.record(
+        member,
+        {
+            "lot": lot.code,
+            "report_sm3": evaluation.report_sm3,
+            "complete": evaluation.reported_at is not None,
+        },
+    )
+    return evaluation

@@ -1,0 +1,171 @@
+"""Evaluation, award and contract endpoints."""
+
+from django.http import FileResponse, HttpRequest
+from ninja import Router, Schema, Status
+
+from ggzy.evaluation import actions, award
+from ggzy.evaluation.models import Evaluation
+from ggzy.evaluation.schemas import (
+    AnswerIn,
+    AwardIn,
+    CandidateOut,
+    CommitteeIn,
+    ContractIn,
+    EvaluationOut,
+    PlanIn,
+    PublicityIn,
+    QuestionIn,
+    RejectIn,
+    ScoresIn,
+    SignatureIn,
+    SignInIn,
+)
+from ggzy.kernel.errors import NotFound, PermissionDenied
+from ggzy.kernel.roles import Actor
+from ggzy.registry.auth import actor_from_request
+from ggzy.trading.queries import is_overseer, is_party, objection_out
+from ggzy.trading.schemas import ObjectionIn, ObjectionOut
+
+router = Router(tags=["evaluation"])
+
+
+class Done(Schema):
+    ok: bool = True
+
+
+def _evaluation_for(actor: Actor, lot_code: str) -> Evaluation:
+    evaluation = Evaluation.objects.select_related("lot__project").filter(lot__code=lot_code).first()
+    if evaluation is None:
+        raise NotFound("evaluation_not_started", "评标尚未开始", "The evaluation has not started")
+    member = evaluation.members.filter(user_id=actor.user_id or 0).exists()
+    if not (member or is_party(actor, evaluation.lot.project) or is_overseer(actor)):
+        raise PermissionDenied(
+            "evaluation_confidential", "评标过程保密，仅评标委员会、招标人和监督人员可见", "Confidential"
+        )
+    return evaluation
+
+
+def evaluation_out(evaluation: Evaluation) -> EvaluationOut:
+    plan = actions.plan_of(evaluation.lot)
+    return EvaluationOut(
+        lot=evaluation.lot.code,
+        status=evaluation.status,
+        method=plan.method,
+        started_at=evaluation.started_at,
+        planned_end=evaluation.planned_end,
+        report_sm3=evaluation.report_sm3,
+        members=evaluation.members.count(),
+        signed=evaluation.members.filter(signed_report_at__isnull=False).count(),
+        candidates=[
+            CandidateOut(
+                rank=c.rank, bidder=c.bid.bidder.name, uscc=c.bid.bidder.uscc, price=c.price, score=c.score
+            )
+            for c in evaluation.candidates.select_related("bid__bidder")
+        ],
+    )
+
+
+@router.post("/lots/{code}/plan", response=Done, summary="设置评标办法（开标前）")
+def set_plan(request: HttpRequest, code: str, payload: PlanIn) -> Done:
+    actions.set_plan(actor_from_request(request), code, payload)
+    return Done()
+
+
+@router.post(
+    "/lots/{code}/start", response={201: EvaluationOut}, summary="组建评标委员会并开始评标（交易中心）"
+)
+def start(request: HttpRequest, code: str, payload: CommitteeIn) -> Status[EvaluationOut]:
+    return Status(201, evaluation_out(actions.start_evaluation(actor_from_request(request), code, payload)))
+
+
+@router.get("/lots/{code}", response=EvaluationOut, summary="评标进度与候选人")
+def get_evaluation(request: HttpRequest, code: str) -> EvaluationOut:
+    return evaluation_out(_evaluation_for(actor_from_request(request), code))
+
+
+@router.post("/lots/{code}/sign-in", response=Done, summary="评标专家签到并声明无利害关系")
+def sign_in(request: HttpRequest, code: str, payload: SignInIn) -> Done:
+    actions.sign_in(actor_from_request(request), code, payload.public_key, payload.no_conflict)
+    return Done()
+
+
+@router.post("/lots/{code}/scores", response=Done, summary="提交评分")
+def scores(request: HttpRequest, code: str, payload: ScoresIn) -> Done:
+    actions.submit_scores(actor_from_request(request), code, payload.scores)
+    return Done()
+
+
+@router.post("/lots/{code}/rejections", response=Done, summary="否决投标（组长）")
+def reject(request: HttpRequest, code: str, payload: RejectIn) -> Done:
+    actions.reject_bid(actor_from_request(request), code, payload.receipt_no, payload.ground, payload.reason)
+    return Done()
+
+
+@router.post("/lots/{code}/questions", response=Done, summary="要求投标人澄清")
+def ask(request: HttpRequest, code: str, payload: QuestionIn) -> Done:
+    actions.ask_bidder(actor_from_request(request), code, payload.receipt_no, payload.question)
+    return Done()
+
+
+@router.post("/questions/{question_id}/answer", response=Done, summary="投标人答复澄清")
+def answer(request: HttpRequest, question_id: int, payload: AnswerIn) -> Done:
+    actions.answer_question(actor_from_request(request), question_id, payload.answer)
+    return Done()
+
+
+@router.post("/lots/{code}/extension", response=EvaluationOut, summary="申请延长评标时间")
+def extension(request: HttpRequest, code: str) -> EvaluationOut:
+    return evaluation_out(actions.ask_extension(actor_from_request(request), code))
+
+
+@router.post("/lots/{code}/finish", response=EvaluationOut, summary="结束评分，生成评标报告（组长）")
+def finish(request: HttpRequest, code: str) -> EvaluationOut:
+    return evaluation_out(actions.finish_scoring(actor_from_request(request), code))
+
+
+@router.get("/lots/{code}/report.pdf", summary="评标报告PDF")
+def report_pdf(request: HttpRequest, code: str) -> FileResponse:
+    evaluation = _evaluation_for(actor_from_request(request), code)
+    if not evaluation.report_pdf:
+        raise NotFound("report_missing", "评标报告尚未生成", "No report yet")
+    response = FileResponse(evaluation.report_pdf.open("rb"), content_type="application/pdf")
+    response["X-Content-SM3"] = evaluation.report_sm3
+    return response
+
+
+@router.post("/lots/{code}/signatures", response=EvaluationOut, summary="评标委员会成员签署评标报告")
+def sign(request: HttpRequest, code: str, payload: SignatureIn) -> EvaluationOut:
+    return evaluation_out(actions.sign_report(actor_from_request(request), code, payload.signature))
+
+
+@router.post("/lots/{code}/publicity", response=Done, summary="公示中标候选人")
+def publicity(request: HttpRequest, code: str, payload: PublicityIn) -> Done:
+    award.publish_candidates(
+        actor_from_request(request), code, payload.publicity_from, payload.publicity_until
+    )
+    return Done()
+
+
+@router.post("/lots/{code}/result-objections", response={201: ObjectionOut}, summary="对评标结果提出异议")
+def result_objection(request: HttpRequest, code: str, payload: ObjectionIn) -> Status[ObjectionOut]:
+    return Status(201, objection_out(award.object_to_result(actor_from_request(request), code, payload.text)))
+
+
+@router.post("/lots/{code}/award", response=Done, summary="确定中标人")
+def award_lot(request: HttpRequest, code: str, payload: AwardIn) -> Done:
+    award.award_lot(actor_from_request(request), code, payload.receipt_no)
+    return Done()
+
+
+@router.post("/lots/{code}/supervisor-report", response=Done, summary="向行政监督部门提交书面报告")
+def supervisor_report(request: HttpRequest, code: str) -> Done:
+    award.report_to_supervisor(actor_from_request(request), code)
+    return Done()
+
+
+@router.post("/lots/{code}/contract", response=Done, summary="签订合同")
+def contract(request: HttpRequest, code: str, payload: ContractIn) -> Done:
+    award.sign_contract(
+        actor_from_request(request), code, payload.amount, payload.performance_bond, payload.contract_sm3
+    )
+    return Done()

@@ -1,0 +1,291 @@
+"""After the report: candidates' publicity, objections to the result, award, report to the supervisor,
+contract, and the deadlines the chronograph watches (T11–T18)."""
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from ggzy.bidding.models import Bid, Bond
+from ggzy.evaluation.models import Award, Candidate, Evaluation
+from ggzy.evaluation.rules import CONSTRUCTION_AWARD, FIRST_RANKED
+from ggzy.kernel import audit, calendar, clock, notify
+from ggzy.kernel.actions import action, require_role
+from ggzy.kernel.errors import InvalidInput, NotFound, PermissionDenied
+from ggzy.kernel.roles import Actor, Role
+from ggzy.registry.models import Account
+from ggzy.registry.queries import entity_of
+from ggzy.trading import procedure
+from ggzy.trading.actions import end_of_day, local_date, require_project_manager
+from ggzy.trading.models import Lot, Objection
+
+R = CONSTRUCTION_AWARD
+
+
+def _lot(lot_code: str) -> Lot:
+    lot = (
+        Lot.objects.select_for_update(of=("self",))
+        .select_related("project", "notice")
+        .filter(code=lot_code)
+        .first()
+    )
+    if lot is None:
+        raise NotFound("lot_not_found", f"未找到标段{lot_code}", f"No lot {lot_code}")
+    return lot
+
+
+def _award(lot: Lot) -> Award:
+    award = Award.objects.select_for_update(of=("self",)).filter(lot=lot).first()
+    if award is None:
+        raise NotFound(
+            "publicity_not_started", "中标候选人尚未公示", "The candidates have not been published"
+        )
+    return award
+
+
+def _tell_bidders(lot: Lot, subject: str, body: str) -> None:
+    bidders = lot.bids.exclude(status__in=[Bid.Status.SUPERSEDED, Bid.Status.WITHDRAWN]).values_list(
+        "bidder_id", flat=True
+    )
+    for user_id in Account.objects.filter(entity_id__in=bidders).values_list("user_id", flat=True):
+        notify.queue_to(user_id, subject, body)
+
+
+def _schedule(award: Award) -> None:
+    due = [
+        d
+        for d, done in (
+            (award.publicity_until, award.awarded_at is not None),
+            (award.contract_due, award.contract_signed_at is not None or award.contract_late),
+            (award.report_due, award.reported_at is not None or award.report_late),
+        )
+        if d is not None and not done
+    ]
+    award.next_check = min(due) if due else None
+
+
+@action("evaluation.publish_candidates")
+def publish_candidates(
+    actor: Actor, lot_code: str, publicity_from: datetime, publicity_until: datetime
+) -> Award:
+    lot = _lot(lot_code)
+    role = require_project_manager(actor, lot.project)
+    evaluation = Evaluation.objects.filter(lot=lot, status=Evaluation.Status.REPORTED).first()
+    if evaluation is None or evaluation.reported_at is None or lot.state != Lot.State.EVALUATION:
+        raise InvalidInput(
+            "report_missing", "评标报告尚未提交", "The evaluation report has not been submitted"
+        )
+    if not evaluation.candidates.exists():
+        raise InvalidInput("no_candidates", "没有中标候选人，应当依法重新招标", "No candidates: tender again")
+    latest_start = calendar.period_end(local_date(evaluation.reported_at), R.publicity_within_days.value)
+    if local_date(publicity_from) > latest_start or publicity_from < evaluation.reported_at:
+        raise InvalidInput(
+            "publicity_start",
+            f"应当自收到评标报告之日起{R.publicity_within_days.value}日内公示中标候选人（最迟{latest_start.isoformat()}）",
+            f"Publish the candidates within {R.publicity_within_days.value} days of the report (by {latest_start})",
+            rule=R.publicity_within_days.legal,
+        )
+    shortest_end = calendar.period_end(local_date(publicity_from), R.publicity_min_days.value)
+    if local_date(publicity_until) < shortest_end:
+        raise InvalidInput(
+            "publicity_too_short",
+            f"公示期不得少于{R.publicity_min_days.value}日：最早可结束于{shortest_end.isoformat()}",
+            f"Publicity lasts at least {R.publicity_min_days.value} days: until {shortest_end} at least",
+            rule=R.publicity_min_days.legal,
+        )
+    award = Award.objects.create(lot=lot, publicity_from=publicity_from, publicity_until=publicity_until)
+    _schedule(award)
+    award.save()
+    procedure.move(lot, Lot.State.PUBLICITY, clock.now())
+    lot.save()
+    _tell_bidders(
+        lot,
+        "中标候选人公示",
+        f"{lot.code} 中标候选人公示至{publicity_until:%Y-%m-%d %H:%M}，如有异议请在公示期内提出。",
+    )
+    audit.record(award, {"lot": lot.code, "from": publicity_from, "until": publicity_until}, role=role)
+    return award
+
+
+@action("evaluation.object_to_result")
+def object_to_result(actor: Actor, lot_code: str, text: str) -> Objection:
+    """An objection to the evaluation result, during the publicity; answered within 3 days, award paused."""
+    require_role(actor, Role.BIDDER)
+    entity = entity_of(actor)
+    lot = _lot(lot_code)
+    award = _award(lot)
+    now = clock.now()
+    if lot.state != Lot.State.PUBLICITY or not award.publicity_from <= now <= award.publicity_until:
+        raise InvalidInput(
+            "outside_publicity",
+            "对评标结果的异议应当在中标候选人公示期间提出",
+            "Only during the publicity",
+            rule=R.objection_answer_days.legal,
+        )
+    if not text.strip():
+        raise InvalidInput("objection_text", "请填写异议内容", "State the objection")
+    if not lot.bids.filter(bidder=entity).exists():
+        raise PermissionDenied("not_a_bidder", "只有本标段的投标人可以提出异议", "Only bidders of the lot")
+    due = end_of_day(calendar.period_end(clock.today(), R.objection_answer_days.value))
+    assert lot.notice is not None
+    objection = Objection.objects.create(
+        notice=lot.notice,
+        lot=lot,
+        stage=Objection.Stage.RESULT,
+        raised_by=entity,
+        text=text.strip(),
+        raised_at=now,
+        answer_due=due,
+        next_check=due,
+    )
+    audit.record(objection, {"lot": lot.code, "stage": "result", "answer_due": due})
+    return objection
+
+
+@action("evaluation.award")
+def award_lot(actor: Actor, lot_code: str, receipt_no: str) -> Award:
+    lot = _lot(lot_code)
+    role = require_project_manager(actor, lot.project)
+    award = _award(lot)
+    now = clock.now()
+    if lot.state != Lot.State.PUBLICITY or now < award.publicity_until:
+        raise InvalidInput(
+            "publicity_running",
+            "中标候选人公示期结束后方可定标",
+            "Award after the publicity ends",
+            rule=R.publicity_min_days.legal,
+        )
+    if lot.objections.filter(stage=Objection.Stage.RESULT, status=Objection.Status.PENDING).exists():
+        raise InvalidInput(
+            "objection_pending",
+            "对评标结果的异议答复前，应当暂停招标投标活动",
+            "Answer the objections first",
+            rule=R.objection_answer_days.legal,
+        )
+    candidate = (
+        Candidate.objects.filter(evaluation__lot=lot, bid__receipt_no=receipt_no)
+        .select_related("bid__bidder")
+        .first()
+    )
+    if candidate is None:
+        raise InvalidInput("not_a_candidate", "中标人须从中标候选人中确定", "The winner must be a candidate")
+    state_funded = lot.project.state_owned_controlled or lot.project.state_budget_amount > 0
+    if state_funded and candidate.rank != 1:
+        raise InvalidInput(
+            "first_ranked_required",
+            "国有资金占控股或者主导地位的项目，应当确定排名第一的中标候选人为中标人",
+            "State-funded projects award the first-ranked candidate",
+            rule=FIRST_RANKED,
+        )
+    assert lot.notice is not None
+    validity_end = local_date(lot.notice.bid_deadline) + timedelta(days=lot.notice.validity_days)
+    left = calendar.working_days_between(clock.today(), validity_end)
+    if left < R.award_before_validity_working_days.value:
+        raise InvalidInput(
+            "validity_too_close",
+            f"定标应当在投标有效期结束日{R.award_before_validity_working_days.value}个工作日前完成（剩余{left}个工作日），请先延长投标有效期",
+            f"Award at least {R.award_before_validity_working_days.value} working days before bid validity ends ({left} left)",
+            rule=R.award_before_validity_working_days.legal,
+        )
+    award.winner = candidate.bid
+    award.awarded_at = now
+    award.contract_due = end_of_day(calendar.period_end(clock.today(), R.contract_days.value))
+    award.report_due = end_of_day(calendar.period_end(clock.today(), R.report_days.value))
+    _schedule(award)
+    award.save()
+    procedure.move(lot, Lot.State.AWARDED, now)
+    lot.save()
+    _tell_bidders(
+        lot, "中标结果通知", f"{lot.code} 中标人：{candidate.bid.bidder.name}，中标价{candidate.price}元。"
+    )
+    audit.record(
+        award, {"lot": lot.code, "winner": candidate.bid.bidder.uscc, "price": candidate.price}, role=role
+    )
+    return award
+
+
+@action("evaluation.report_to_supervisor")
+def report_to_supervisor(actor: Actor, lot_code: str) -> Award:
+    lot = _lot(lot_code)
+    role = require_project_manager(actor, lot.project)
+    award = _award(lot)
+    if award.awarded_at is None or award.reported_at is not None:
+        raise InvalidInput("report_not_due", "定标后提交一次书面报告", "Report once, after the award")
+    award.reported_at = clock.now()
+    award.report_late = award.report_late or (
+        award.report_due is not None and award.reported_at > award.report_due
+    )
+    _schedule(award)
+    award.save()
+    audit.record(award, {"lot": lot.code, "late": award.report_late}, role=role)
+    return award
+
+
+@action("evaluation.sign_contract")
+def sign_contract(
+    actor: Actor, lot_code: str, amount: Decimal, performance_bond: Decimal, contract_sm3: str
+) -> Award:
+    lot = _lot(lot_code)
+    role = require_project_manager(actor, lot.project)
+    award = _award(lot)
+    if lot.state != Lot.State.AWARDED or award.winner is None:
+        raise InvalidInput("not_awarded", "定标后方可签订合同", "Sign after the award")
+    if amount <= 0 or len(contract_sm3.strip()) != 64:
+        raise InvalidInput(
+            "contract_fields", "请填写合同金额和合同文本SM3摘要", "Give the amount and the contract's SM3"
+        )
+    cap = (amount * R.performance_bond_ratio.value).quantize(Decimal("0.01"))
+    if performance_bond > cap:
+        raise InvalidInput(
+            "performance_bond_too_high",
+            f"履约保证金不得超过中标合同金额的10%（{cap}元）",
+            f"The performance bond may not exceed 10% of the contract ({cap})",
+            rule=R.performance_bond_ratio.legal,
+        )
+    now = clock.now()
+    award.contract_signed_at = now
+    award.contract_amount = amount
+    award.performance_bond = performance_bond
+    award.contract_sm3 = contract_sm3.strip().lower()
+    award.contract_late = award.contract_late or (award.contract_due is not None and now > award.contract_due)
+    _schedule(award)
+    award.save()
+    refund_due = end_of_day(calendar.period_end(clock.today(), R.bond_refund_days.value))
+    Bond.objects.filter(lot=lot, kind=Bond.Kind.DEPOSIT, status=Bond.Status.PAID).update(
+        refund_due=refund_due
+    )
+    procedure.move(lot, Lot.State.CONTRACTED, now)
+    lot.save()
+    audit.record(
+        award,
+        {"lot": lot.code, "amount": amount, "late": award.contract_late, "bond_refund_due": refund_due},
+        role=role,
+    )
+    return award
+
+
+def advance_award(award_id: int, now: datetime) -> None:
+    _watch_award(Actor.system("chronograph"), award_id, now)
+
+
+@action("evaluation.watch_deadlines")
+def _watch_award(actor: Actor, award_id: int, now: datetime) -> None:
+    award = Award.objects.select_for_update(of=("self",)).get(pk=award_id)
+    if award.contract_due and award.contract_signed_at is None and now > award.contract_due:
+        award.contract_late = True
+    if award.report_due and award.reported_at is None and now > award.report_due:
+        award.report_late = True
+    publicity_over = now >= award.publicity_until
+    if publicity_over and award.awarded_at is None:
+        award.next_check = None  # the principal decides now; nothing more is due automatically
+    else:
+        _schedule(award)
+        if award.next_check is not None and award.next_check <= now:
+            award.next_check = None
+    award.save()
+    audit.record(
+        award,
+        {
+            "contract_late": award.contract_late,
+            "report_late": award.report_late,
+            "publicity_over": publicity_over,
+        },
+    )

@@ -1,0 +1,171 @@
+"""The evaluation of a lot and what follows it: plan, committee, scores, report, candidates, award, contract.
+
+The plan is part of the tender documents (set before the deadline). The committee's work is recorded
+score by score; the report is generated from the records, signed by every member with SM2, and only then
+do the candidates go to publicity.
+"""
+
+from django.contrib.auth.models import User
+from django.db import models
+
+from ggzy.bidding.models import Bid
+from ggzy.trading.models import Lot
+
+
+class EvaluationPlan(models.Model):
+    class Method(models.TextChoices):
+        LOWEST_PRICE = "lowest_price", "经评审的最低投标价法"
+        COMPREHENSIVE = "comprehensive", "综合评估法"
+
+    lot = models.OneToOneField(Lot, models.PROTECT, related_name="evaluation_plan")
+    method = models.CharField("评标办法", max_length=16, choices=Method.choices)
+    price_points = models.DecimalField("价格分满分", max_digits=6, decimal_places=2, default=0)
+    # [{"code": "T1", "name": "施工组织设计", "kind": "technical", "max_points": "20"}, ...]
+    criteria = models.JSONField("评分因素", default=list)
+    set_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "评标办法"
+
+    def __str__(self) -> str:
+        return f"{self.lot_id} {self.get_method_display()}"
+
+
+class Evaluation(models.Model):
+    class Status(models.TextChoices):
+        IN_PROGRESS = "in_progress", "评标中"
+        SIGNING = "signing", "评标报告签署中"
+        REPORTED = "reported", "已提交评标报告"
+
+    lot = models.OneToOneField(Lot, models.PROTECT, related_name="evaluation")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.IN_PROGRESS)
+    started_at = models.DateTimeField()
+    planned_end = models.DateTimeField("计划结束时间")
+    report_html = models.TextField(blank=True)
+    report_pdf = models.FileField(upload_to="reports/", blank=True)
+    report_sm3 = models.CharField(max_length=64, blank=True)
+    reported_at = models.DateTimeField("评标报告提交时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "评标"
+
+    def __str__(self) -> str:
+        return f"评标 {self.lot_id}"
+
+
+class CommitteeMember(models.Model):
+    class Kind(models.TextChoices):
+        EXPERT = "expert", "评标专家"
+        REPRESENTATIVE = "representative", "招标人代表"
+
+    evaluation = models.ForeignKey(Evaluation, models.CASCADE, related_name="members")
+    user = models.ForeignKey(User, models.PROTECT, related_name="committee_seats")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    is_chair = models.BooleanField("组长", default=False)
+    signed_in_at = models.DateTimeField(null=True, blank=True)
+    no_conflict_declared_at = models.DateTimeField(null=True, blank=True)
+    public_key = models.CharField("签名公钥（hex）", max_length=130, blank=True)
+    asked_extension_at = models.DateTimeField(null=True, blank=True)
+    report_signature = models.TextField("评标报告签名（DER hex）", blank=True)
+    signed_report_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["evaluation", "user"], name="one_seat_per_member")]
+        verbose_name = verbose_name_plural = "评标委员会成员"
+
+    def __str__(self) -> str:
+        return f"{self.evaluation_id}/{self.user_id}"
+
+
+class Score(models.Model):
+    member = models.ForeignKey(CommitteeMember, models.CASCADE, related_name="scores")
+    bid = models.ForeignKey(Bid, models.PROTECT, related_name="scores")
+    criterion = models.CharField(max_length=16)
+    points = models.DecimalField(max_digits=6, decimal_places=2)
+    scored_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["member", "bid", "criterion"], name="one_score_per_item")
+        ]
+        verbose_name = verbose_name_plural = "评分"
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.bid_id} {self.criterion}={self.points}"
+
+
+class Rejection(models.Model):
+    """否决投标 on one of the grounds of 条例 第51条, with the committee's reason."""
+
+    evaluation = models.ForeignKey(Evaluation, models.CASCADE, related_name="rejections")
+    bid = models.OneToOneField(Bid, models.PROTECT, related_name="rejection")
+    ground = models.CharField(max_length=24)
+    reason = models.TextField()
+    decided_by = models.ForeignKey(CommitteeMember, models.PROTECT)
+    decided_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "否决投标"
+
+    def __str__(self) -> str:
+        return f"{self.bid_id} {self.ground}"
+
+
+class Clarification(models.Model):
+    """A question of the committee to one bidder (e.g. an abnormally low price) and the bidder's answer."""
+
+    evaluation = models.ForeignKey(Evaluation, models.CASCADE, related_name="clarifications")
+    bid = models.ForeignKey(Bid, models.PROTECT, related_name="clarifications")
+    question = models.TextField()
+    asked_by = models.ForeignKey(CommitteeMember, models.PROTECT)
+    asked_at = models.DateTimeField()
+    answer = models.TextField(blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "评标澄清"
+
+    def __str__(self) -> str:
+        return f"澄清 {self.bid_id}"
+
+
+class Candidate(models.Model):
+    evaluation = models.ForeignKey(Evaluation, models.CASCADE, related_name="candidates")
+    bid = models.OneToOneField(Bid, models.PROTECT, related_name="candidacy")
+    rank = models.PositiveSmallIntegerField()
+    price = models.DecimalField(max_digits=16, decimal_places=2)
+    score = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        ordering = ["evaluation_id", "rank"]
+        constraints = [models.UniqueConstraint(fields=["evaluation", "rank"], name="one_candidate_per_rank")]
+        verbose_name = verbose_name_plural = "中标候选人"
+
+    def __str__(self) -> str:
+        return f"{self.rank}: {self.bid_id}"
+
+
+class Award(models.Model):
+    """Publicity of the candidates, the award, the contract and the report to the supervisor."""
+
+    lot = models.OneToOneField(Lot, models.PROTECT, related_name="award")
+    publicity_from = models.DateTimeField()
+    publicity_until = models.DateTimeField()
+    winner = models.OneToOneField(Bid, models.PROTECT, null=True, blank=True, related_name="award")
+    awarded_at = models.DateTimeField("中标通知书发出时间", null=True, blank=True)
+    contract_due = models.DateTimeField("合同签订期限", null=True, blank=True)
+    report_due = models.DateTimeField("书面报告期限", null=True, blank=True)
+    reported_at = models.DateTimeField(null=True, blank=True)
+    contract_signed_at = models.DateTimeField(null=True, blank=True)
+    contract_amount = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    performance_bond = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    contract_sm3 = models.CharField(max_length=64, blank=True)
+    contract_late = models.BooleanField(default=False)
+    report_late = models.BooleanField(default=False)
+    next_check = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "定标与合同"
+
+    def __str__(self) -> str:
+        return f"定标 {self.lot_id}"

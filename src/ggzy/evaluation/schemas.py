@@ -1,0 +1,88 @@
+from datetime import datetime
+from decimal import Decimal
+
+from ninja import Schema
+from pydantic import Field
+
+
+class CriterionIn(Schema):
+    code: str = Field(max_length=16)
+    name: str = Field(max_length=100)
+    kind: str = Field(description="technical 技术 / business 商务")
+    max_points: Decimal = Field(max_digits=6, decimal_places=2)
+
+
+class PlanIn(Schema):
+    method: str = Field(description="lowest_price 经评审的最低投标价法 / comprehensive 综合评估法")
+    price_points: Decimal = Field(default=Decimal(0), max_digits=6, decimal_places=2)
+    criteria: list[CriterionIn] = []
+
+
+class CommitteeIn(Schema):
+    experts: list[str] = Field(description="评标专家用户名（来自随机抽取）")
+    representatives: list[str] = Field(default=[], description="招标人代表用户名")
+    chair: str
+    hours: int = 8
+
+
+class SignInIn(Schema):
+    public_key: str = Field(description="本人数字证书的SM2公钥（PEM或hex）")
+    no_conflict: bool = Field(description="声明与投标人无利害关系")
+
+
+class ScoresIn(Schema):
+    scores: dict[str, dict[str, Decimal]] = Field(description="{回执号: {评分因素代码: 分值}}")
+
+
+class RejectIn(Schema):
+    receipt_no: str
+    ground: str
+    reason: str
+
+
+class QuestionIn(Schema):
+    receipt_no: str
+    question: str
+
+
+class AnswerIn(Schema):
+    answer: str
+
+
+class SignatureIn(Schema):
+    signature: str = Field(description="对评标报告PDF原文的SM2签名（DER hex）")
+
+
+class PublicityIn(Schema):
+    publicity_from: datetime
+    publicity_until: datetime
+
+
+class AwardIn(Schema):
+    receipt_no: str
+
+
+class ContractIn(Schema):
+    amount: Decimal = Field(max_digits=16, decimal_places=2)
+    performance_bond: Decimal = Field(default=Decimal(0), max_digits=14, decimal_places=2)
+    contract_sm3: str = Field(description="合同文本的SM3摘要")
+
+
+class CandidateOut(Schema):
+    rank: int
+    bidder: str
+    uscc: str
+    price: Decimal
+    score: Decimal | None
+
+
+class EvaluationOut(Schema):
+    lot: str
+    status: str
+    method: str
+    started_at: datetime
+    planned_end: datetime
+    report_sm3: str
+    members: int
+    signed: int
+    candidates: list[CandidateOut]

@@ -1,0 +1,234 @@
+"""Forms and views of the expert library and the draw. Personal data leaves only masked; drawn experts
+leave only as counts and a sealed list (sequence, row, status) until the evaluation starts."""
+
+from datetime import date, datetime
+
+from ninja import Schema
+from pydantic import Field
+
+from ggzy.registry.schemas import AccountIn
+
+
+class ExpertForm(Schema):
+    name: str = Field(max_length=64, description="姓名")
+    id_number: str = Field(max_length=32, description="居民身份证号码（18位）；只保存其加密摘要和后4位")
+    mobile: str = Field(max_length=20, description="手机（用于短信/语音通知，不公开）")
+    employer_name: str = Field(max_length=200)
+    employer_uscc: str = Field(max_length=32, description="工作单位统一社会信用代码")
+    region_code: str = Field(max_length=6, description="所在地 GB/T 2260 行政区划代码")
+    title: str = Field(max_length=64, description="职称，如 高级工程师")
+    title_level: str = Field(
+        description="senior 正高级 / deputy_senior 副高级 / intermediate / junior / none"
+    )
+    practice_since: date = Field(description="从事本专业工作起始日期")
+    specialties: list[str] = Field(description="评标专业代码，如 A0801")
+
+
+class ApplicationIn(Schema):
+    expert: ExpertForm
+    account: AccountIn | None = Field(
+        default=None, description="未登录申请时一并开设专家账户；已登录的专家账户申请时不填"
+    )
+
+
+class ReasonIn(Schema):
+    reason: str = Field(max_length=500)
+
+
+class SanctionIn(Schema):
+    reason: str = Field(max_length=500)
+    until: date | None = Field(default=None, description="期限至（含）；不填为无限期")
+
+
+class UnavailabilityIn(Schema):
+    starts_on: date
+    ends_on: date
+    reason: str = Field(default="", max_length=200)
+
+
+class ConflictIn(Schema):
+    entity_uscc: str = Field(max_length=32)
+    reason: str = Field(max_length=300)
+
+
+class DrawRowIn(Schema):
+    specialty: str = Field(max_length=16)
+    count: int = Field(ge=1, le=50)
+
+
+class ExclusionIn(Schema):
+    expert_code: str = Field(max_length=16)
+    reason: str = Field(max_length=300)
+
+
+class DrawRequestIn(Schema):
+    lot_code: str = Field(max_length=20)
+    procedure: str = Field(
+        default="construction_tender", description="construction_tender / government_procurement"
+    )
+    rows: list[DrawRowIn]
+    representatives: int = Field(default=0, ge=0, le=20, description="招标人代表人数（不抽取）")
+    evaluation_at: datetime
+    venue: str = Field(default="", max_length=200)
+    channel: str = Field(default="voice", description="sms / voice")
+    allowed_regions: list[str] = Field(
+        default=[], description="专家来源地区；不填为本省（可加外省，远程异地评标）"
+    )
+    exclusions: list[ExclusionIn] = Field(default=[], description="交易中心排除的专家（须说明原因）")
+
+
+class RespondIn(Schema):
+    accept: bool
+    reason: str = Field(default="", max_length=300)
+
+
+class AssessmentIn(Schema):
+    attitude: int = Field(ge=0, le=10, description="工作态度")
+    discipline: int = Field(ge=0, le=10, description="评标纪律")
+    professional: int = Field(ge=0, le=10, description="专业水平")
+    confidentiality: int = Field(ge=0, le=10, description="保密情况")
+    comment: str = Field(default="", max_length=500)
+
+
+# ---- views ---------------------------------------------------------------------------------------
+
+
+class SpecialtyOut(Schema):
+    code: str
+    name: str
+    parent: str | None
+    level: int
+    provisional: bool
+
+
+class ExpertOut(Schema):
+    """An expert as operators and the expert see it: ID number and mobile masked."""
+
+    code: str
+    name: str
+    id_number: str
+    mobile: str
+    employer_name: str
+    employer_uscc: str
+    region_code: str
+    region_name: str
+    title: str
+    title_level: str
+    years_of_practice: int
+    specialties: list[str]
+    status: str
+    status_reason: str
+    status_until: date | None
+    score: str | None
+    score_count: int
+    applied_at: datetime
+
+
+class RowOut(Schema):
+    index: int
+    specialty: str
+    specialty_name: str
+    count: int
+    pool_size: int
+    notified: int
+    accepted: int
+    declined: int
+    no_answer: int
+    skipped: int
+    shortfall: int
+
+
+class SealedEntryOut(Schema):
+    seq: int
+    row: int
+    status: str
+    replaces: int | None
+
+
+class DrawOut(Schema):
+    id: int
+    number: str
+    lot_code: str
+    procedure: str
+    representatives: int
+    evaluation_at: datetime
+    venue: str
+    channel: str
+    status: str
+    allowed_regions: list[str]
+    algorithm: str
+    seed_commitment: str
+    pool_digest: str
+    excluded_counts: dict[str, int]
+    rows: list[RowOut]
+    sealed_list: list[SealedEntryOut]
+    names_sealed: bool
+
+
+class VerifyRowOut(Schema):
+    index: int
+    specialty: str
+    count: int
+    pool: list[str]
+
+
+class VerifyCallOut(Schema):
+    seq: int
+    row: int
+    position: int
+    code: str
+    replaces_row: int | None
+
+
+class VerifyOut(Schema):
+    ok: bool
+    checks: dict[str, bool]
+    problems: list[str]
+    algorithm: str
+    number: str
+    seed_commitment: str
+    pool_digest: str
+    seed: str | None = Field(description="随机种子：评标开始后公开，任何人可据此复算")
+    rows: list[VerifyRowOut] | None
+    calls: list[VerifyCallOut] | None
+
+
+class CallOut(Schema):
+    """A drawn expert's own call: what they need to answer."""
+
+    id: int
+    draw: str
+    lot_code: str
+    project_name: str
+    evaluation_at: datetime
+    venue: str
+    status: str
+    respond_by: datetime
+
+
+class MemberOut(Schema):
+    seq: int
+    code: str
+    name: str
+    specialty: str
+    employer_name: str
+    id_number: str
+    mobile: str
+    status: str
+
+
+class SealedListOut(Schema):
+    draw: str
+    lot_code: str
+    printed_at: datetime
+    printed_by: str
+    members: list[MemberOut]
+    unfilled: int
+
+
+class AssessmentOut(Schema):
+    expert: str
+    rater_role: str
+    total: str
+    expert_score: str | None
+    expert_status: str

@@ -1,0 +1,48 @@
+"""Archive endpoints."""
+
+from django.http import FileResponse, HttpRequest
+from ninja import Router, Schema, Status
+
+from ggzy.kernel.errors import NotFound, PermissionDenied
+from ggzy.registry.auth import actor_from_request
+from ggzy.services.archive import archive_lot
+from ggzy.services.models import ArchivePackage
+from ggzy.trading.queries import is_overseer, is_party
+
+router = Router(tags=["services"])
+
+
+class ArchiveOut(Schema):
+    lot: str
+    merkle_root: str
+    package_sm3: str
+    file_count: int
+
+
+@router.post("/archives/{code}", response={201: ArchiveOut}, summary="交易结束后归档（交易中心）")
+def create_archive(request: HttpRequest, code: str) -> Status[ArchiveOut]:
+    package = archive_lot(actor_from_request(request), code)
+    return Status(
+        201,
+        ArchiveOut(
+            lot=code,
+            merkle_root=package.merkle_root,
+            package_sm3=package.package_sm3,
+            file_count=package.file_count,
+        ),
+    )
+
+
+@router.get("/archives/{code}", summary="下载电子档案")
+def download_archive(request: HttpRequest, code: str) -> FileResponse:
+    actor = actor_from_request(request)
+    package = ArchivePackage.objects.select_related("lot__project").filter(lot__code=code).first()
+    if package is None:
+        raise NotFound("archive_not_found", "没有该标段的电子档案", "No archive")
+    if not (is_party(actor, package.lot.project) or is_overseer(actor)):
+        raise PermissionDenied(
+            "archive_restricted", "电子档案向交易当事人和监督人员提供", "For the parties and supervisors"
+        )
+    response = FileResponse(package.file.open("rb"), as_attachment=True, filename=f"{code}.zip")
+    response["X-Merkle-Root-SM3"] = package.merkle_root
+    return response

@@ -1,0 +1,254 @@
+"""Electronic archives (电子档案, R13.2): when a trade ends, everything it produced goes into one package.
+
+The package is a zip with `manifest.json` listing every file's SM3 and the Merkle root over them; the root
+and the package's own SM3 are kept in the database and in the audit chain, so `ggzy verify_archive` can
+prove later that nothing in the package changed.
+"""
+
+import io
+import json
+import zipfile
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db.models import Q
+
+from ggzy.bidding.models import Bid, OpeningRecord
+from ggzy.kernel import audit, clock
+from ggzy.kernel.actions import action, require_role
+from ggzy.kernel.canonical import plain
+from ggzy.kernel.errors import Conflict, InvalidInput, NotFound
+from ggzy.kernel.models import AuditEvent
+from ggzy.kernel.roles import Actor, Role
+from ggzy.services import merkle
+from ggzy.services.models import ArchivePackage
+from ggzy.trading import procedure
+from ggzy.trading.models import Lot
+from ggzy_guomi import sm3_hex
+
+FINISHED = {Lot.State.CONTRACTED, Lot.State.FAILED, Lot.State.TERMINATED}
+
+
+def _json(value: Any) -> bytes:
+    return json.dumps(plain(value), ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
+
+
+def _read(field: Any) -> bytes:
+    with field.open("rb") as handle:
+        data: bytes = handle.read()
+    return data
+
+
+def collect(lot: Lot) -> dict[str, bytes]:
+    """Every record and file of the trade, by path inside the package."""
+    project = lot.project
+    files: dict[str, bytes] = {
+        "project.json": _json(
+            {
+                "code": project.code,
+                "unified_deal_code": project.unified_deal_code,
+                "name": project.name,
+                "principal": project.principal.uscc,
+                "agent": project.agent.uscc if project.agent else None,
+                "entry_reasons": project.entry_reasons,
+                "lot": {
+                    "code": lot.code,
+                    "name": lot.name,
+                    "state": lot.state,
+                    "estimated_value": lot.estimated_value,
+                },
+            }
+        )
+    }
+    related: list[tuple[str, str]] = [("trading.project", str(project.pk)), ("trading.lot", str(lot.pk))]
+    notice = lot.notice
+    if notice is not None:
+        related.append(("trading.notice", str(notice.pk)))
+        files["notice.json"] = _json(
+            {
+                "title": notice.title,
+                "body": notice.body,
+                "method": notice.method,
+                "docs_from": notice.docs_from,
+                "bid_deadline": notice.bid_deadline,
+                "status": notice.status,
+            }
+        )
+        for doc in notice.documents.all():
+            related.append(("trading.document", str(doc.pk)))
+            files[f"documents/{doc.pk:04d}-{doc.filename}"] = _read(doc.file)
+            files[f"documents/{doc.pk:04d}.signature.json"] = _json(
+                {
+                    "sm3": doc.sm3,
+                    "signature": doc.signature,
+                    "signer_key_id": doc.signer_key_id,
+                    "kind": doc.kind,
+                }
+            )
+        for objection in notice.objections.all():
+            related.append(("trading.objection", str(objection.pk)))
+    record = OpeningRecord.objects.filter(lot=lot).first()
+    if record is not None:
+        files["opening_record.json"] = _json(
+            {"started_at": record.started_at, "closed_at": record.closed_at, "rows": record.rows}
+        )
+    for bid in Bid.objects.filter(lot=lot).select_related("bidder"):
+        related.append(("bidding.bid", str(bid.pk)))
+        files[f"bids/{bid.receipt_no}.json"] = _json(
+            {
+                "bidder": bid.bidder.uscc,
+                "status": bid.status,
+                "envelope_sm3": bid.envelope_sm3,
+                "receipt": json.loads(bid.receipt),
+                "bid_form": bid.bid_form,
+                "fault": bid.fault,
+                "fault_reason": bid.fault_reason,
+            }
+        )
+    evaluation = getattr(lot, "evaluation", None)
+    if evaluation is not None:
+        related.append(("evaluation.evaluation", str(evaluation.pk)))
+        files["evaluation/report.html"] = evaluation.report_html.encode("utf-8")
+        if evaluation.report_pdf:
+            files["evaluation/report.pdf"] = _read(evaluation.report_pdf)
+        files["evaluation/signatures.json"] = _json(
+            [
+                {
+                    "member": m.user.username,
+                    "kind": m.kind,
+                    "public_key": m.public_key,
+                    "signature": m.report_signature,
+                }
+                for m in evaluation.members.select_related("user")
+            ]
+        )
+    award = getattr(lot, "award", None)
+    if award is not None:
+        related.append(("evaluation.award", str(award.pk)))
+        files["award.json"] = _json(
+            {
+                "winner": award.winner.receipt_no if award.winner else None,
+                "awarded_at": award.awarded_at,
+                "contract_signed_at": award.contract_signed_at,
+                "contract_amount": award.contract_amount,
+                "contract_sm3": award.contract_sm3,
+                "contract_late": award.contract_late,
+                "report_late": award.report_late,
+            }
+        )
+    query = Q()
+    for object_type, object_id in related:
+        query |= Q(object_type=object_type, object_id=object_id)
+    events = AuditEvent.objects.filter(query).order_by("seq")
+    files["audit/events.json"] = _json(
+        [
+            {
+                "seq": e.seq,
+                "at": e.occurred_at,
+                "actor": e.actor,
+                "role": e.role,
+                "ip": e.ip,
+                "action": e.action,
+                "object": f"{e.object_type}:{e.object_id}",
+                "payload": e.payload,
+                "hash": e.hash,
+                "prev_hash": e.prev_hash,
+            }
+            for e in events
+        ]
+    )
+    return files
+
+
+def build_package(files: dict[str, bytes]) -> tuple[bytes, str]:
+    digests = {path: sm3_hex(data) for path, data in files.items()}
+    root = merkle.root(digests)
+    manifest = {
+        "format": "ggzy-archive",
+        "version": 1,
+        "merkle_root": root,
+        "files": [{"path": path, "size": len(files[path]), "sm3": digests[path]} for path in sorted(files)],
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(files):
+            archive.writestr(zipfile.ZipInfo(path, date_time=(1980, 1, 1, 0, 0, 0)), files[path])
+        archive.writestr(zipfile.ZipInfo("manifest.json", date_time=(1980, 1, 1, 0, 0, 0)), _json(manifest))
+    return buffer.getvalue(), root
+
+
+@dataclass(frozen=True)
+class Verification:
+    ok: bool
+    merkle_root: str
+    files: int
+    problem: str = ""
+
+
+def verify_package(data: bytes, expected_root: str | None = None) -> Verification:
+    """Recompute every file digest and the Merkle root of a package."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            manifest = json.loads(archive.read("manifest.json"))
+            listed = {f["path"]: f["sm3"] for f in manifest["files"]}
+            present = {name for name in archive.namelist() if name != "manifest.json"}
+            if present != set(listed):
+                return Verification(
+                    False,
+                    "",
+                    len(present),
+                    f"files differ from the manifest: {sorted(present ^ set(listed))}",
+                )
+            for path, digest in listed.items():
+                if sm3_hex(archive.read(path)) != digest:
+                    return Verification(False, "", len(listed), f"{path}: SM3 does not match the manifest")
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        return Verification(False, "", 0, f"not a GGZY archive: {exc}")
+    root = merkle.root(listed)
+    if root != manifest.get("merkle_root"):
+        return Verification(False, root, len(listed), "the manifest's Merkle root does not match its files")
+    if expected_root is not None and root != expected_root:
+        return Verification(
+            False, root, len(listed), "the Merkle root differs from the one recorded at archiving"
+        )
+    return Verification(True, root, len(listed))
+
+
+@action("services.archive_lot")
+def archive_lot(actor: Actor, lot_code: str) -> ArchivePackage:
+    role = require_role(actor, Role.OPERATOR)
+    lot = (
+        Lot.objects.select_for_update(of=("self",))
+        .select_related("project", "notice")
+        .filter(code=lot_code)
+        .first()
+    )
+    if lot is None:
+        raise NotFound("lot_not_found", f"未找到标段{lot_code}", f"No lot {lot_code}")
+    if hasattr(lot, "archive"):
+        raise Conflict("already_archived", "该标段已归档", "Already archived")
+    if lot.state not in FINISHED:
+        raise InvalidInput(
+            "not_finished", "交易结束（签订合同、流标或终止）后方可归档", "Archive a finished trade only"
+        )
+    data, root = build_package(collect(lot))
+    package = ArchivePackage(
+        lot=lot, merkle_root=root, package_sm3=sm3_hex(data), file_count=0, created_at=clock.now()
+    )
+    package.file_count = verify_package(data, root).files
+    package.file.save(f"{lot.code}.zip", ContentFile(data), save=False)
+    package.save()
+    procedure.move(lot, Lot.State.ARCHIVED, clock.now())
+    lot.save()
+    audit.record(
+        package,
+        {
+            "lot": lot.code,
+            "merkle_root": root,
+            "package_sm3": package.package_sm3,
+            "files": package.file_count,
+        },
+        role=role,
+    )
+    return package
