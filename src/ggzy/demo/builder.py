@@ -65,6 +65,40 @@ BIDDER_KINDS = [
 ]
 
 
+def add_experts(
+    actor: Actor, count: int, tag: str, specialty: str = "A0801", region: str = "640104"
+) -> list[str]:
+    """Approved experts for draws (names, ID numbers and employers invented; ID check digits valid)."""
+    from stdnum.cn import ric
+
+    from ggzy.experts.actions import apply, approve
+    from ggzy.experts.schemas import ExpertForm
+
+    rng = random.Random(f"experts-{tag}")  # noqa: S311 - demo data
+    usernames = []
+    for i in range(count):
+        body = f"{region}{rng.randint(1960, 1985)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}{rng.randint(0, 999):03d}"
+        number = body + ric.calc_check_digit(body + "0")
+        username = f"{tag}{i + 1:02d}"
+        form = ExpertForm(
+            name=rng.choice(SURNAMES) + rng.choice(GIVEN),
+            id_number=number,
+            mobile="139" + "".join(rng.choice("0123456789") for _ in range(8)),
+            employer_name=f"宁夏{rng.choice(TRADE_WORDS)}工程设计研究院",
+            employer_uscc=build_uscc("12", region, f"{rng.randrange(10**7, 10**8)}"),
+            region_code=region,
+            title="高级工程师",
+            title_level="senior",
+            practice_since=date(2005, 1, 1),
+            specialties=[specialty],
+        )
+        account = AccountIn(username=username, password=DEMO_PASSWORD, name=form.name, mobile=form.mobile)
+        expert = apply(Actor.anonymous("127.0.0.1"), form, account)
+        approve(actor, expert.code)
+        usernames.append(username)
+    return usernames
+
+
 @dataclass
 class Login:
     role: str
@@ -112,6 +146,8 @@ class DemoBuilder:
         load_national_catalogue(self.actor, province.pk)
         self.departments_and_staff(province)
         self.entities()
+        for username in add_experts(self.actor, 12, "expert"):
+            self.result.logins.append(Login("expert", username, "评标专家（已入库，可被随机抽取）"))
         register_public_user(Actor.anonymous("127.0.0.1"), self.account("citizen", "public", "社会公众"))
         return self.result
 
@@ -172,8 +208,6 @@ class DemoBuilder:
             ("operator", "yc_operator", yinchuan.pk, None, "银川市交易中心工作人员"),
             ("regulator", "zjt_regulator", province.pk, housing.pk, "自治区住房和城乡建设厅"),
             ("regulator", "czt_regulator", province.pk, finance.pk, "自治区财政厅"),
-            ("expert", "expert01", province.pk, None, "评标专家"),
-            ("expert", "expert02", yinchuan.pk, None, "评标专家"),
         ]
         for kind, username, node_id, dept_id, note in staff:
             account = self.account(username, kind, note)

@@ -20,11 +20,17 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from django.utils import timezone
 
-from ggzy.bidding.actions import open_bond_account, record_bond_payment
-from ggzy.bidding.models import Bid, OpeningRecord
+from ggzy.bidding.actions import open_bond_account, record_bond_payment, refund_bond
+from ggzy.bidding.models import Bid, Bond, OpeningRecord
 from ggzy.catalogue.actions import load_national_catalogue
 from ggzy.catalogue.queries import effective_version
+from ggzy.demo.builder import add_experts
+from ggzy.evaluation.actions import finish_scoring, sign_in, sign_report, start_evaluation, submit_scores
+from ggzy.evaluation.award import award_lot, publish_candidates, report_to_supervisor, sign_contract
+from ggzy.evaluation.schemas import CommitteeIn
 from ggzy.exchange.models import Node
+from ggzy.experts.actions import commit_draw, create_draw, execute_draw, respond
+from ggzy.experts.schemas import DrawRequestIn, DrawRowIn
 from ggzy.kernel import calendar, chronograph, clock
 from ggzy.kernel.audit import verify_chain
 from ggzy.kernel.calendar_actions import load_official_calendar
@@ -36,6 +42,7 @@ from ggzy.registry.actions import issue_api_token, register_certificate, registe
 from ggzy.registry.auth import actor_for_user
 from ggzy.registry.models import Account, Entity
 from ggzy.registry.schemas import AccountIn, CertificateIn, ContactIn, EntityForm
+from ggzy.services.archive import archive_lot, verify_package
 from ggzy.trading.actions import (
     attach_document,
     create_notice,
@@ -48,7 +55,7 @@ from ggzy.trading.schemas import DocumentMeta, LotIn, NoticeIn, ProjectIn
 from ggzy_bid.client import UploadClient
 from ggzy_bid.fingerprint import machine_fingerprint
 from ggzy_bid.sealing import seal_bid
-from ggzy_guomi import Sm2PrivateKey, unwrap_file_keys
+from ggzy_guomi import Sm2PrivateKey, sm3_hex, unwrap_file_keys
 
 if typing.TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -103,12 +110,15 @@ class Outcome:
 
 
 class TenderSimulation:
-    def __init__(self, bidders: int, say: Callable[[str], None] = print, skip_decrypt: int = 0) -> None:
+    def __init__(
+        self, bidders: int, say: Callable[[str], None] = print, skip_decrypt: int = 0, to_the_end: bool = True
+    ) -> None:
         if bidders < 1:
             raise ValueError("at least one bidder")
         self.count = bidders
         self.say = say
         self.skip_decrypt = skip_decrypt  # how many bidders "forget" to decrypt (E8: 视为撤销)
+        self.to_the_end = to_the_end  # go on to evaluation, award, contract and archive
         self.run = secrets.token_hex(3)
         self.system = Actor.system("simulate")
         self.http = httpx.Client(transport=httpx.WSGITransport(app=in_process_app()), base_url=SERVER)
@@ -141,6 +151,95 @@ class TenderSimulation:
         )
         _, party.token = issue_api_token(party.actor, "simulate")
         return party
+
+    # -- committee, evaluation, award ----------------------------------------------------------------
+    def draw_committee(self, lot: Lot, principal: Party) -> list[str]:
+        """Draw 4 experts at random (plus 1 principal's representative) while the opening runs."""
+        operator = self.system
+        add_experts(operator, 6, f"sim{self.run}zj")
+        evaluation_at = clock.now() + timedelta(hours=2)
+        draw = create_draw(
+            operator,
+            DrawRequestIn(
+                lot_code=lot.code,
+                rows=[DrawRowIn(specialty="A08", count=4)],
+                representatives=1,
+                evaluation_at=evaluation_at,
+            ),
+        )
+        commit_draw(operator, draw.pk)
+        draw = execute_draw(operator, draw.pk)
+        names = []
+        for call in draw.calls.select_related("expert__user"):
+            user = call.expert.user
+            respond(actor_for_user(user, "127.0.0.1"), call.pk, True, "")
+            names.append(user.username)
+        self.say(
+            f"5a 随机抽取评标专家 drew {len(names)} experts (seed committed {draw.seed_commitment[:12]}…)"
+        )
+        return names
+
+    def evaluate_award_archive(self, lot: Lot, principal: Party, experts: list[str]) -> None:
+        say = self.say
+        members = [*experts, principal.username]
+        keys = {u: Sm2PrivateKey.generate() for u in members}
+
+        def act(username: str) -> Actor:
+            return actor_for_user(Account.objects.get(user__username=username).user, "127.0.0.1")
+
+        start_evaluation(
+            self.system,
+            lot.code,
+            CommitteeIn(experts=experts, representatives=[principal.username], chair=experts[0]),
+        )
+        for username in members:
+            sign_in(act(username), lot.code, keys[username].public_key.to_pem(), True)
+        valid = list(Bid.objects.filter(lot=lot, status=Bid.Status.DECRYPTED))
+        for username in members:
+            marks = {
+                bid.receipt_no: {
+                    "T1": Decimal(14 + secrets.randbelow(6)),
+                    "T2": Decimal(6 + secrets.randbelow(4)),
+                    "B1": Decimal(7 + secrets.randbelow(3)),
+                }
+                for bid in valid
+            }
+            submit_scores(act(username), lot.code, marks)
+        evaluation = finish_scoring(act(experts[0]), lot.code)
+        with evaluation.report_pdf.open("rb") as pdf:
+            report = pdf.read()
+        for username in members:
+            sign_report(act(username), lot.code, keys[username].sign(report).hex())
+        first = evaluation.candidates.select_related("bid__bidder").first()
+        assert first is not None
+        say(
+            f"6a 评标报告已签署 report signed by {len(members)} (SM3 {evaluation.report_sm3[:16]}…); 第一名 {first.bid.bidder.name}"
+        )
+        start = clock.now()
+        until = timezone.make_aware(datetime.combine(calendar.period_end(clock.today(), 3), time(17)))
+        publish_candidates(principal.actor, lot.code, start, until)
+        clock.freeze(until)
+        award_lot(principal.actor, lot.code, first.bid.receipt_no)
+        report_to_supervisor(principal.actor, lot.code)
+        say(f"6b 公示至 {until:%Y-%m-%d %H:%M}，确定中标人 awarded to {first.bid.bidder.name}")
+        clock.advance(timedelta(days=7))
+        contract_text = f"{lot.code} 施工合同 {first.price}".encode()
+        sign_contract(
+            principal.actor,
+            lot.code,
+            first.price,
+            (first.price * Decimal("0.05")).quantize(Decimal("0.01")),
+            sm3_hex(contract_text),
+        )
+        clock.advance(timedelta(days=1))
+        for bond in Bond.objects.filter(lot=lot, status=Bond.Status.PAID, kind=Bond.Kind.DEPOSIT):
+            refund_bond(self.system, bond.pk)
+        say("6c 签订合同 contract signed; 投标保证金及利息已退还 bonds refunded with interest")
+        package = archive_lot(self.system, lot.code)
+        result = verify_package(package.file.read(), package.merkle_root)
+        say(
+            f"6d 归档 archived: {package.file_count} files, Merkle root {package.merkle_root[:16]}… ({'intact' if result.ok else result.problem})"
+        )
 
     # -- the flow ------------------------------------------------------------------------------------
     def prepare(self) -> Node:
@@ -233,6 +332,7 @@ class TenderSimulation:
 
         clock.advance(timedelta(days=1))
         receipts = []
+        experts: list[str] = []
         with tempfile.TemporaryDirectory(prefix="ggzy-sim-") as work:
             envelopes: dict[int, Path] = {}
             for i, bidder in enumerate(bidders):
@@ -284,6 +384,7 @@ class TenderSimulation:
                     ).envelope_sm3
                     UploadClient(self.http, SERVER, bidder.token).submit_keys(lot.code, bid_sm3, keys)
                     say(f"5 解密 decrypted bid {i + 1}")
+                experts = self.draw_committee(lot, principal)
                 assert lot.decrypt_closes_at is not None
                 clock.freeze(lot.decrypt_closes_at)
                 chronograph.sweep()
@@ -296,6 +397,10 @@ class TenderSimulation:
             say("6 开标记录 opening record:")
             for row in record.rows:
                 say(f"  {row['bidder']}  {row['price'] or '—'}  {row['status']}  保证金{row['bond']}")
+        if lot.state == Lot.State.EVALUATION and self.to_the_end:
+            self.evaluate_award_archive(lot, principal, experts)
+            lot.refresh_from_db()
+            outcome.state = lot.state
         report = verify_chain()
         outcome.audit_events = report.count
         say(f"7 审计链 audit chain: {'完整 intact' if report.intact else '被破坏 BROKEN'}，{report.count} 条")

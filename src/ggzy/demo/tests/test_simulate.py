@@ -12,10 +12,10 @@ from ggzy.trading.models import Lot
 pytestmark = pytest.mark.django_db
 
 
-def test_tender_from_notice_to_opening_record(network) -> None:  # type: ignore[no-untyped-def]
+def test_tender_from_notice_to_archive(network) -> None:  # type: ignore[no-untyped-def]
     lines: list[str] = []
     outcome = TenderSimulation(5, lines.append, skip_decrypt=1).execute()
-    assert outcome.state == Lot.State.EVALUATION
+    assert outcome.state == Lot.State.ARCHIVED
     statuses = sorted(r["status"] for r in outcome.opening_rows)
     assert statuses == ["decrypted"] * 4 + ["deemed_revoked"]
     assert all(r["bond"] == "paid" for r in outcome.opening_rows)
@@ -26,6 +26,11 @@ def test_tender_from_notice_to_opening_record(network) -> None:  # type: ignore[
     assert verify_chain().intact
     assert not clock.is_frozen()
     assert any("开标记录" in line for line in lines)
+    assert any("归档 archived" in line and "intact" in line for line in lines)
+    from ggzy.services.models import ArchivePackage
+
+    package = ArchivePackage.objects.get()
+    call_command("verify_archive", package.lot.code)
 
 
 def test_too_few_bidders_fail(network) -> None:  # type: ignore[no-untyped-def]

@@ -29,7 +29,7 @@ class Command(BaseCommand):
         for login in result.logins:
             first_of_role = login.role not in shown
             shown.add(login.role)
-            if first_of_role or login.role in {"operator", "regulator", "expert"}:
+            if first_of_role or login.role in {"operator", "regulator"}:
                 label = ROLE_LABELS[Role(login.role)]
                 self.stdout.write(f"  {label:<10} {login.username:<15} {login.note}")
                 listed += 1
