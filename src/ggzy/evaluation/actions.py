@@ -478,3 +478,27 @@ def sign_report(actor: Actor, lot_code: str, signature_hex: str) -> Evaluation:
         },
     )
     return evaluation
+
+
+# ---- what the committee reads -------------------------------------------------------------------
+
+
+@action("evaluation.read_bid_file")
+def read_bid_file(actor: Actor, lot_code: str, receipt_no: str, name: str) -> bytes:
+    """A member reads one decrypted bid file; every read is recorded (bid content is confidential)."""
+    from django.core.files.storage import default_storage
+
+    lot = Lot.objects.filter(code=lot_code).first()
+    if lot is None:
+        raise NotFound("lot_not_found", f"未找到标段{lot_code}", f"No lot {lot_code}")
+    evaluation = Evaluation.objects.filter(lot=lot).first()
+    if evaluation is None:
+        raise NotFound("evaluation_not_started", "评标尚未开始", "The evaluation has not started")
+    member = _member(actor, evaluation)
+    bid = _bid(evaluation, receipt_no)
+    if name not in {f["name"] for f in bid.manifest.get("files", [])}:
+        raise NotFound("bid_file_not_found", "投标文件中没有该文件", "No such file in the bid")
+    with default_storage.open(f"opened/{lot.code}/{bid.receipt_no}/{name}", "rb") as handle:
+        data: bytes = handle.read()
+    audit.record(bid, {"read_by_member": member.pk, "file": name})
+    return data

@@ -1,6 +1,6 @@
 """Evaluation, award and contract endpoints."""
 
-from django.http import FileResponse, HttpRequest
+from django.http import FileResponse, HttpRequest, HttpResponse
 from ninja import Router, Schema, Status
 
 from ggzy.evaluation import actions, award
@@ -81,6 +81,42 @@ def start(request: HttpRequest, code: str, payload: CommitteeIn) -> Status[Evalu
 @router.get("/lots/{code}", response=EvaluationOut, summary="评标进度与候选人")
 def get_evaluation(request: HttpRequest, code: str) -> EvaluationOut:
     return evaluation_out(_evaluation_for(actor_from_request(request), code))
+
+
+class BidForCommitteeOut(Schema):
+    receipt_no: str
+    bidder: str
+    price: str | None
+    bid_form: dict[str, object] | None
+    files: list[str]
+    rejected: bool
+
+
+@router.get("/lots/{code}/bids", response=list[BidForCommitteeOut], summary="评标委员会查看已解密的投标文件")
+def committee_bids(request: HttpRequest, code: str) -> list[BidForCommitteeOut]:
+    actor = actor_from_request(request)
+    evaluation = _evaluation_for(actor, code)
+    if not evaluation.members.filter(user_id=actor.user_id or 0).exists() and not is_overseer(actor):
+        raise PermissionDenied("not_a_member", "仅评标委员会成员和监督人员可查看投标文件", "Committee only")
+    return [
+        BidForCommitteeOut(
+            receipt_no=b.receipt_no,
+            bidder=b.bidder.name,
+            price=(b.bid_form or {}).get("price"),
+            bid_form=b.bid_form,
+            files=[f["name"] for f in b.manifest.get("files", [])],
+            rejected=hasattr(b, "rejection"),
+        )
+        for b in evaluation.lot.bids.filter(status="decrypted").select_related("bidder")
+    ]
+
+
+@router.get("/lots/{code}/bids/{receipt_no}/files/{name}", summary="阅读一份解密后的投标文件（留痕）")
+def committee_bid_file(request: HttpRequest, code: str, receipt_no: str, name: str) -> HttpResponse:
+    data = actions.read_bid_file(actor_from_request(request), code, receipt_no, name)
+    response = HttpResponse(data, content_type="application/octet-stream")
+    response["Content-Disposition"] = "attachment"
+    return response
 
 
 @router.post("/lots/{code}/sign-in", response=Done, summary="评标专家签到并声明无利害关系")

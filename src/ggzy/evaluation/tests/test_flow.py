@@ -261,3 +261,35 @@ def test_experts_cannot_be_designated(opened: Opened) -> None:
     assert err.value.code == "committee_not_drawn"
     assert err.value.rule is not None and "第46条" in err.value.rule.citation
     assert not Evaluation.objects.exists()
+
+
+def test_members_read_decrypted_bids_and_each_read_is_recorded(opened: Opened) -> None:
+    from ggzy.kernel.models import AuditEvent
+
+    committee(opened)
+    data = actions.read_bid_file(
+        actor_of(opened.experts[1]), opened.lot_code, opened.receipts[0], "bid-form.json"
+    )
+    assert b"24600000.00" in data
+    assert AuditEvent.objects.filter(action="evaluation.read_bid_file").count() == 1
+    with pytest.raises(PermissionDenied):
+        actions.read_bid_file(
+            opened.tender.bidder_actor(0), opened.lot_code, opened.receipts[1], "bid-form.json"
+        )
+
+
+# T18 12号令 第40条: award at least 30 working days before bid validity ends.
+def test_t18_award_too_close_to_the_end_of_validity(opened: Opened) -> None:
+    from ggzy.trading.models import Notice
+
+    reported(opened)
+    publicity(opened)
+    clock.freeze(local(2026, 3, 27, 10))
+    # Validity ends 24 March + 45 days = 8 May; from 27 March that leaves 26 working days (Qingming, May Day).
+    Notice.objects.filter(pk=opened.tender.notice.pk).update(validity_days=45)
+    with pytest.raises(InvalidInput) as err:
+        award.award_lot(opened.tender.manager, opened.lot_code, opened.receipts[2])
+    assert err.value.code == "validity_too_close"
+    assert err.value.rule is not None and "第40条" in err.value.rule.citation
+    Notice.objects.filter(pk=opened.tender.notice.pk).update(validity_days=90)
+    assert award.award_lot(opened.tender.manager, opened.lot_code, opened.receipts[2]).winner is not None
