@@ -9,6 +9,8 @@ from ggzy.kernel.roles import Actor
 from ggzy.registry.schemas import AccountIn, ContactIn, EntityForm
 
 if TYPE_CHECKING:
+    from ggzy_guomi import Sm2PrivateKey, Sm2PublicKey
+
     from ggzy.registry.models import Entity
     from ggzy_guomi import Sm2PrivateKey
 
@@ -94,7 +96,14 @@ def bid_form(price: str, manager: str = "张工") -> bytes:
     return json.dumps(form, ensure_ascii=False).encode("utf-8")
 
 
-def seal_bid(lot_code: str, bidder: "Entity", key: "Sm2PrivateKey", price: str, extra: bytes = b"") -> bytes:
+def seal_bid(
+    lot_code: str,
+    bidder: "Entity",
+    key: "Sm2PrivateKey",
+    price: str,
+    extra: bytes = b"",
+    also_for: "Sm2PublicKey | None" = None,
+) -> bytes:
     """An envelope as `ggzy-bid seal` makes it (bid form + a technical file), sealed for the bidder."""
     from ggzy_guomi import JsonValue, seal_envelope
 
@@ -109,4 +118,5 @@ def seal_bid(lot_code: str, bidder: "Entity", key: "Sm2PrivateKey", price: str, 
             "tool_version": "test",
         },
     }
-    return seal_envelope(files, signer=key, recipients=[key.public_key], metadata=metadata)
+    recipients = [key.public_key] + ([also_for] if also_for is not None else [])
+    return seal_envelope(files, signer=key, recipients=recipients, metadata=metadata)

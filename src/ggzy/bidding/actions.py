@@ -22,13 +22,14 @@ from ggzy.kernel.sequences import next_value
 from ggzy.registry.models import Entity
 from ggzy.registry.queries import active_certificate, entity_of
 from ggzy.trading import procedure
-from ggzy.trading.actions import end_of_day
+from ggzy.trading.actions import end_of_day, require_project_manager
 from ggzy.trading.models import Lot, Notice
 from ggzy.trading.rules import DECRYPT_FAILURE, SUBMISSION, UNENCRYPTED_REFUSED
 from ggzy_guomi import (
     GuomiError,
     IntegrityError,
     Manifest,
+    Sm2PrivateKey,
     Sm2PublicKey,
     UnencryptedEnvelopeError,
     UnsignedEnvelopeError,
@@ -36,6 +37,7 @@ from ggzy_guomi import (
     open_envelope_with_keys,
     peek_manifest,
     sm3_file,
+    unwrap_file_keys,
     verify_envelope,
 )
 
@@ -306,6 +308,16 @@ def _verified_manifest(upload: Upload, path: Path) -> tuple[Manifest, Any]:
             "投标文件封装的标段或投标人与本次投标不符",
             "Sealed for another lot or bidder",
         )
+    opening_key = _notice(upload.lot).opening_key
+    if opening_key and Sm2PublicKey.from_hex(opening_key).key_id not in {
+        r.key_id for r in manifest.recipients
+    }:
+        raise _refuse(
+            upload,
+            "envelope_no_opening_key",
+            "本项目采用一键解密，投标文件须同时对开标公钥加密（ggzy-bid seal --opening-key）",
+            "This tender opens with one key: seal for its opening key too (--opening-key)",
+        )
     if certificate.key_id not in {r.key_id for r in manifest.recipients}:
         raise _refuse(
             upload,
@@ -522,9 +534,25 @@ def decrypt_bid(actor: Actor, lot_code: str, envelope_sm3: str, keys: dict[str, 
         )
     try:
         raw_keys = {name: bytes.fromhex(value) for name, value in keys.items()}
-        certificate_key = Sm2PublicKey.from_hex(bidder.certificates.get(key_id=bid.signer_key_id).public_key)
+    except ValueError as exc:
+        raise InvalidInput(
+            "decryption_failed", f"密钥格式不正确：{exc}", f"Bad key: {exc}", rule=DECRYPT_FAILURE
+        ) from exc
+    _open_bid(bid, raw_keys, actor, now)
+    audit.record(bid, {"receipt_no": bid.receipt_no, "decrypted_at": now})
+    return bid
+
+
+def _open_bid(bid: Bid, keys: dict[str, bytes], actor: Actor, now: datetime) -> None:
+    """Open one envelope with its content keys, check it against the bidder's signature, keep the bid form."""
+    from ggzy.bidding.opening import store_plaintext
+
+    try:
+        certificate_key = Sm2PublicKey.from_hex(
+            bid.bidder.certificates.get(key_id=bid.signer_key_id).public_key
+        )
         with bid.envelope.open("rb") as envelope:
-            opened = open_envelope_with_keys(envelope, raw_keys, signer_public_key=certificate_key)
+            opened = open_envelope_with_keys(envelope, keys, signer_public_key=certificate_key)
         form = parse_bid_form(opened.files[BID_FORM])
     except (GuomiError, ValueError, KeyError) as exc:
         # Not recorded as a failure yet: the bidder may retry within the window.
@@ -536,11 +564,51 @@ def decrypt_bid(actor: Actor, lot_code: str, envelope_sm3: str, keys: dict[str, 
     bid.decrypt_ip = actor.ip
     bid.bid_form = form
     bid.save()
-    from ggzy.bidding.opening import store_plaintext
-
     store_plaintext(bid, opened.files)
-    audit.record(bid, {"receipt_no": bid.receipt_no, "decrypted_at": now})
-    return bid
+
+
+@action("bidding.one_click_open")
+def one_click_open(actor: Actor, lot_code: str, opening_private_key_pem: str) -> list[Bid]:
+    """一键解密: the holder of the tender's opening key opens every envelope at once during the window.
+    Envelopes that do not open stay for their bidders to decrypt (E8 applies at the window's end)."""
+    lot = _lot(lot_code, lock=True)
+    role = require_project_manager(actor, lot.project)
+    notice = _notice(lot)
+    now = clock.now()
+    if lot.state != Lot.State.OPENING or lot.decrypt_closes_at is None or now >= lot.decrypt_closes_at:
+        raise InvalidInput(
+            "decryption_closed",
+            "不在开标解密时间内",
+            "Not within the decryption window",
+            rule=DECRYPT_FAILURE,
+        )
+    try:
+        key = Sm2PrivateKey.from_pem(opening_private_key_pem)
+    except GuomiError as exc:
+        raise InvalidInput(
+            "opening_key_format", "开标私钥格式不正确", f"Not an SM2 private key: {exc}"
+        ) from exc
+    if not notice.opening_key or key.public_key.hex() != notice.opening_key:
+        raise InvalidInput(
+            "opening_key_mismatch",
+            "该私钥不是本项目公告的开标公钥对应的私钥",
+            "Not this tender's opening key",
+        )
+    opened, failed = [], []
+    for bid in (
+        Bid.objects.select_for_update(of=("self",))
+        .filter(lot=lot, status=Bid.Status.SUBMITTED)
+        .select_related("bidder")
+    ):
+        try:
+            with bid.envelope.open("rb") as envelope:
+                keys = unwrap_file_keys(envelope, key)
+            _open_bid(bid, keys, actor, now)
+            opened.append(bid)
+        except (GuomiError, InvalidInput, OSError):
+            failed.append(bid.receipt_no)
+    audit.record(lot, {"opened": [b.receipt_no for b in opened], "not_opened": failed}, role=role)
+    return opened
 
 
 @action("bidding.record_decrypt_fault")

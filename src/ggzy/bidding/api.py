@@ -184,6 +184,20 @@ def decrypt(request: HttpRequest, lot: str, payload: DecryptIn) -> DecryptOut:
     return DecryptOut(status="decrypted", opened_at=bid.decrypted_at)
 
 
+class OneClickIn(Schema):
+    opening_private_key_pem: str
+
+
+class OneClickOut(Schema):
+    opened: list[str]
+
+
+@router.post("/{lot}/one-click-open", response=OneClickOut, summary="一键解密（开标私钥持有人）")
+def one_click(request: HttpRequest, lot: str, payload: OneClickIn) -> OneClickOut:
+    bids = actions.one_click_open(actor_from_request(request), lot, payload.opening_private_key_pem)
+    return OneClickOut(opened=[b.receipt_no for b in bids])
+
+
 @router.post("/{lot}/bond-account", response=BondAccountOut, summary="取得投标保证金虚拟子账户")
 def bond_account(request: HttpRequest, lot: str) -> BondAccountOut:
     bond = actions.open_bond_account(actor_from_request(request), lot)

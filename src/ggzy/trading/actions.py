@@ -13,6 +13,7 @@ from ggzy.kernel import audit, calendar, clock, notify
 from ggzy.kernel.actions import action, require_role
 from ggzy.kernel.errors import Conflict, InvalidInput, LegalRule, NotFound, PermissionDenied
 from ggzy.kernel.roles import Actor, Role
+from ggzy.registry.actions import parse_public_key
 from ggzy.registry.models import Account, Certificate, Entity, EntityKind
 from ggzy.registry.queries import entity_of
 from ggzy.trading import codes, procedure
@@ -326,6 +327,7 @@ def create_notice(actor: Actor, project_code: str, form: NoticeIn) -> Notice:
         opening_at=form.bid_deadline,  # SIMULTANEOUS_OPENING (法 第34条): opening at the deadline itself
         decrypt_minutes=decrypt_minutes,
         validity_days=form.validity_days or rules.bid_validity_days_default.value,
+        opening_key=parse_public_key(form.opening_key).hex() if form.opening_key.strip() else "",
         created_at=now,
     )
     if form.method == Notice.Method.INVITED:

@@ -70,6 +70,8 @@ class Notice(models.Model):
     bid_deadline = models.DateTimeField("投标截止时间")
     opening_at = models.DateTimeField("开标时间")
     decrypt_minutes = models.PositiveIntegerField("在线解密时长（分钟）")
+    # 一键解密: envelopes are also sealed for this SM2 key; its holder opens them all at the opening.
+    opening_key = models.CharField("开标公钥（hex，可选）", max_length=130, blank=True)
     validity_days = models.PositiveIntegerField("投标有效期（日）")
     invitees = models.ManyToManyField(
         Entity, blank=True, related_name="invitations", verbose_name="受邀投标人"

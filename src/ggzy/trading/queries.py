@@ -97,6 +97,7 @@ def notice_out(n: Notice) -> NoticeOut:
         opening_at=n.opening_at,
         decrypt_minutes=n.decrypt_minutes,
         validity_days=n.validity_days,
+        opening_key=n.opening_key,
         published_at=n.published_at,
         lots=[lot_out(lot) for lot in n.lots.select_related("notice")],
         documents=[document_out(d) for d in n.documents.select_related("signer")],

@@ -39,6 +39,9 @@ class NoticeIn(Schema):
     bid_deadline: datetime
     decrypt_minutes: int | None = None
     validity_days: int | None = None
+    opening_key: str = Field(
+        default="", description="一键解密：开标SM2公钥（PEM或hex），投标文件须同时对其加密"
+    )
     invitees: list[str] = Field(default=[], description="邀请招标：受邀投标人的统一社会信用代码")
 
 
@@ -116,6 +119,7 @@ class NoticeOut(Schema):
     opening_at: datetime
     decrypt_minutes: int
     validity_days: int
+    opening_key: str
     published_at: datetime | None
     lots: list[LotOut]
     documents: list[DocumentOut]

@@ -358,3 +358,33 @@ def test_envelope_changed_in_storage_is_the_platforms_fault(open_tender: Tender)
     clock.advance(timedelta(minutes=30))
     chronograph.sweep()
     assert Bid.objects.get(pk=stored[1].pk).status == Bid.Status.DEEMED_WITHDRAWN
+
+
+def test_one_click_opening_with_the_tenders_opening_key(tender: Tender) -> None:
+    from ggzy.bidding.actions import one_click_open
+    from ggzy.trading.models import Notice
+    from ggzy_guomi import Sm2PrivateKey
+
+    opening = Sm2PrivateKey.generate()
+    Notice.objects.filter(pk=tender.notice.pk).update(opening_key=opening.public_key.hex())
+    publish_notice(tender.manager, tender.notice.pk)
+    clock.freeze(local(2026, 3, 10, 10))
+    entity, key = tender.bidders[0]
+    expect_refusal(tender, seal_bid(tender.lot.code, entity, key, "1.00"), "envelope_no_opening_key")
+    for i in range(3):
+        entity, key = tender.bidders[i]
+        upload(
+            tender, i, seal_bid(tender.lot.code, entity, key, f"2450000{i}.00", also_for=opening.public_key)
+        )
+    clock.freeze(DEADLINE)
+    chronograph.sweep()
+    with pytest.raises(GgzyError) as wrong:
+        one_click_open(tender.manager, tender.lot.code, Sm2PrivateKey.generate().to_pem())
+    assert wrong.value.code == "opening_key_mismatch"
+    opened = one_click_open(tender.manager, tender.lot.code, opening.to_pem())
+    assert len(opened) == 3
+    assert sorted(b.bid_form["price"] for b in Bid.objects.all() if b.bid_form) == [
+        "24500000.00",
+        "24500001.00",
+        "24500002.00",
+    ]
