@@ -9,10 +9,8 @@ from ggzy.kernel.roles import Actor
 from ggzy.registry.schemas import AccountIn, ContactIn, EntityForm
 
 if TYPE_CHECKING:
-    from ggzy_guomi import Sm2PrivateKey, Sm2PublicKey
-
     from ggzy.registry.models import Entity
-    from ggzy_guomi import Sm2PrivateKey
+    from ggzy_guomi import Sm2PrivateKey, Sm2PublicKey
 
 PASSWORD = "Secret-pass-2026"  # noqa: S105 - test accounts only
 
