@@ -90,6 +90,7 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 def _mount() -> None:
     from ggzy.bidding.api import router as bidding_router
     from ggzy.catalogue.api import router as catalogue_router
+    from ggzy.credit.api import router as credit_router
     from ggzy.evaluation.api import router as evaluation_router
     from ggzy.exchange.api import router as exchange_router
     from ggzy.experts.api import router as experts_router
@@ -97,6 +98,7 @@ def _mount() -> None:
     from ggzy.registry.api import auth_router
     from ggzy.registry.api import router as registry_router
     from ggzy.services.api import router as services_router
+    from ggzy.supervision.api import router as supervision_router
     from ggzy.trading.api import router as trading_router
 
     api.add_router("/auth", auth_router)
@@ -109,6 +111,8 @@ def _mount() -> None:
     api.add_router("/experts", experts_router)
     api.add_router("/evaluation", evaluation_router)
     api.add_router("/services", services_router)
+    api.add_router("/credit", credit_router)
+    api.add_router("/supervision", supervision_router)
 
 
 _mount()

@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "ggzy.experts",
     "ggzy.evaluation",
     "ggzy.services",
+    "ggzy.credit",
+    "ggzy.supervision",
     "ggzy.web",
     "ggzy.demo",
 ]
@@ -171,6 +173,9 @@ RECOGNISED_CAS = [
 PLATFORM_KEY_FILE = Path(os.environ.get("GGZY_PLATFORM_KEY_FILE", VAR_DIR / "keys" / "platform.key.pem"))
 # Public comment period for a new trading catalogue, in days ([U]: 国务院令第713号 第14条 "一般不少于30日").
 CATALOGUE_COMMENT_DAYS = int(os.environ.get("GGZY_CATALOGUE_COMMENT_DAYS", "30"))
+# Keys for the digests of practitioners' and experts' ID numbers (set them once in production, never change).
+CREDIT_ID_KEY = os.environ.get("GGZY_CREDIT_ID_KEY", "")
+EXPERT_ID_KEY = os.environ.get("GGZY_EXPERT_ID_KEY", "")
 # API tokens live this many days unless revoked.
 API_TOKEN_DAYS = int(os.environ.get("GGZY_API_TOKEN_DAYS", "30"))
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from ggzy.bidding import storage
 from ggzy.bidding.models import Bid, Bond, Upload
+from ggzy.credit import enforcement
 from ggzy.kernel import audit, calendar, clock
 from ggzy.kernel.actions import action, after_commit, require_role
 from ggzy.kernel.errors import Conflict, InvalidInput, LegalRule, NotFound, PermissionDenied
@@ -21,6 +22,7 @@ from ggzy.kernel.roles import Actor, Role
 from ggzy.kernel.sequences import next_value
 from ggzy.registry.models import Entity
 from ggzy.registry.queries import active_certificate, entity_of
+from ggzy.supervision import events
 from ggzy.trading import procedure
 from ggzy.trading.actions import end_of_day, require_project_manager
 from ggzy.trading.models import Lot, Notice
@@ -89,6 +91,7 @@ def open_bond_account(actor: Actor, lot_code: str) -> Bond:
     bidder = _bidder(actor)
     lot = _lot(lot_code)
     require_open_for_bids(lot, bidder, clock.now())
+    enforcement.check(bidder, "bid", category=lot.project.category)
     bond = Bond.objects.filter(lot=lot, bidder=bidder).first()
     if bond is None:
         bond = Bond.objects.create(
@@ -135,6 +138,7 @@ def submit_guarantee(actor: Actor, lot_code: str, guarantee_no: str, guarantor_u
     bidder = _bidder(actor)
     lot = _lot(lot_code)
     require_open_for_bids(lot, bidder, clock.now())
+    enforcement.check(bidder, "bid", category=lot.project.category)
     guarantor = Entity.objects.filter(uscc=guarantor_uscc.strip().upper(), kinds__kind="guarantor").first()
     if guarantor is None:
         raise InvalidInput(
@@ -168,6 +172,7 @@ def start_upload(actor: Actor, lot_code: str, size: int, sm3: str) -> tuple[Uplo
     lot = _lot(lot_code)
     now = clock.now()
     require_open_for_bids(lot, bidder, now)
+    enforcement.check(bidder, "bid", category=lot.project.category)
     sm3 = (sm3 or "").strip().lower()
     if len(sm3) != 64 or any(c not in "0123456789abcdef" for c in sm3):
         raise InvalidInput(
@@ -359,6 +364,7 @@ def complete_upload(actor: Actor, public_id: str) -> Bid:
         return upload.bid
     now = clock.now()
     require_open_for_bids(lot, bidder, now)
+    enforcement.check(bidder, "bid", category=lot.project.category)
     if upload.status != Upload.Status.UPLOADING:
         raise Conflict("upload_finished", "该上传已结束", "This upload is finished")
     if upload.received != upload.size:
@@ -472,6 +478,7 @@ def refund_bond(actor: Actor, bond_id: int) -> Bond:
     bond.refunded_late = bond.refund_due is not None and now > bond.refund_due
     bond.interest = deposit_interest(bond, now)
     bond.save()
+    events.on_bond_changed(bond)
     audit.record(
         bond,
         {"refunded_at": now, "due": bond.refund_due, "late": bond.refunded_late},

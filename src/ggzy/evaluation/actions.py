@@ -40,6 +40,7 @@ from ggzy.kernel.roles import Actor, Role
 from ggzy.registry.actions import parse_public_key
 from ggzy.registry.models import Account
 from ggzy.registry.queries import entity_of
+from ggzy.supervision import events
 from ggzy.trading import procedure
 from ggzy.trading.actions import require_project_manager
 from ggzy.trading.models import Lot
@@ -465,6 +466,7 @@ def sign_report(actor: Actor, lot_code: str, signature_hex: str) -> Evaluation:
         evaluation.status = Evaluation.Status.REPORTED
         evaluation.reported_at = now
         evaluation.save(update_fields=["status", "reported_at"])
+        events.on_evaluation_reported(lot)
         for user_id in Account.objects.filter(
             entity__in=[lot.project.principal_id, lot.project.agent_id]
         ).values_list("user_id", flat=True):

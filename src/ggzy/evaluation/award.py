@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from ggzy.bidding.models import Bid, Bond
+from ggzy.credit import enforcement
 from ggzy.evaluation.models import Award, Candidate, Evaluation
 from ggzy.evaluation.rules import CONSTRUCTION_AWARD, FIRST_RANKED
 from ggzy.kernel import audit, calendar, clock, notify
@@ -13,6 +14,7 @@ from ggzy.kernel.errors import InvalidInput, NotFound, PermissionDenied
 from ggzy.kernel.roles import Actor, Role
 from ggzy.registry.models import Account
 from ggzy.registry.queries import entity_of
+from ggzy.supervision import events
 from ggzy.trading import procedure
 from ggzy.trading.actions import end_of_day, local_date, require_project_manager
 from ggzy.trading.models import Lot, Objection
@@ -185,6 +187,7 @@ def award_lot(actor: Actor, lot_code: str, receipt_no: str) -> Award:
             f"Award at least {R.award_before_validity_working_days.value} working days before bid validity ends ({left} left)",
             rule=R.award_before_validity_working_days.legal,
         )
+    enforcement.check(candidate.bid.bidder, "contract", category=lot.project.category)
     award.winner = candidate.bid
     award.awarded_at = now
     award.contract_due = end_of_day(calendar.period_end(clock.today(), R.contract_days.value))
@@ -215,6 +218,7 @@ def report_to_supervisor(actor: Actor, lot_code: str) -> Award:
     )
     _schedule(award)
     award.save()
+    events.on_award_changed(award.lot_id)
     audit.record(award, {"lot": lot.code, "late": award.report_late}, role=role)
     return award
 
@@ -228,6 +232,7 @@ def sign_contract(
     award = _award(lot)
     if lot.state != Lot.State.AWARDED or award.winner is None:
         raise InvalidInput("not_awarded", "定标后方可签订合同", "Sign after the award")
+    enforcement.check(award.winner.bidder, "contract", category=lot.project.category)
     if amount <= 0 or len(contract_sm3.strip()) != 64:
         raise InvalidInput(
             "contract_fields", "请填写合同金额和合同文本SM3摘要", "Give the amount and the contract's SM3"
@@ -254,6 +259,7 @@ def sign_contract(
     )
     procedure.move(lot, Lot.State.CONTRACTED, now)
     lot.save()
+    events.on_award_changed(award.lot_id)
     audit.record(
         award,
         {"lot": lot.code, "amount": amount, "late": award.contract_late, "bond_refund_due": refund_due},
@@ -281,6 +287,7 @@ def _watch_award(actor: Actor, award_id: int, now: datetime) -> None:
         if award.next_check is not None and award.next_check <= now:
             award.next_check = None
     award.save()
+    events.on_award_changed(award.lot_id)
     audit.record(
         award,
         {

@@ -46,14 +46,16 @@ def action[**P, R](
             if _current.get() is not None:
                 raise RuntimeError(f"action {name} called inside another action; share a helper instead")
             ctx = ActionContext(name=name, actor=actor)
-            token = _current.set(ctx)
-            try:
-                with transaction.atomic(durable=True):
+            with transaction.atomic(durable=True):
+                # The context ends inside the block: commit callbacks (run as the block exits) are outside
+                # the action and may start actions of their own.
+                token = _current.set(ctx)
+                try:
                     result = fn(actor, *args, **kwargs)
                     if ctx.event_id is None:
                         raise RuntimeError(f"action {name} finished without writing its audit event")
-            finally:
-                _current.reset(token)
+                finally:
+                    _current.reset(token)
             return result
 
         run.action_name = name  # type: ignore[attr-defined]

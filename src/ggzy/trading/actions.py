@@ -8,6 +8,7 @@ from django.core.files.base import ContentFile
 from django.db.models import Max
 from django.utils import timezone
 
+from ggzy.credit import enforcement
 from ggzy.exchange.models import Node
 from ggzy.kernel import audit, calendar, clock, notify
 from ggzy.kernel.actions import action, require_role
@@ -16,6 +17,7 @@ from ggzy.kernel.roles import Actor, Role
 from ggzy.registry.actions import parse_public_key
 from ggzy.registry.models import Account, Certificate, Entity, EntityKind
 from ggzy.registry.queries import entity_of
+from ggzy.supervision import events
 from ggzy.trading import codes, procedure
 from ggzy.trading.models import Document, Download, Lot, Notice, Objection, Project
 from ggzy.trading.rules import CONSTRUCTION_TENDER, DOWNLOADERS_SECRET, NO_PREREGISTRATION, OPENING_OBJECTION
@@ -191,6 +193,7 @@ def create_project(actor: Actor, form: ProjectIn) -> Project:
     )
     _entry_decision(project, form.lots)
     project.save()
+    events.on_project_created(project)
     for seq, lot_form in enumerate(form.lots, start=1):
         _create_lot(project, seq, lot_form, now)
     audit.record(
@@ -441,6 +444,7 @@ def publish_notice(actor: Actor, notice_id: int) -> Notice:
     notice.status = Notice.Status.PUBLISHED
     notice.published_at = now
     notice.save()
+    events.on_notice_published(notice)
     for lot in notice.lots.all():
         procedure.move(lot, Lot.State.BIDDING, now)
         lot.save()
@@ -485,6 +489,7 @@ def clarify(actor: Actor, notice_id: int, meta: DocumentMeta, filename: str, dat
     if meta.new_bid_deadline is not None and meta.new_bid_deadline < notice.bid_deadline:
         raise InvalidInput("deadline_earlier", "不能提前投标截止时间", "The deadline cannot move earlier")
     document = _store_document(actor, notice, meta, filename, data)
+    events.on_notice_clarified(notice)
     if meta.new_bid_deadline is not None and meta.new_bid_deadline != notice.bid_deadline:
         notice.bid_deadline = notice.opening_at = meta.new_bid_deadline
         if notice.docs_until > notice.bid_deadline:
@@ -551,6 +556,7 @@ def download_document(actor: Actor, document_id: int) -> Document:
             rule=NO_PREREGISTRATION,
         )
     entity = entity_of(actor)
+    enforcement.check(entity, "download", category=notice.project.category)
     if notice.method == Notice.Method.INVITED and not notice.invitees.filter(pk=entity.pk).exists():
         raise PermissionDenied(
             "not_invited", "邀请招标的文件只向受邀投标人提供", "Invited tenders: invitees only"

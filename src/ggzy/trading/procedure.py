@@ -10,7 +10,7 @@ from ggzy.kernel.actions import action
 from ggzy.kernel.errors import InvalidInput
 from ggzy.kernel.roles import Actor
 from ggzy.trading.models import Lot, Notice, Objection
-from ggzy.trading.rules import CONSTRUCTION_TENDER, TenderRules
+from ggzy.trading.rules import CONSTRUCTION_TENDER, SUPERVISION_BINDS, TenderRules
 
 S = Lot.State
 TRANSITIONS: dict[str, set[str]] = {
@@ -35,8 +35,19 @@ def rules_for(lot: Lot) -> TenderRules:
     return CONSTRUCTION_TENDER
 
 
-def move(lot: Lot, to: str, now: datetime, reason: str = "") -> None:
-    """Change the lot's state if the engine allows it; the caller saves and audits."""
+def move(lot: Lot, to: str, now: datetime, reason: str = "", *, by_supervisor: bool = False) -> None:
+    """Change the lot's state if the engine allows it; the caller saves and audits.
+
+    Suspension and resumption are the competent department's alone (`by_supervisor`): while a lot is
+    suspended nothing else moves it except termination (电子招标投标办法 第52条: instructions bind)."""
+    if not by_supervisor and (to == S.SUSPENDED or (lot.state == S.SUSPENDED and to != S.TERMINATED)):
+        raise InvalidInput(
+            "lot_suspended",
+            "标段已被行政监督部门责令暂停，恢复前不得办理",
+            "The lot is suspended by its supervising department",
+            rule=SUPERVISION_BINDS,
+            details={"to": to},
+        )
     if to not in TRANSITIONS[lot.state]:
         raise InvalidInput(
             "state_transition",
@@ -78,6 +89,7 @@ def advance_lot(lot_id: int, now: datetime) -> None:
 @action("trading.advance_lot")
 def _advance_lot(actor: Actor, lot_id: int, now: datetime) -> None:
     from ggzy.bidding.opening import close_opening, start_opening  # bidding builds on trading
+    from ggzy.supervision import events  # supervision watches trading
 
     lot = Lot.objects.select_for_update(of=("self",)).select_related("notice", "project").get(pk=lot_id)
     due = lot.next_check is not None and lot.next_check <= now
@@ -94,6 +106,7 @@ def _advance_lot(actor: Actor, lot_id: int, now: datetime) -> None:
     elif due:
         lot.next_check = next_check(lot)
     lot.save()
+    events.on_lot_advanced(lot)
     audit.record(lot, {"state": lot.state, "outcome": outcome, "at": now})
 
 
@@ -108,4 +121,8 @@ def _mark_objection_overdue(actor: Actor, objection_id: int, now: datetime) -> N
     objection.overdue = objection.overdue or late
     objection.next_check = None
     objection.save(update_fields=["overdue", "next_check"])
+    if objection.overdue:
+        from ggzy.supervision import events
+
+        events.on_objection_overdue(objection)
     audit.record(objection, {"overdue": objection.overdue, "due": objection.answer_due})

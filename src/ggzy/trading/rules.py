@@ -138,3 +138,7 @@ OPENING_OBJECTION = LegalRule(
 SIMULTANEOUS_OPENING = LegalRule(
     f"{LAW} 第34条", "开标应当在招标文件确定的提交投标文件截止时间的同一时间公开进行。"
 )
+SUPERVISION_BINDS = LegalRule(
+    f"{ETB} 第51、52条",
+    "行政监督部门依法处理投诉、作出处理决定和监督指令，电子招标投标交易平台应当执行；暂停期间不得继续招标投标活动。",
+)

@@ -32,6 +32,7 @@ from ggzy.kernel.errors import Conflict, InvalidInput, NotFound, PermissionDenie
 from ggzy.kernel.regions import get_region
 from ggzy.kernel.roles import Actor, Role
 from ggzy.registry.models import Account
+from ggzy.supervision import events
 from ggzy.trading.actions import require_project_manager
 from ggzy.trading.models import Lot
 
@@ -388,6 +389,7 @@ def respond(actor: Actor, call_id: int, accept: bool, reason: str = "") -> Drawn
             )
         call.status = DrawnExpert.Status.ACCEPTED
         call.save()
+        events.on_experts_drawn(draw)
     else:
         call.status = DrawnExpert.Status.DECLINED
         call.decline_reason = reason.strip()[:300]

@@ -174,3 +174,20 @@ def test_verify_audit_command(capsys: pytest.CaptureFixture[str]) -> None:
         call_command("verify_audit")
     assert err.value.returncode == 1
     assert "#1" in str(err.value)
+
+
+@action("test.chained")
+def chained(actor: Actor) -> None:
+    from ggzy.kernel.actions import after_commit
+
+    after_commit(lambda: touch(Actor.system("follow-up"), 99))
+    audit.record(("test.thing", "first"), {})
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_commit_callback_may_start_another_action() -> None:
+    chained(USER)
+    assert list(AuditEvent.objects.order_by("seq").values_list("action", "actor")) == [
+        ("test.chained", "alice"),
+        ("test.touch", "system:follow-up"),
+    ]

@@ -17,7 +17,7 @@ def append(actor: Actor, n: int) -> None:
     audit.record(("test.thing", n), {"n": n})
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_parallel_appends_keep_the_chain_whole() -> None:
     writers, per_writer = 4, 15
     errors: list[BaseException] = []
