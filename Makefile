@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 # Python 3.12 is required (.python-version). pyenv's shim honours .python-version in this folder.
 PYTHON ?= python3.12
 
-.PHONY: help install run test lint typecheck migrations-check pytest pytest-sqlite pytest-postgres clean
+.PHONY: help install run test lint typecheck migrations-check chromium ocds-schema pytest pytest-sqlite pytest-postgres bench clean
 
 help:
 	@echo "make run   — install, migrate the embedded SQLite database, load demo data, serve http://127.0.0.1:8000"
@@ -52,7 +52,15 @@ pytest-postgres: install
 	if [ -z "$$url" ]; then echo "PostgreSQL not reachable: suite ran on SQLite only."; \
 	else echo "Running the suite on PostgreSQL"; GGZY_DATABASE_URL="$$url" $(BIN)/pytest; fi
 
-test: lint typecheck migrations-check pytest-sqlite pytest-postgres
+# The browser tests drive Debian's Chromium (never `playwright install`, which downloads a browser).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+
+# OCP's own schema files for the OCDS validation test, from their PyPI packages (cached under var/ocds).
+ocds-schema: install
+	$(BIN)/python -m ggzy.disclosure.tests.ocds_standard
+
+test: lint typecheck migrations-check chromium ocds-schema pytest-sqlite pytest-postgres
 
 clean:
 	rm -rf $(VENV) node_modules var staticfiles

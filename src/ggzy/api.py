@@ -88,9 +88,11 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 
 def _mount() -> None:
+    from ggzy.analytics.api import router as analytics_router
     from ggzy.bidding.api import router as bidding_router
     from ggzy.catalogue.api import router as catalogue_router
     from ggzy.credit.api import router as credit_router
+    from ggzy.disclosure.api import router as disclosure_router
     from ggzy.evaluation.api import router as evaluation_router
     from ggzy.exchange.api import router as exchange_router
     from ggzy.experts.api import router as experts_router
@@ -113,6 +115,8 @@ def _mount() -> None:
     api.add_router("/services", services_router)
     api.add_router("/credit", credit_router)
     api.add_router("/supervision", supervision_router)
+    api.add_router("/disclosure", disclosure_router)
+    api.add_router("/analytics", analytics_router)
 
 
 _mount()

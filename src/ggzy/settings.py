@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "ggzy.credit",
     "ggzy.supervision",
     "ggzy.web",
+    "ggzy.disclosure",
+    "ggzy.analytics",
     "ggzy.demo",
 ]
 
@@ -133,7 +135,10 @@ STATIC_ROOT = VAR_DIR / "static"  # filled by `ggzy collectstatic` in production
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Front-end packages come from npm at setup (package.json); never copied into the repo by hand.
 NODE_MODULES = PROJECT_DIR / "node_modules"
-STATICFILES_DIRS = [("vendor/htmx", NODE_MODULES / "htmx.org" / "dist")]
+STATICFILES_DIRS = [
+    ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
+    ("vendor/echarts", NODE_MODULES / "echarts" / "dist"),
+]
 WHITENOISE_USE_FINDERS = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -176,6 +181,9 @@ CATALOGUE_COMMENT_DAYS = int(os.environ.get("GGZY_CATALOGUE_COMMENT_DAYS", "30")
 # Keys for the digests of practitioners' and experts' ID numbers (set them once in production, never change).
 CREDIT_ID_KEY = os.environ.get("GGZY_CREDIT_ID_KEY", "")
 EXPERT_ID_KEY = os.environ.get("GGZY_EXPERT_ID_KEY", "")
+# Open data: the OCDS ocid prefix OCP registers for the publisher, and the portal's public address.
+OCDS_OCID_PREFIX = os.environ.get("GGZY_OCDS_OCID_PREFIX", "ocds-ggzy00-")
+PORTAL_BASE_URL = os.environ.get("GGZY_PORTAL_BASE_URL", "http://127.0.0.1:8000")
 # API tokens live this many days unless revoked.
 API_TOKEN_DAYS = int(os.environ.get("GGZY_API_TOKEN_DAYS", "30"))
 

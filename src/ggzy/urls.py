@@ -12,5 +12,9 @@ urlpatterns = [
     path("trading/", include("ggzy.trading.urls")),
     path("bidding/", include("ggzy.bidding.urls")),
     path("account/", include("ggzy.registry.urls")),
+    path("evaluation/", include("ggzy.evaluation.urls")),
+    path("experts/", include("ggzy.experts.urls")),
+    path("portal/", include("ggzy.disclosure.urls")),
+    path("statistics/", include("ggzy.analytics.urls")),
     path("", include("ggzy.web.urls")),
 ]

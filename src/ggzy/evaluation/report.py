@@ -18,7 +18,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from ggzy.bidding.models import Bid
 from ggzy.evaluation import scoring
-from ggzy.evaluation.models import Clarification, Evaluation
+from ggzy.evaluation.models import Clarification, CommitteeMember, Evaluation
 from ggzy.evaluation.rules import REJECTION_GROUNDS
 from ggzy.evaluation.schemas import PlanIn
 from ggzy.trading.models import Lot, Project
@@ -39,6 +39,12 @@ class ReportData:
     rows: list[dict[str, Any]]
     candidates: list[dict[str, Any]]
     clarifications: list[Clarification]
+
+
+def member_name(member: CommitteeMember) -> str:
+    """An expert by the name in the expert library; a representative by the account's name."""
+    expert = getattr(member.user, "expert", None)
+    return expert.name if expert is not None else (member.user.first_name or member.user.username)
 
 
 def report_data(evaluation: Evaluation, plan: PlanIn, ranked: list[scoring.Ranked]) -> ReportData:
@@ -65,8 +71,8 @@ def report_data(evaluation: Evaluation, plan: PlanIn, ranked: list[scoring.Ranke
         project=lot.project,
         method="综合评估法" if plan.method == "comprehensive" else "经评审的最低投标价法",
         members=[
-            {"name": m.user.first_name or m.user.username, "kind": m.get_kind_display(), "chair": m.is_chair}
-            for m in evaluation.members.select_related("user").order_by("-is_chair", "id")
+            {"name": member_name(m), "kind": m.get_kind_display(), "chair": m.is_chair}
+            for m in evaluation.members.select_related("user__expert").order_by("-is_chair", "id")
         ],
         rows=rows,
         candidates=[

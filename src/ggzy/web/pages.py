@@ -11,14 +11,15 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 
-from ggzy.kernel.errors import GgzyError, NotAuthenticated, PermissionDenied
+from ggzy.kernel.errors import GgzyError, NotAuthenticated, NotFound, PermissionDenied
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 def refusal_status(exc: GgzyError) -> int:
-    """A refused form answers 422; a refusal of who the user is keeps its own status (401/403)."""
-    return exc.status if isinstance(exc, PermissionDenied | NotAuthenticated) else 422
+    """A refused form answers 422; a refusal of who the user is, or of what does not exist, keeps its own
+    status (401/403/404)."""
+    return exc.status if isinstance(exc, PermissionDenied | NotAuthenticated | NotFound) else 422
 
 
 def error_page(request: HttpRequest, exc: GgzyError) -> HttpResponse:

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.apps import apps
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
@@ -21,6 +22,30 @@ from ggzy.registry.schemas import AccountIn, ContactIn, EntityForm, Qualificatio
 from ggzy.web.forms import EntityRegistrationForm
 
 
+def latest_notices(limit: int = 12) -> dict[str, Any]:
+    """The newest published notices, and the same grouped by trade category and by region (platform)."""
+    from ggzy.catalogue.models import TradeCategory
+    from ggzy.trading.models import Notice
+
+    rows = list(
+        Notice.objects.exclude(status=Notice.Status.DRAFT)
+        .filter(published_at__isnull=False)
+        .select_related("project__node__parent")
+        .order_by("-published_at", "-id")[:limit]
+    )
+    labels = dict(TradeCategory.choices)
+    by_category: dict[str, list[Notice]] = {}
+    by_region: dict[str, list[Notice]] = {}
+    for notice in rows:
+        by_category.setdefault(labels.get(notice.project.category, notice.project.category), []).append(
+            notice
+        )
+        node = notice.project.node
+        platform = node.parent if node.level == Node.Level.BRANCH and node.parent else node
+        by_region.setdefault(platform.name, []).append(notice)
+    return {"latest": rows, "by_category": by_category, "by_region": by_region}
+
+
 def home(request: HttpRequest) -> HttpResponse:
     province = Node.objects.filter(level=Node.Level.PROVINCE).first()
     cities = Node.objects.filter(level=Node.Level.CITY).prefetch_related("children").order_by("region_id")
@@ -34,7 +59,16 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/home.html",
-        {"province": province, "cities": cities, "kinds": kinds, "entity_total": Entity.objects.count()},
+        {
+            "province": province,
+            "cities": cities,
+            "kinds": kinds,
+            "entity_total": Entity.objects.count(),
+            "notices": latest_notices(),
+            # the public portal (ggzy.disclosure) and statistics (ggzy.analytics), when installed
+            "portal": apps.is_installed("ggzy.disclosure"),
+            "statistics": apps.is_installed("ggzy.analytics"),
+        },
     )
 
 
