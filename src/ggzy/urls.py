@@ -16,5 +16,7 @@ urlpatterns = [
     path("experts/", include("ggzy.experts.urls")),
     path("portal/", include("ggzy.disclosure.urls")),
     path("statistics/", include("ggzy.analytics.urls")),
+    path("supervision/", include("ggzy.supervision.urls")),
+    path("credit/", include("ggzy.credit.urls")),
     path("", include("ggzy.web.urls")),
 ]
