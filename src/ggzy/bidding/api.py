@@ -139,6 +139,17 @@ def complete_upload(request: HttpRequest, upload_id: str) -> Status[ReceiptOut]:
     return Status(201, ReceiptOut(receipt=bid.receipt, bid_id=bid.pk, receipt_no=bid.receipt_no))
 
 
+def my_bid_out(bid: Bid) -> MyBidOut:
+    return MyBidOut(
+        status=bid.status,
+        receipt_no=bid.receipt_no,
+        receipt=bid.receipt,
+        envelope_sm3=bid.envelope_sm3,
+        submitted_at=bid.submitted_at,
+        decrypted_at=bid.decrypted_at,
+    )
+
+
 def _my_bid(request: HttpRequest, lot: str) -> Bid:
     actor = actor_from_request(request)
     bid = (
@@ -154,27 +165,13 @@ def _my_bid(request: HttpRequest, lot: str) -> Bid:
 @router.get("/{lot}/mine", response=MyBidOut, summary="我的投标文件与回执")
 def my_bid(request: HttpRequest, lot: str) -> MyBidOut:
     bid = _my_bid(request, lot)
-    return MyBidOut(
-        status=bid.status,
-        receipt_no=bid.receipt_no,
-        receipt=bid.receipt,
-        envelope_sm3=bid.envelope_sm3,
-        submitted_at=bid.submitted_at,
-        decrypted_at=bid.decrypted_at,
-    )
+    return my_bid_out(bid)
 
 
 @router.delete("/{lot}/mine", response=MyBidOut, summary="撤回投标文件（截止前）")
 def withdraw(request: HttpRequest, lot: str) -> MyBidOut:
     bid = actions.withdraw_bid(actor_from_request(request), lot)
-    return MyBidOut(
-        status=bid.status,
-        receipt_no=bid.receipt_no,
-        receipt=bid.receipt,
-        envelope_sm3=bid.envelope_sm3,
-        submitted_at=bid.submitted_at,
-        decrypted_at=bid.decrypted_at,
-    )
+    return my_bid_out(bid)
 
 
 @router.post("/{lot}/decrypt", response=DecryptOut, summary="开标时在线解密（提交本人投标文件的内容密钥）")
@@ -229,14 +226,7 @@ def decrypt_fault(request: HttpRequest, lot: str, payload: FaultIn) -> MyBidOut:
     bid = actions.record_decrypt_fault(
         actor_from_request(request), lot, payload.bidder_uscc, payload.fault, payload.reason
     )
-    return MyBidOut(
-        status=bid.status,
-        receipt_no=bid.receipt_no,
-        receipt=bid.receipt,
-        envelope_sm3=bid.envelope_sm3,
-        submitted_at=bid.submitted_at,
-        decrypted_at=bid.decrypted_at,
-    )
+    return my_bid_out(bid)
 
 
 @router.get("/{lot}/opening", response=OpeningOut, summary="开标记录（参与人）")

@@ -28,7 +28,7 @@ from ggzy.registry.models import Entity
 from ggzy.trading import actions as trading_actions
 from ggzy.trading.models import Document, Lot, Notice
 from ggzy.trading.queries import is_overseer, is_party
-from ggzy.web.pages import refusal_status, remaining, shows_errors
+from ggzy.web.pages import act_then_redirect, refusal_status, remaining, shows_errors
 
 BID_STATUS = dict(Bid.Status.choices)
 BID_FAULT = dict(Bid.Fault.choices)
@@ -179,12 +179,13 @@ def mine(request: HttpRequest) -> HttpResponse:
 def _after(request: HttpRequest, actor: Actor, run: Any, text: str) -> HttpResponse:
     """Run an action; on success go back to “我的投标”, on refusal show it there (422)."""
     require_bidder(actor)
-    try:
-        run()
-    except GgzyError as exc:
-        return _mine_page(request, actor, error=exc, status=refusal_status(exc))
-    messages.success(request, text)
-    return redirect("bidding:mine")
+    return act_then_redirect(
+        request,
+        run,
+        text,
+        "bidding:mine",
+        lambda exc: _mine_page(request, actor, error=exc, status=refusal_status(exc)),
+    )
 
 
 @login_required

@@ -56,7 +56,7 @@ from ggzy.services.models import ArchivePackage
 from ggzy.trading.actions import local_date
 from ggzy.trading.models import Lot, Objection
 from ggzy.trading.queries import is_overseer, is_party
-from ggzy.web.pages import BeijingDateTimeField, refusal_status, remaining, shows_errors
+from ggzy.web.pages import BeijingDateTimeField, act_then_redirect, refusal_status, remaining, shows_errors
 
 R = CONSTRUCTION_AWARD
 S = Lot.State
@@ -807,12 +807,13 @@ def mine(request: HttpRequest) -> HttpResponse:
 
 def _for_bidder(request: HttpRequest, actor: Actor, run: Callable[[], object], text: str) -> HttpResponse:
     require_bidder(actor)
-    try:
-        run()
-    except GgzyError as exc:
-        return _mine_page(request, actor, error=exc, status=refusal_status(exc))
-    messages.success(request, text)
-    return redirect("evaluation:mine")
+    return act_then_redirect(
+        request,
+        run,
+        text,
+        "evaluation:mine",
+        lambda exc: _mine_page(request, actor, error=exc, status=refusal_status(exc)),
+    )
 
 
 @login_required

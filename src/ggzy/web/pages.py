@@ -80,3 +80,23 @@ class BeijingDateTimeField(forms.DateTimeField):
         if isinstance(value, datetime) and timezone.is_aware(value):
             return value.astimezone(BEIJING)
         return value
+
+
+def act_then_redirect(
+    request: HttpRequest,
+    run: Callable[[], object],
+    done_text: str,
+    to: str,
+    on_refusal: Callable[[GgzyError], HttpResponse],
+) -> HttpResponse:
+    """POST-redirect-GET around one action: success flashes `done_text` and redirects to `to`; a refusal is
+    shown by `on_refusal` (which re-renders the page with the error and its status)."""
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
+    try:
+        run()
+    except GgzyError as exc:
+        return on_refusal(exc)
+    messages.success(request, done_text)
+    return redirect(to)
