@@ -36,8 +36,8 @@ run: install
 	$(BIN)/ggzy serve
 
 lint: install
-	$(BIN)/ruff check src bidtool tools
-	$(BIN)/ruff format --check src bidtool tools
+	$(BIN)/ruff check src bidtool tools benchmarks
+	$(BIN)/ruff format --check src bidtool tools benchmarks
 
 typecheck: install
 	$(BIN)/mypy
@@ -61,6 +61,11 @@ ocds-schema: install
 	$(BIN)/python -m ggzy.disclosure.tests.ocds_standard
 
 test: lint typecheck migrations-check chromium ocds-schema pytest-sqlite pytest-postgres
+
+# Benchmarks print one JSON line each, with a baseline measured in the same run (not tests: no assertions).
+# make bench BENCH="opening --count 100"
+bench: install
+	$(BIN)/python benchmarks/run.py $(BENCH)
 
 clean:
 	rm -rf $(VENV) node_modules var staticfiles

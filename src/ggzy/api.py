@@ -8,6 +8,8 @@ import json
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
@@ -79,6 +81,24 @@ def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpRespons
         "message": {"zh": "请先登录或提供有效令牌", "en": "Sign in or send a valid token"},
     }
     return error_response(request, body, 401)
+
+
+def on_unstorable(request: HttpRequest, exc: Exception | type[Exception]) -> HttpResponse:
+    """Values no database column can hold (a NUL character, a number beyond 64 bits, a non-finite amount)
+    are bad input, not a server error."""
+    body = {
+        "code": "invalid_input",
+        "message": {
+            "zh": "请求中含有无法处理的值（如NUL字符、超出范围的数字或非有限金额）",
+            "en": "The request holds a value that cannot be stored (NUL character, number out of range, "
+            "non-finite amount)",
+        },
+    }
+    return error_response(request, body, 422)
+
+
+for _unstorable in (DataError, OverflowError, DjangoValidationError):
+    api.add_exception_handler(_unstorable, on_unstorable)
 
 
 @api.exception_handler(Http404)

@@ -182,6 +182,16 @@ def start_upload(actor: Actor, lot_code: str, size: int, sm3: str) -> tuple[Uplo
         raise InvalidInput(
             "upload_size", f"投标文件大小应在1字节至{MAX_ENVELOPE_BYTES}字节之间", "Bad envelope size"
         )
+    done = (
+        Upload.objects.filter(lot=lot, bidder=bidder, sm3=sm3, size=size, status=Upload.Status.COMPLETE)
+        .select_related("bid")
+        .first()
+    )
+    if done is not None and done.bid.status == Bid.Status.SUBMITTED:
+        # The same envelope already stands as the bid (its receipt was lost on the way back, e.g. in a
+        # crash): resuming finds it complete, and completing it again returns the same receipt.
+        audit.record(done, {"lot": lot.code, "size": size, "already_complete": True}, sealed_by=_notice(lot))
+        return done, False
     upload = Upload.objects.filter(
         lot=lot, bidder=bidder, sm3=sm3, size=size, status=Upload.Status.UPLOADING
     ).first()

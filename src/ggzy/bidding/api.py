@@ -14,7 +14,9 @@ from ninja import Router, Schema, Status
 from ggzy.bidding import actions
 from ggzy.bidding.models import Bid, OpeningRecord
 from ggzy.kernel import clock
+from ggzy.kernel.actions import require_role
 from ggzy.kernel.errors import InvalidInput, NotFound, PermissionDenied
+from ggzy.kernel.roles import Role
 from ggzy.registry.auth import actor_from_request
 from ggzy.trading.models import Lot
 from ggzy.trading.queries import is_overseer, is_party
@@ -152,6 +154,7 @@ def my_bid_out(bid: Bid) -> MyBidOut:
 
 def _my_bid(request: HttpRequest, lot: str) -> Bid:
     actor = actor_from_request(request)
+    require_role(actor, Role.BIDDER)
     bid = (
         Bid.objects.filter(lot__code=lot, bidder_id=actor.entity_id)
         .exclude(status=Bid.Status.SUPERSEDED)

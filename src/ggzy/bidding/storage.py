@@ -15,9 +15,20 @@ def part_path(public_id: str) -> Path:
     return folder / f"{public_id}.part"
 
 
+def fsync_folder(folder: Path) -> None:
+    """Make a new directory entry durable (the file's own fsync does not cover its name)."""
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+
+
 def create_part(public_id: str) -> None:
-    with open(part_path(public_id), "xb"):
-        pass
+    path = part_path(public_id)
+    with open(path, "xb") as part:
+        os.fsync(part.fileno())
+    fsync_folder(path.parent)
 
 
 def write_part(public_id: str, offset: int, data: bytes) -> None:
@@ -38,6 +49,7 @@ def store_envelope(public_id: str, name: str) -> str:
         return stored
     with open(local, "rb") as saved:
         os.fsync(saved.fileno())
+    fsync_folder(Path(local).parent)
     return stored
 
 

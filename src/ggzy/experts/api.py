@@ -156,7 +156,7 @@ def list_experts(
     if specialty:
         qs = qs.filter(specialties__code__startswith=specialty.strip().upper())
     if region:
-        qs = qs.filter(region_id__startswith=region.rstrip("0") or region)
+        qs = qs.filter(region__code__startswith=region.rstrip("0") or region)
     if q:
         qs = qs.filter(name__contains=q)
     return [queries.expert_out(e) for e in qs.distinct()]

@@ -5,7 +5,9 @@ platform generates one on first use under var/keys with mode 0600.
 """
 
 import os
+import tempfile
 from functools import cache
+from pathlib import Path
 
 from django.conf import settings
 
@@ -14,14 +16,34 @@ from ggzy_guomi import Sm2PrivateKey, Sm2PublicKey
 
 @cache
 def platform_key() -> Sm2PrivateKey:
-    path = settings.PLATFORM_KEY_FILE
+    path = Path(settings.PLATFORM_KEY_FILE)
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        key = Sm2PrivateKey.generate()
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        _create_key_file(path)
+    return Sm2PrivateKey.from_pem(path.read_bytes())
+
+
+def _create_key_file(path: Path) -> None:
+    """Written beside the target, then linked into place, so the file is absent or complete; when several
+    workers race, the first link wins and every worker reads that one key."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = Sm2PrivateKey.generate()
+    fd, tmp = tempfile.mkstemp(prefix=".platform-key-", dir=path.parent)  # mode 0600
+    try:
         with os.fdopen(fd, "wb") as out:
             out.write(key.to_pem().encode("ascii"))
-    return Sm2PrivateKey.from_pem(path.read_bytes())
+            out.flush()
+            os.fsync(out.fileno())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            return
+        folder = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
+    finally:
+        os.unlink(tmp)
 
 
 def platform_public_key() -> Sm2PublicKey:

@@ -93,7 +93,7 @@ def list_entities(
     if kind:
         qs = qs.filter(kinds__kind=kind)
     if region:
-        qs = qs.filter(region_id__startswith=region.rstrip("0") or region)
+        qs = qs.filter(region__code__startswith=region.rstrip("0") or region)
     if q:
         qs = qs.filter(name__contains=q)
     return [queries.public_view(e) for e in qs.distinct()]

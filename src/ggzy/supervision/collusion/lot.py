@@ -108,15 +108,22 @@ def _winners(lots: list[Lot]) -> dict[int, int]:
     return dict(Award.objects.filter(lot__in=lots, winner__isnull=False).values_list("lot_id", "winner_id"))
 
 
-def build_window(lot_ids: Iterable[int], since: datetime, documents_for: set[int] | None = None) -> Window:
-    """The bid table of every opened lot since `since`, plus `lot_ids`. Plaintext digests are read from
-    the file store for `documents_for` (default: the lots never screened) and reused from the stored
-    screens for the others."""
+def build_window(
+    lot_ids: Iterable[int],
+    since: datetime,
+    documents_for: set[int] | None = None,
+    bidders: set[int] | None = None,
+) -> Window:
+    """The bid table of every opened lot since `since`, plus `lot_ids`. With `bidders`, only the lots those
+    bidders took part in: all a single lot's pair and history signals need, at a cost that does not grow
+    with the platform's volume. Plaintext digests are read from the file store for `documents_for`
+    (default: the lots never screened) and reused from the stored screens for the others."""
     wanted = set(lot_ids)
+    history = Q(decrypt_closes_at__gte=since, bids__status=Bid.Status.DECRYPTED)
+    if bidders is not None:
+        history &= Q(bids__bidder_id__in=bidders)
     lots = list(
-        Lot.objects.filter(
-            Q(decrypt_closes_at__gte=since, bids__status=Bid.Status.DECRYPTED) | Q(pk__in=wanted)
-        )
+        Lot.objects.filter(history | Q(pk__in=wanted))
         .distinct()
         .select_related("project__node__region")
         .order_by("pk")
@@ -212,8 +219,13 @@ def build_window(lot_ids: Iterable[int], since: datetime, documents_for: set[int
     return Window(table, lots, labels, names, entity_ids, bids, documents)
 
 
+REFERENCE_SAMPLE = 2000
+
+
 def history_reference(since: datetime) -> tuple[score.Reference | None, str]:
-    rows = list(LotScreen.objects.filter(computed_at__gte=since).values_list("screens", flat=True))
+    # The most recent screens are reference enough; a bounded sample keeps each lot's screen O(1).
+    recent = LotScreen.objects.filter(computed_at__gte=since).order_by("-computed_at")[:REFERENCE_SAMPLE]
+    rows = list(recent.values_list("screens", flat=True))
     if len(rows) < SCREEN_REFERENCE_MIN_LOTS.value:
         return None, "simulated-competitive[U]"
     values = {
@@ -297,7 +309,10 @@ def collusion_finding(lot: Lot, evidence: dict[str, Any]) -> Finding | None:
 
 def _run(lot_ids: list[int], now: datetime, store_all: bool) -> list[Alert]:
     since = now - timedelta(days=SCREEN_HISTORY_DAYS.value)
-    window = build_window(lot_ids, since, documents_for=set(lot_ids) if lot_ids else None)
+    bidders = (
+        None if store_all else set(Bid.objects.filter(lot_id__in=lot_ids).values_list("bidder_id", flat=True))
+    )
+    window = build_window(lot_ids, since, documents_for=set(lot_ids) if lot_ids else None, bidders=bidders)
     if not window.lots:
         return []
     reference, label = history_reference(since)
