@@ -115,10 +115,13 @@ def sm4_decrypt_stream(
     *,
     aad: bytes = b"",
     chunk_size: int = DEFAULT_CHUNK_SIZE,
+    hash_input: bool = True,
 ) -> StreamResult:
     """Decrypt ciphertext || tag from `src` into `dst`; raise `IntegrityError` on a bad tag.
 
-    The last 16 bytes of the stream are the tag, so they are held back while streaming.
+    The last 16 bytes of the stream are the tag, so they are held back while streaming. With
+    `hash_input=False` the ciphertext's SM3 is not computed (`input_sm3` is empty): for callers whose
+    integrity check is the tag plus the plaintext digest.
     """
     _check(key, nonce)
     if chunk_size <= 0:
@@ -137,7 +140,8 @@ def sm4_decrypt_stream(
             out_size += len(block)
 
     while chunk := src.read(chunk_size):
-        in_hash.update(chunk)
+        if hash_input:
+            in_hash.update(chunk)
         in_size += len(chunk)
         buffer = pending + chunk
         pending = buffer[-TAG_SIZE:]
@@ -148,4 +152,4 @@ def sm4_decrypt_stream(
         emit(decryptor.finalize_with_tag(pending))
     except InvalidTag:
         raise IntegrityError("SM4-GCM authentication failed: wrong key/nonce/aad or tampered data") from None
-    return StreamResult(in_size, in_hash.digest(), out_size, out_hash.digest())
+    return StreamResult(in_size, in_hash.digest() if hash_input else b"", out_size, out_hash.digest())
