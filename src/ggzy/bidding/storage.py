@@ -40,17 +40,31 @@ def write_part(public_id: str, offset: int, data: bytes) -> None:
 
 
 def store_envelope(public_id: str, name: str) -> str:
-    """Copy the finished upload into file storage (durably when local) and return its storage name."""
-    with open(part_path(public_id), "rb") as source:
-        stored: str = default_storage.save(name, File(source))
+    """Put the finished upload into file storage durably and return its storage name.
+
+    On a local file store the bytes are not copied: a hard link gives the part file its permanent name
+    (the part's own name goes after commit, so a rolled-back completion can be retried). Elsewhere
+    (object storage, another device) the bytes are copied.
+    """
+    part = part_path(public_id)
+    available = default_storage.get_available_name(name)
     try:
-        local = default_storage.path(stored)
+        target = Path(default_storage.path(available))
     except NotImplementedError:  # object storage: its own durability
+        with open(part, "rb") as source:
+            stored: str = default_storage.save(name, File(source))
         return stored
-    with open(local, "rb") as saved:
-        os.fsync(saved.fileno())
-    fsync_folder(Path(local).parent)
-    return stored
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(part, target)
+    except OSError:  # another device: copy, then make the copy durable
+        with open(part, "rb") as source:
+            available = default_storage.save(name, File(source))
+        target = Path(default_storage.path(available))
+        with open(target, "rb") as saved:
+            os.fsync(saved.fileno())
+    fsync_folder(target.parent)
+    return available
 
 
 def discard_part(public_id: str) -> None:
