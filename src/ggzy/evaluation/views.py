@@ -26,6 +26,7 @@ from django.contrib.auth.models import User
 from django.db.models import Q
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from ggzy.bidding.actions import deposit_interest, refund_bond
@@ -434,12 +435,13 @@ def _after(
     request: HttpRequest, actor: Actor, room: Room, run: Callable[[], object], text: str, **forms: Any
 ) -> HttpResponse:
     """Run an action; on success back to the room, on refusal show it there (nothing changed)."""
-    try:
-        run()
-    except GgzyError as exc:
-        return _room_page(request, actor, room, error=exc, status=refusal_status(exc), **forms)
-    messages.success(request, text)
-    return redirect("evaluation:room", code=room.lot.code)
+    return act_then_redirect(
+        request,
+        run,
+        text,
+        reverse("evaluation:room", kwargs={"code": room.lot.code}),
+        lambda exc: _room_page(request, actor, room, error=exc, status=refusal_status(exc), **forms),
+    )
 
 
 @login_required
@@ -948,12 +950,13 @@ def award_desk(request: HttpRequest, code: str) -> HttpResponse:
 def _awarded(
     request: HttpRequest, actor: Actor, desk: AwardDesk, run: Callable[[], object], text: str, **forms: Any
 ) -> HttpResponse:
-    try:
-        run()
-    except GgzyError as exc:
-        return _award_page(request, actor, desk, error=exc, status=refusal_status(exc), **forms)
-    messages.success(request, text)
-    return redirect("evaluation:award", code=desk.lot.code)
+    return act_then_redirect(
+        request,
+        run,
+        text,
+        reverse("evaluation:award", kwargs={"code": desk.lot.code}),
+        lambda exc: _award_page(request, actor, desk, error=exc, status=refusal_status(exc), **forms),
+    )
 
 
 @login_required
