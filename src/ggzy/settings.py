@@ -107,7 +107,9 @@ def database_config(url: str) -> dict[str, object]:
     elif config["ENGINE"] == "django.db.backends.postgresql" and env_bool("GGZY_DB_POOL", not DEBUG):
         # Production: a connection pool per worker process instead of a new connection per request
         # (Django's native psycopg pool; persistent CONN_MAX_AGE connections are not for ASGI).
-        config["OPTIONS"] = {"pool": {"min_size": 2, "max_size": int(os.environ.get("GGZY_DB_POOL_SIZE", "10"))}}
+        config["OPTIONS"] = {
+            "pool": {"min_size": 2, "max_size": int(os.environ.get("GGZY_DB_POOL_SIZE", "10"))}
+        }
     # One test database per test process, so that suites run side by side do not trample each other.
     if config["ENGINE"] == "django.db.backends.sqlite3":
         config["TEST"] = {"NAME": str(VAR_DIR / f"test-ggzy-{os.getpid()}.sqlite3")}
