@@ -198,6 +198,7 @@ def raw(query_text: str) -> tuple[int, list[int]]:
     from django.db import connection
 
     from ggzy.disclosure import search
+    from ggzy.disclosure.queries import COUNT_CAP
 
     query = search.parse(query_text)
     with connection.cursor() as cursor:
@@ -205,9 +206,10 @@ def raw(query_text: str) -> tuple[int, list[int]]:
             match = f"id IN (SELECT rowid FROM {search.FTS_TABLE} WHERE {search.FTS_TABLE} MATCH %s)"  # noqa: S608
             param = search.fts5_expression(query)
         else:
-            match = "to_tsvector('simple', tokens) @@ to_tsquery('simple', %s)"
+            match = "tsv @@ to_tsquery('simple', %s)"
             param = search.tsquery_expression(query)
-        cursor.execute(f"SELECT COUNT(*) FROM disclosure_searchdoc WHERE {match}", [param])  # noqa: S608
+        capped = f"SELECT COUNT(*) FROM (SELECT 1 FROM disclosure_searchdoc WHERE {match} LIMIT %s) AS hits"  # noqa: S608
+        cursor.execute(capped, [param, COUNT_CAP + 1])
         total = cursor.fetchone()[0]
         cursor.execute(
             f"SELECT id FROM disclosure_searchdoc WHERE {match} ORDER BY published_at DESC, id DESC LIMIT 20",  # noqa: S608

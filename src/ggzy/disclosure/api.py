@@ -65,7 +65,8 @@ def search_api(request: HttpRequest, filters: Query[SearchFilters]) -> dict[str,
     qs, query = queries.find(found)
     rows, total = queries.page_of(qs, found.page)
     return {
-        "total": total,
+        "total": min(total, queries.COUNT_CAP),
+        "total_is_lower_bound": total > queries.COUNT_CAP,
         "page": found.page,
         "page_size": queries.PAGE_SIZE,
         "tokens": query.terms,

@@ -104,8 +104,14 @@ def find(filters: Filters) -> tuple[QuerySet[SearchDoc], search.Query]:
     return qs.order_by("-published_at", "-id"), query
 
 
+# Counting every match of a broad query over a large index costs seconds; past this many, "10000+" says
+# enough (the pages beyond it stay reachable by refining the query).
+COUNT_CAP = 10_000
+
+
 def page_of(qs: QuerySet[SearchDoc], page: int) -> tuple[list[SearchDoc], int]:
-    total = qs.count()
+    """One page of results and the number of matches, counted up to COUNT_CAP + 1."""
+    total = qs[: COUNT_CAP + 1].count()
     start = (page - 1) * PAGE_SIZE
     return list(qs[start : start + PAGE_SIZE]), total
 
