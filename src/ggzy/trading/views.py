@@ -474,25 +474,6 @@ def answer_objection(request: HttpRequest, objection_id: int) -> HttpResponse:
 # ---- public ----------------------------------------------------------------------------------------
 
 
-@shows_errors
 def public_notice(request: HttpRequest, notice_id: int) -> HttpResponse:
-    """What anyone may read: the notice, its lots and times, and the documents' metadata. No downloader,
-    objector or bidder information; a draft does not exist for the public."""
-    notice = (
-        Notice.objects.select_related("project__principal", "project__agent")
-        .exclude(status=Notice.Status.DRAFT)
-        .filter(pk=notice_id)
-        .first()
-    )
-    if notice is None:
-        raise NotFound("notice_not_found", "未找到公告", "No such notice")
-    return render(
-        request,
-        "trading/notice_public.html",
-        {
-            "notice": notice,
-            "project": notice.project,
-            "lots": notice.lots.all(),
-            "documents": notice.documents.select_related("signer"),
-        },
-    )
+    """The public page of a notice is the portal's (one page for what anyone may read)."""
+    return redirect("disclosure:notice", notice_id=notice_id, permanent=True)

@@ -191,11 +191,12 @@ def test_upload_tender_documents_checks_the_signature(client: Client, tender: Te
 
 def test_publish_then_public_page(client: Client, tender: Tender) -> None:
     public = f"/trading/notices/{tender.notice.pk}/public/"
-    assert Client().get(public).status_code == 404  # a draft is not public
+    assert Client().get(public)["Location"] == f"/portal/notices/{tender.notice.pk}/"  # one public page
+    assert Client().get(public, follow=True).status_code == 404  # a draft is not public
     response = login(client, "zb").post(f"/trading/notices/{tender.notice.pk}/publish/")
     assert response.status_code == 302
     assert Notice.objects.get(pk=tender.notice.pk).status == Notice.Status.PUBLISHED
-    page = html(Client().get(public))
+    page = html(Client().get(public, follow=True))
     assert tender.notice.title in page
     assert tender.lot.code in page
     assert tender.notice.documents.get().sm3 in page
