@@ -111,7 +111,7 @@ COUNT_CAP = 10_000
 
 def page_of(qs: QuerySet[SearchDoc], page: int) -> tuple[list[SearchDoc], int]:
     """One page of results and the number of matches, counted up to COUNT_CAP + 1."""
-    total = qs[: COUNT_CAP + 1].count()
+    total = qs.order_by().values("pk")[: COUNT_CAP + 1].count()  # no sort needed to count
     start = (page - 1) * PAGE_SIZE
     return list(qs[start : start + PAGE_SIZE]), total
 
