@@ -25,6 +25,7 @@ from ggzy.kernel.roles import Actor, Role
 from ggzy.registry import actions as registry_actions
 from ggzy.registry.auth import actor_from_request
 from ggzy.registry.models import Entity
+from ggzy.registry.queries import bidder_of
 from ggzy.trading import actions as trading_actions
 from ggzy.trading.models import Document, Lot, Notice
 from ggzy.trading.queries import is_overseer, is_party
@@ -61,15 +62,7 @@ class FaultForm(forms.Form):
 
 
 def require_bidder(actor: Actor) -> Entity:
-    entity = Entity.objects.filter(pk=actor.entity_id or 0).first()
-    if entity is None or not actor.has(Role.BIDDER):
-        raise PermissionDenied(
-            "role_required",
-            "此页面供投标人/供应商使用",
-            "This page is for bidders",
-            details={"roles": [Role.BIDDER.value]},
-        )
-    return entity
+    return bidder_of(actor)
 
 
 @dataclass

@@ -52,6 +52,7 @@ from ggzy.kernel.errors import GgzyError, InvalidInput, NotFound, PermissionDeni
 from ggzy.kernel.roles import Actor, Role
 from ggzy.registry.auth import actor_from_request
 from ggzy.registry.models import Account, Entity
+from ggzy.registry.queries import bidder_of
 from ggzy.services.archive import FINISHED, archive_lot
 from ggzy.services.models import ArchivePackage
 from ggzy.trading.actions import local_date
@@ -743,15 +744,7 @@ def lots(request: HttpRequest) -> HttpResponse:
 
 
 def require_bidder(actor: Actor) -> Entity:
-    entity = Entity.objects.filter(pk=actor.entity_id or 0).first()
-    if entity is None or not actor.has(Role.BIDDER):
-        raise PermissionDenied(
-            "role_required",
-            "此页面供投标人/供应商使用",
-            "This page is for bidders",
-            details={"roles": [Role.BIDDER.value]},
-        )
-    return entity
+    return bidder_of(actor)
 
 
 def _mine_page(

@@ -86,3 +86,11 @@ def entity_of(actor: Actor) -> Entity:
             "entity_required", "此操作须由市场主体的用户办理", "Only an entity's staff may do this"
         )
     return entity
+
+
+def bidder_of(actor: Actor) -> Entity:
+    """The bidder entity the actor works for (401/403 otherwise)."""
+    from ggzy.kernel.actions import require_role
+
+    require_role(actor, Role.BIDDER)
+    return entity_of(actor)
