@@ -329,7 +329,10 @@ def test_replay_reproduces_the_draw_and_tampering_fails(opened: Opened) -> None:
     }
     assert pure.verify(seed_hex=draw.seed, **values).ok  # type: ignore[arg-type]
     other_seed = pure.verify(seed_hex="00" * 32, **values)  # type: ignore[arg-type]
-    assert not other_seed.ok and not other_seed.checks["commitment"] and not other_seed.checks["calls"]
+    # (Its calls may even coincide with small pools, 1 in 360 here: the commitment is what fails. That the
+    # calls must follow the seed is tested deterministically below.)
+    assert not other_seed.ok
+    assert not other_seed.checks["commitment"]
     # A changed eligible list (one expert swapped in the frozen pool) fails the digest.
     row = DrawRow.objects.get(draw=draw, index=0)
     outsider = make_expert()
