@@ -7,6 +7,7 @@ changed). Successful posts redirect (POST-redirect-GET). Reads are plain ORM que
 """
 
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -17,6 +18,7 @@ from django.db.models import Q, QuerySet
 from django.forms import formset_factory
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from ggzy.kernel import clock
@@ -28,7 +30,13 @@ from ggzy.trading.models import Document, Lot, Notice, Objection, Project
 from ggzy.trading.queries import is_overseer, is_party
 from ggzy.trading.rules import CONSTRUCTION_TENDER
 from ggzy.trading.schemas import DocumentMeta, LotIn, NoticeIn, ProjectIn
-from ggzy.web.pages import BeijingDateTimeField, earliest_hint, refusal_status, shows_errors
+from ggzy.web.pages import (
+    BeijingDateTimeField,
+    act_then_redirect,
+    earliest_hint,
+    refusal_status,
+    shows_errors,
+)
 
 # ---- forms (collect input only; the actions check it) --------------------------------------------
 
@@ -373,9 +381,17 @@ def notice_detail(request: HttpRequest, notice_id: int) -> HttpResponse:
     return _notice_page(request, actor, party_notice(actor, notice_id))
 
 
-def _done(request: HttpRequest, notice: Notice, text: str) -> HttpResponse:
-    messages.success(request, text)
-    return redirect("trading:notice", notice_id=notice.pk)
+def _on_notice(
+    request: HttpRequest, actor: Actor, notice: Notice, run: Callable[[], object], text: str, **forms: Any
+) -> HttpResponse:
+    """Run an action; on success back to the notice page, on refusal show it there (nothing changed)."""
+    return act_then_redirect(
+        request,
+        run,
+        text,
+        reverse("trading:notice", kwargs={"notice_id": notice.pk}),
+        lambda exc: _notice_page(request, actor, notice, error=exc, status=refusal_status(exc), **forms),
+    )
 
 
 @login_required
@@ -393,11 +409,14 @@ def attach_document(request: HttpRequest, notice_id: int) -> HttpResponse:
         title=form.cleaned_data["title"],
         signature=form.cleaned_data["signature"],
     )
-    try:
-        actions.attach_document(actor, notice.pk, meta, upload.name or "file", upload.read())
-    except GgzyError as exc:
-        return _notice_page(request, actor, notice, document_form=form, error=exc, status=refusal_status(exc))
-    return _done(request, notice, "招标文件已上传并通过签名验证。")
+    return _on_notice(
+        request,
+        actor,
+        notice,
+        lambda: actions.attach_document(actor, notice.pk, meta, upload.name or "file", upload.read()),
+        "招标文件已上传并通过签名验证。",
+        document_form=form,
+    )
 
 
 @login_required
@@ -406,11 +425,9 @@ def attach_document(request: HttpRequest, notice_id: int) -> HttpResponse:
 def publish_notice(request: HttpRequest, notice_id: int) -> HttpResponse:
     actor = actor_from_request(request)
     notice = party_notice(actor, notice_id)
-    try:
-        actions.publish_notice(actor, notice.pk)
-    except GgzyError as exc:
-        return _notice_page(request, actor, notice, error=exc, status=refusal_status(exc))
-    return _done(request, notice, "公告已发布。")
+    return _on_notice(
+        request, actor, notice, lambda: actions.publish_notice(actor, notice.pk), "公告已发布。"
+    )
 
 
 @login_required
@@ -429,11 +446,14 @@ def clarify(request: HttpRequest, notice_id: int) -> HttpResponse:
         signature=form.cleaned_data["signature"],
         new_bid_deadline=form.cleaned_data["new_bid_deadline"],
     )
-    try:
-        actions.clarify(actor, notice.pk, meta, upload.name or "file", upload.read())
-    except GgzyError as exc:
-        return _notice_page(request, actor, notice, clarify_form=form, error=exc, status=refusal_status(exc))
-    return _done(request, notice, "澄清/修改已发布，已通知获取招标文件的潜在投标人。")
+    return _on_notice(
+        request,
+        actor,
+        notice,
+        lambda: actions.clarify(actor, notice.pk, meta, upload.name or "file", upload.read()),
+        "澄清/修改已发布，已通知获取招标文件的潜在投标人。",
+        clarify_form=form,
+    )
 
 
 @login_required
@@ -444,13 +464,14 @@ def terminate(request: HttpRequest, notice_id: int) -> HttpResponse:
     notice = party_notice(actor, notice_id)
     form = TerminateForm(request.POST)
     form.is_valid()
-    try:
-        actions.terminate_notice(actor, notice.pk, form.cleaned_data.get("reason", ""))
-    except GgzyError as exc:
-        return _notice_page(
-            request, actor, notice, terminate_form=form, error=exc, status=refusal_status(exc)
-        )
-    return _done(request, notice, "招标已终止。")
+    return _on_notice(
+        request,
+        actor,
+        notice,
+        lambda: actions.terminate_notice(actor, notice.pk, form.cleaned_data.get("reason", "")),
+        "招标已终止。",
+        terminate_form=form,
+    )
 
 
 @login_required
@@ -464,11 +485,13 @@ def answer_objection(request: HttpRequest, objection_id: int) -> HttpResponse:
     notice = party_notice(actor, objection.notice_id)
     form = AnswerForm(request.POST)
     form.is_valid()
-    try:
-        actions.answer_objection(actor, objection.pk, form.cleaned_data.get("answer", ""))
-    except GgzyError as exc:
-        return _notice_page(request, actor, notice, error=exc, status=refusal_status(exc))
-    return _done(request, notice, "异议已答复。")
+    return _on_notice(
+        request,
+        actor,
+        notice,
+        lambda: actions.answer_objection(actor, objection.pk, form.cleaned_data.get("answer", "")),
+        "异议已答复。",
+    )
 
 
 # ---- public ----------------------------------------------------------------------------------------
