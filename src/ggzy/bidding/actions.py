@@ -13,13 +13,13 @@ from typing import Any
 
 from ggzy.bidding import storage
 from ggzy.bidding.models import Bid, Bond, Upload
+from ggzy.bidding.numbers import new_bond_account, new_receipt_no
 from ggzy.credit import enforcement
 from ggzy.kernel import audit, calendar, clock
 from ggzy.kernel.actions import action, after_commit, require_role
 from ggzy.kernel.errors import Conflict, InvalidInput, LegalRule, NotFound, PermissionDenied
 from ggzy.kernel.platform_key import platform_key
 from ggzy.kernel.roles import Actor, Role
-from ggzy.kernel.sequences import next_value
 from ggzy.registry.models import Entity
 from ggzy.registry.queries import active_certificate, entity_of
 from ggzy.supervision import events
@@ -99,7 +99,9 @@ def open_bond_account(actor: Actor, lot_code: str) -> Bond:
             bidder=bidder,
             kind=Bond.Kind.DEPOSIT,
             amount=lot.bond_amount,
-            virtual_account=f"6217{next_value('bond-account'):012d}",
+            virtual_account=new_bond_account(
+                lambda n: Bond.objects.filter(virtual_account=n).exists()
+            ),
         )
     audit.record(bond, {"lot": lot.code}, sealed_by=_notice(lot))
     return bond
@@ -398,7 +400,7 @@ def complete_upload(actor: Actor, public_id: str) -> Bid:
     )
     superseded = [b.receipt_no for b in previous]
     previous.update(status=Bid.Status.SUPERSEDED)
-    receipt_no = f"HZ{next_value('bid-receipt'):010d}"
+    receipt_no = new_receipt_no(lambda n: Bid.objects.filter(receipt_no=n).exists())
     receipt = issue_receipt(
         envelope_sm3=upload.sm3,
         server_time=now.isoformat(),
