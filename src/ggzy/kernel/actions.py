@@ -9,8 +9,8 @@ Side effects (notifications, outbox, search index) are registered with `after_co
 import functools
 from collections.abc import Callable
 from contextvars import ContextVar
-from dataclasses import dataclass
-from typing import Concatenate
+from dataclasses import dataclass, field
+from typing import Any, Concatenate
 
 from django.db import transaction
 
@@ -23,6 +23,8 @@ class ActionContext:
     name: str
     actor: Actor
     event_id: int | None = None
+    # Checkpoints asked for by `kernel.checkpoints.at_milestone`: issued as the action ends.
+    milestones: list[tuple[str, Any]] = field(default_factory=list)
 
 
 _current: ContextVar[ActionContext | None] = ContextVar("ggzy_action", default=None)
@@ -33,6 +35,12 @@ def current_action() -> ActionContext:
     if ctx is None:
         raise RuntimeError("audit.record() is only callable inside an @action function")
     return ctx
+
+
+def current_milestones() -> list[tuple[str, Any]] | None:
+    """The running action's list of requested checkpoints (None outside an action)."""
+    ctx = _current.get()
+    return ctx.milestones if ctx is not None else None
 
 
 def action[**P, R](
@@ -54,6 +62,11 @@ def action[**P, R](
                     result = fn(actor, *args, **kwargs)
                     if ctx.event_id is None:
                         raise RuntimeError(f"action {name} finished without writing its audit event")
+                    if ctx.milestones:  # signed over the chain including this action's event
+                        from ggzy.kernel.checkpoints import issue_checkpoint
+
+                        for reason, target in ctx.milestones:
+                            issue_checkpoint(reason, target)
                 finally:
                     _current.reset(token)
             return result

@@ -2,12 +2,14 @@
 
 Each event's hash is SM3 over the canonical JSON of its fields plus the previous event's hash, so any
 edit to a stored row breaks its own hash, and any deletion, insertion or reordering breaks the link to
-the next row. `AuditHead` holds the last (seq, hash): it catches a deleted tail, and locking it
-serialises concurrent appends (on SQLite the IMMEDIATE transaction already does).
+the next row. `AuditHead` holds the last (seq, hash), and locking it serialises concurrent appends (on
+SQLite the IMMEDIATE transaction already does). Whoever holds the database can still cut the tail and
+rewrite the head, or rehash everything after a change: signed, published checkpoints catch both
+(`kernel.checkpoints`), since a copy kept outside no longer matches the chain.
 """
 
 import ipaddress
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -19,6 +21,7 @@ from ggzy.kernel.actions import current_action
 from ggzy.kernel.canonical import canonical_bytes, plain
 from ggzy.kernel.models import AuditEvent, AuditHead
 from ggzy_guomi import sm3_hex
+from ggzy_guomi.checkpoint import event_hash as shared_event_hash
 
 GENESIS_HASH = "0" * 64  # also written by migration 0002_reference_data
 
@@ -39,8 +42,9 @@ def _normalise_ip(ip: str | None) -> str | None:
         return None
 
 
-def event_hash(event: AuditEvent) -> str:
-    fields = {
+def event_fields(event: AuditEvent) -> dict[str, Any]:
+    """The fields an event's hash covers (the same form inclusion proofs reveal)."""
+    return {
         "seq": event.seq,
         "occurred_at": event.occurred_at.astimezone(UTC).isoformat(timespec="microseconds"),
         "actor": event.actor,
@@ -54,7 +58,10 @@ def event_hash(event: AuditEvent) -> str:
         "seal": event.seal,
         "prev_hash": event.prev_hash,
     }
-    return sm3_hex(canonical_bytes(fields))
+
+
+def event_hash(event: AuditEvent) -> str:
+    return shared_event_hash(event_fields(event))
 
 
 def record(
@@ -108,43 +115,16 @@ class ChainReport:
     bad_seq: int | None = None
     bad_id: int | None = None
     reason: str = ""
-
-
-def _events() -> Iterator[AuditEvent]:
-    return AuditEvent.objects.order_by("seq").iterator(chunk_size=2000)
+    checkpoints: int = 0  # signed checkpoints (stored and kept) the chain was found to reproduce
+    checkpoint_seq: int | None = None  # the checkpoint that diverges, when one does
 
 
 def verify_chain() -> ChainReport:
-    """Walk the chain from the first event; report the first event that does not fit."""
-    prev_hash = GENESIS_HASH
-    expected_seq = 1
-    count = 0
-    for event in _events():
-        problem = ""
-        if event.seq != expected_seq:
-            problem = f"sequence gap: expected #{expected_seq}, found #{event.seq} (an event was removed)"
-        elif event.prev_hash != prev_hash:
-            problem = "link broken: prev_hash does not match the previous event (inserted or reordered)"
-        elif sm3_hex(canonical_bytes(event.payload)) != event.payload_digest:
-            problem = "payload changed: its SM3 digest does not match"
-        elif event_hash(event) != event.hash:
-            problem = "event changed: its SM3 hash does not match its fields"
-        if problem:
-            return ChainReport(False, count, event.seq, event.pk, problem)
-        prev_hash = event.hash
-        expected_seq += 1
-        count += 1
-    head = AuditHead.objects.filter(pk=1).first()
-    if head is None or head.seq != count or head.hash != prev_hash:
-        head_seq = head.seq if head else 0
-        return ChainReport(
-            False,
-            count,
-            count + 1,
-            None,
-            f"chain ends at #{count} but the head records #{head_seq} (events removed from the end)",
-        )
-    return ChainReport(True, count)
+    """Walk the chain from the first event in one consistent snapshot; report the first event that does
+    not fit, or the first stored checkpoint it does not reproduce (see `kernel.checkpoints.verify`)."""
+    from ggzy.kernel.checkpoints import verify
+
+    return verify()
 
 
 # --- sealed events ------------------------------------------------------------------------------

@@ -61,6 +61,12 @@ def sweep(now: datetime | None = None, batch: int = 500) -> int:
             except Exception:
                 # One broken object must not stop the others; it stays due and is retried next sweep.
                 log.exception("chronograph: %s #%s failed", schedule.model.__name__, pk)
+    try:
+        from ggzy.kernel.checkpoints import issue_interval_if_due
+
+        issue_interval_if_due(now)  # the periodic signed checkpoint of the audit chain
+    except Exception:
+        log.exception("chronograph: audit checkpoint failed")
     return handled
 
 

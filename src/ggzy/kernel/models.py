@@ -145,3 +145,32 @@ class Sequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}={self.value}"
+
+
+class AuditCheckpoint(models.Model):
+    """A signed checkpoint of the audit chain (as Certificate Transparency's signed tree heads).
+
+    The platform signs with its SM2 key the SM3 Merkle root over the hashes of events 1..tree_size and
+    the hash of event #tree_size; the signed documents are published, so anyone can keep copies and
+    later prove that the chain they were shown is still the chain (see `kernel.checkpoints`)."""
+
+    seq = models.PositiveBigIntegerField("检查点序号", unique=True)
+    tree_size = models.PositiveBigIntegerField("覆盖事件数")
+    root = models.CharField("Merkle根（SM3）", max_length=64)
+    head_hash = models.CharField("链头哈希", max_length=64)
+    signed_at = models.DateTimeField("签署时间", db_index=True)
+    reason = models.CharField("原因", max_length=32)
+    object_type = models.CharField("对象类型", max_length=100, blank=True, default="")
+    object_id = models.CharField("对象ID", max_length=64, blank=True, default="")
+    signature = models.TextField("平台SM2签名")
+    key_id = models.CharField("平台密钥标识", max_length=128)
+    # The perfect subtrees covering events 1..tree_size (hex): the next checkpoint extends them with the
+    # new events only. Not signed and not trusted: a checkpoint checks them against its root first.
+    frontier = models.JSONField("Merkle边界", default=list)
+
+    class Meta:
+        ordering = ["seq"]
+        verbose_name = verbose_name_plural = "审计检查点"
+
+    def __str__(self) -> str:
+        return f"检查点#{self.seq} ({self.tree_size} events)"

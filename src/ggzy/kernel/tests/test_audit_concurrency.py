@@ -40,3 +40,41 @@ def test_parallel_appends_keep_the_chain_whole() -> None:
     report = verify_chain()
     assert report.intact, report.reason
     assert report.count == AuditEvent.objects.count() == writers * per_writer
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_verify_while_writers_append_sees_no_false_break() -> None:
+    """verify_audit used to read the events, then the head: a writer committing in between gave
+    "chain ends at #865 but the head records #880". It now reads one snapshot."""
+    from ggzy.kernel.checkpoints import issue_checkpoint
+
+    writers, per_writer = 3, 40
+    errors: list[BaseException] = []
+
+    def work(w: int) -> None:
+        try:
+            for i in range(per_writer):
+                append(Actor.system(f"writer{w}"), w * 1000 + i)
+                if i % 10 == 9:
+                    issue_checkpoint("interval")
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work, args=(w,)) for w in range(writers)]
+    for t in threads:
+        t.start()
+    reports = []
+    while True:  # at least once, then as long as anyone writes
+        reports.append(verify_chain())
+        if not any(t.is_alive() for t in threads):
+            break
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert reports, "verification ran while writers were appending"
+    broken = [r.reason for r in reports if not r.intact]
+    assert not broken, broken
+    final = verify_chain()
+    assert final.intact and final.count == writers * per_writer
