@@ -12,6 +12,7 @@ from ninja import Query, Router, Schema
 from ggzy.disclosure import feed, gcjs, ocds, queries
 from ggzy.disclosure.public import is_public_project
 from ggzy.disclosure.rules import TABLE, Stage
+from ggzy.kernel.checkpoints import latest_checkpoint_document
 from ggzy.kernel.errors import InvalidInput, NotFound
 from ggzy.trading.models import Project
 
@@ -34,6 +35,9 @@ class FeedPage(Schema):
     items: list[FeedItem]
     next_after: int
     has_more: bool
+    # The newest signed audit checkpoint (kernel.checkpoints): feed readers keep them; all of them are
+    # at /api/audit/checkpoints?since=SEQ.
+    checkpoint: dict[str, object] | None = None
 
 
 class SearchFilters(Schema):
@@ -56,7 +60,12 @@ def change_feed(request: HttpRequest, after: int = 0, limit: int = feed.DEFAULT_
         raise InvalidInput("feed_after", "after 不能为负数", "after must not be negative")
     page = feed.page(after, limit)
     items = [{**item, "at": item["at"].isoformat()} for item in page.items]
-    return {"items": items, "next_after": page.next_after, "has_more": page.has_more}
+    return {
+        "items": items,
+        "next_after": page.next_after,
+        "has_more": page.has_more,
+        "checkpoint": latest_checkpoint_document(),
+    }
 
 
 @router.get("/search", summary='全文检索（中文分词；"短语"、甲 NEAR/3 乙）与筛选')

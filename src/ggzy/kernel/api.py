@@ -5,9 +5,11 @@ from datetime import datetime
 from django.http import HttpRequest
 from ninja import Router, Schema
 
+from ggzy.kernel import checkpoints
 from ggzy.kernel.actions import require_role
 from ggzy.kernel.audit import verify_chain, visible_events
-from ggzy.kernel.models import AuditEvent, Region
+from ggzy.kernel.errors import InvalidInput, NotFound
+from ggzy.kernel.models import AuditCheckpoint, AuditEvent, Region
 from ggzy.kernel.platform_key import platform_public_key
 from ggzy.kernel.regions import region_or_404
 from ggzy.kernel.roles import Role
@@ -89,3 +91,36 @@ def audit_events(
     require_role(actor_from_request(request), Role.OPERATOR, Role.REGULATOR)
     qs = visible_events().filter(object_type=object_type, object_id=object_id).order_by("seq")
     return list(qs[: max(1, min(limit, 1000))])
+
+
+# --- signed checkpoints: public, so that anyone can keep copies (kernel.checkpoints) ----------------
+
+
+@router.get("/audit/checkpoints", auth=None, summary="审计链签名检查点（公开，任何人可留存并用于验证）")
+def audit_checkpoints(request: HttpRequest, since: int = 0, limit: int = 1000) -> dict[str, object]:
+    if since < 0:
+        raise InvalidInput("checkpoints_since", "since 不能为负数", "since must not be negative")
+    return checkpoints.published_checkpoints(since=since, limit=max(1, min(limit, 10000)))
+
+
+@router.get("/audit/checkpoints/{seq}", auth=None, summary="一个审计链签名检查点")
+def audit_checkpoint(request: HttpRequest, seq: int) -> dict[str, object]:
+    cp = AuditCheckpoint.objects.filter(seq=seq).first()
+    if cp is None:
+        raise NotFound("checkpoint_not_found", f"未找到检查点#{seq}", f"No checkpoint #{seq}")
+    return checkpoints.checkpoint_document(cp)
+
+
+@router.get("/audit/consistency", auth=None, summary="两个检查点之间的一致性证明（RFC 9162，仅含哈希）")
+def audit_consistency(request: HttpRequest, first: int, second: int) -> dict[str, object]:
+    older = AuditCheckpoint.objects.filter(seq=first).first()
+    newer = AuditCheckpoint.objects.filter(seq=second).first()
+    if older is None or newer is None or older.tree_size > newer.tree_size or older.tree_size == 0:
+        raise NotFound("checkpoint_not_found", "检查点不存在或顺序不对", "No such pair of checkpoints")
+    return {
+        "format": "ggzy-audit-consistency",
+        "version": 1,
+        "first": checkpoints.checkpoint_document(older),
+        "second": checkpoints.checkpoint_document(newer),
+        "proof": checkpoints.consistency_proof(older.tree_size, newer.tree_size),
+    }

@@ -194,6 +194,12 @@ def checkpoint_document(cp: AuditCheckpoint) -> dict[str, JsonValue]:
     return doc
 
 
+def latest_checkpoint_document() -> dict[str, JsonValue] | None:
+    """The newest checkpoint (the change feed carries it on every page)."""
+    cp = AuditCheckpoint.objects.order_by("-seq").first()
+    return checkpoint_document(cp) if cp is not None else None
+
+
 def published_checkpoints(since: int = 0, limit: int | None = None) -> dict[str, JsonValue]:
     """The list anyone may fetch and keep (`ggzy audit_checkpoints --out FILE` writes it)."""
     qs = AuditCheckpoint.objects.filter(seq__gt=since).order_by("seq")

@@ -1,8 +1,10 @@
 """Electronic archives (电子档案, R13.2): when a trade ends, everything it produced goes into one package.
 
 The package is a zip with `manifest.json` listing every file's SM3 and the Merkle root over them; the root
-and the package's own SM3 are kept in the database and in the audit chain, so `ggzy verify_archive` can
-prove later that nothing in the package changed.
+and the package's own SM3 are kept in the database and in the audit event of the archiving, which a signed
+checkpoint covers at once. `ggzy verify_archive` checks the package against the event in the chain, not the
+database row (which whoever holds the database can rewrite together with the package), and with kept
+checkpoints (`--checkpoints FILE`) proves that event is in the chain that was published.
 """
 
 import io
@@ -15,17 +17,19 @@ from django.core.files.base import ContentFile
 from django.db.models import Q
 
 from ggzy.bidding.models import Bid, OpeningRecord
-from ggzy.kernel import audit, clock
+from ggzy.kernel import audit, checkpoints, clock
 from ggzy.kernel.actions import action, require_role
 from ggzy.kernel.canonical import plain
-from ggzy.kernel.errors import Conflict, InvalidInput, NotFound
+from ggzy.kernel.errors import Conflict, GgzyError, InvalidInput, NotFound
 from ggzy.kernel.models import AuditEvent
 from ggzy.kernel.roles import Actor, Role
 from ggzy.services import merkle
 from ggzy.services.models import ArchivePackage
 from ggzy.trading import procedure
 from ggzy.trading.models import Lot
+from ggzy_guomi import merkle as tree
 from ggzy_guomi import sm3_hex
+from ggzy_guomi.checkpoint import Checkpoint, event_leaf
 
 FINISHED = {Lot.State.CONTRACTED, Lot.State.FAILED, Lot.State.TERMINATED}
 
@@ -215,6 +219,78 @@ def verify_package(data: bytes, expected_root: str | None = None) -> Verificatio
     return Verification(True, root, len(listed))
 
 
+def recorded_event(
+    package: ArchivePackage | None = None, package_sm3: str | None = None
+) -> AuditEvent | None:
+    """The audit event that sealed the archive (by its package, or by the package's SM3)."""
+    events = AuditEvent.objects.filter(action="services.archive_lot").order_by("seq")
+    if package is not None:
+        return events.filter(object_type="services.archivepackage", object_id=str(package.pk)).first()
+    return events.filter(payload__package_sm3=package_sm3).first()
+
+
+def verify_against_chain(
+    data: bytes,
+    event: AuditEvent | None,
+    package: ArchivePackage | None = None,
+    kept: tuple[Checkpoint, ...] | list[Checkpoint] = (),
+    *,
+    require_cover: bool = True,
+) -> Verification:
+    """The package must be the one the chain recorded: its SM3 and Merkle root those of the archiving
+    event (itself intact), the database row must agree, and with `kept` checkpoints the event must be in
+    the chain the first of them covering it signed (if none covers it: refused, unless not
+    `require_cover`, used with the platform's own stored checkpoints for archives older than them)."""
+    if event is None:
+        return Verification(False, "", 0, "the audit chain records no archiving of this package")
+    payload = event.payload if isinstance(event.payload, dict) else {}
+    if (
+        sm3_hex(audit.canonical_bytes(event.payload)) != event.payload_digest
+        or audit.event_hash(event) != event.hash
+    ):
+        return Verification(False, "", 0, f"the archiving event #{event.seq} was altered in the chain")
+    result = verify_package(data, str(payload.get("merkle_root")))
+    if not result.ok:
+        return Verification(False, result.merkle_root, result.files, f"{result.problem} (event #{event.seq})")
+    if sm3_hex(data) != payload.get("package_sm3"):
+        return Verification(
+            False,
+            "",
+            0,
+            f"the package's SM3 differs from the one recorded in the audit chain (event #{event.seq})",
+        )
+    if package is not None and (package.merkle_root, package.package_sm3) != (
+        payload.get("merkle_root"),
+        payload.get("package_sm3"),
+    ):
+        return Verification(
+            False, result.merkle_root, result.files, "the database row differs from the audit chain's record"
+        )
+    if kept:
+        covering = sorted((cp for cp in kept if cp.tree_size >= event.seq), key=lambda cp: cp.seq)
+        if not covering and not require_cover:
+            return result
+        if not covering:
+            return Verification(
+                False, result.merkle_root, result.files, f"no kept checkpoint covers event #{event.seq} yet"
+            )
+        cp = covering[0]
+        try:
+            path = [bytes.fromhex(h) for h in checkpoints.inclusion_proof(event.seq, cp.tree_size)]
+        except GgzyError:  # the chain is shorter than the checkpoint: cut
+            path = []
+        if not tree.verify_inclusion(
+            event_leaf(event.hash), event.seq - 1, cp.tree_size, path, bytes.fromhex(cp.root)
+        ):
+            return Verification(
+                False,
+                result.merkle_root,
+                result.files,
+                f"the archiving event #{event.seq} is not in the chain of kept checkpoint #{cp.seq} (rewritten)",
+            )
+    return result
+
+
 @action("services.archive_lot")
 def archive_lot(actor: Actor, lot_code: str) -> ArchivePackage:
     role = require_role(actor, Role.OPERATOR)
@@ -239,6 +315,7 @@ def archive_lot(actor: Actor, lot_code: str) -> ArchivePackage:
     package.file_count = verify_package(data, root).files
     package.file.save(f"{lot.code}.zip", ContentFile(data), save=False)
     package.save()
+    checkpoints.at_milestone("archive", package)
     procedure.move(lot, Lot.State.ARCHIVED, clock.now())
     lot.save()
     audit.record(

@@ -5,7 +5,7 @@ One state machine for every trading method (DESIGN rule 3); a method differs onl
 
 from datetime import datetime, timedelta
 
-from ggzy.kernel import audit
+from ggzy.kernel import audit, checkpoints
 from ggzy.kernel.actions import action
 from ggzy.kernel.errors import InvalidInput
 from ggzy.kernel.roles import Actor
@@ -55,11 +55,24 @@ def move(lot: Lot, to: str, now: datetime, reason: str = "", *, by_supervisor: b
             f"A lot in state '{lot.state}' cannot move to '{to}'",
             details={"from": lot.state, "to": to},
         )
+    if milestone := _milestone(lot.state, to):
+        checkpoints.at_milestone(milestone, lot)  # a signed audit checkpoint as the action ends
     lot.state = to
     lot.state_changed_at = now
     if reason:
         lot.outcome_reason = reason
     lot.next_check = next_check(lot)
+
+
+def _milestone(start: str, to: str) -> str | None:
+    """The lot milestones the audit chain gets a signed checkpoint at (kernel.checkpoints)."""
+    if start == S.BIDDING and to in {S.OPENING, S.FAILED}:
+        return "bid_deadline"
+    if start == S.OPENING and to in {S.EVALUATION, S.FAILED}:
+        return "opening"
+    if to == S.AWARDED:
+        return "award"
+    return None
 
 
 def next_check(lot: Lot) -> datetime | None:
