@@ -5,6 +5,7 @@ exits non-zero (1: refused or failed, 2: bad command line, 130: interrupted).
 """
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -15,10 +16,10 @@ from pathlib import Path
 import httpx
 
 from ggzy_bid import TOOL_NAME
-from ggzy_bid.client import UploadClient
-from ggzy_bid.errors import BidToolError, InputError
+from ggzy_bid.client import UploadClient, server_error
+from ggzy_bid.errors import BidToolError, InputError, ReceiptError
 from ggzy_bid.fingerprint import machine_fingerprint
-from ggzy_bid.receipts import check_receipt, load_receipt_file
+from ggzy_bid.receipts import check_in_chain, check_receipt, load_receipt_file
 from ggzy_bid.sealing import load_private_key, load_public_key, seal_bid
 from ggzy_guomi import (
     GuomiError,
@@ -29,6 +30,7 @@ from ggzy_guomi import (
     peek_manifest,
     unwrap_file_keys,
 )
+from ggzy_guomi.checkpoint import checkpoint_list
 
 PRIVATE_KEY_FILE = "bidder.key.pem"
 PUBLIC_KEY_FILE = "bidder.pub.pem"
@@ -217,7 +219,54 @@ def cmd_verify_receipt(args: argparse.Namespace, rt: Runtime) -> int:
     rt.stdout(f"投标人 (bidder): {fields.bidder_id}")
     rt.stdout(f"信封 SM3 (envelope SM3): {fields.envelope_sm3}")
     rt.stdout(f"平台密钥标识 (platform key id): {fields.platform_key_id}")
+    if args.checkpoints:
+        kept = _json_file(args.checkpoints, "检查点文件 (checkpoints file)")
+        proof = (
+            _json_file(args.proof, "包含证明 (inclusion proof)")
+            if args.proof
+            else _fetch_proof(args, rt, fields.receipt_no, kept)
+        )
+        included = check_in_chain(fields, proof, kept, platform_key)
+        rt.stdout(
+            f"审计链包含该回执 (the audit chain contains this receipt): 事件 (event) #{included.seq}，"
+            f"检查点 (checkpoint) #{included.checkpoint.seq}，{included.checkpoint.tree_size} 个事件 (events)，"
+            f"签署于 (signed at) {included.checkpoint.signed_at}"
+        )
     return 0
+
+
+def _json_file(value: str, what: str) -> object:
+    path = _existing_file(value, what)
+    try:
+        return json.loads(path.read_bytes())
+    except ValueError as exc:
+        raise InputError(f"{what} {path} 不是 JSON（is not JSON）：{exc}") from None
+
+
+def _fetch_proof(args: argparse.Namespace, rt: Runtime, receipt_no: str, kept: object) -> object:
+    """Ask the platform for the receipt's inclusion proof, against the newest kept checkpoint."""
+    if not args.server:
+        raise InputError(
+            "请用 --proof FILE 提供包含证明，或用 --server URL 从平台获取"
+            "（give --proof FILE, or --server URL to fetch the inclusion proof）"
+        )
+    server = _server_url(args.server, rt)
+    params: dict[str, int] = {}
+    try:
+        seqs = [doc["seq"] for doc in checkpoint_list(kept) if isinstance(doc, dict)]
+    except GuomiError:
+        seqs = []
+    if seqs:
+        params["checkpoint"] = max(seqs)
+    url = f"{server}/api/services/receipts/{receipt_no}/inclusion"
+    with _http_client(rt) as http:
+        answer = http.get(url, params=params, headers={"Authorization": f"Bearer {_token(args)}"})
+    if answer.status_code != 200:
+        raise server_error(answer)
+    try:
+        return answer.json()
+    except ValueError:
+        raise ReceiptError("平台返回的包含证明不是 JSON（the inclusion proof is not JSON）") from None
 
 
 # --- parser ------------------------------------------------------------------------------------------
@@ -300,6 +349,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--platform-key", required=True, metavar="PEM", help="平台回执公钥（the platform's receipt key）"
     )
     p.add_argument("--envelope", metavar="FILE", help="核对回执对应的信封（check it attests this envelope）")
+    p.add_argument(
+        "--checkpoints",
+        metavar="FILE",
+        help="留存的审计链签名检查点，核对审计链包含该回执（kept audit checkpoints: check the chain has it）",
+    )
+    p.add_argument("--proof", metavar="FILE", help="回执的包含证明（the receipt's inclusion proof JSON）")
+    p.add_argument(
+        "--server", metavar="URL", help="从平台获取包含证明（fetch the inclusion proof from the platform）"
+    )
+    p.add_argument("--token", metavar="TOKEN", help=f"访问令牌，也可用环境变量 {TOKEN_ENV}（API token）")
     p.set_defaults(handler=cmd_verify_receipt)
     return parser
 

@@ -4,15 +4,20 @@ A receipt is the bidder's proof of submission: the platform's SM2 signature over
 the server time. It is worth keeping only if it verifies *and* attests this very envelope, so both are
 checked before it is saved as ``<envelope>.receipt.json``. A receipt that fails is still kept, as
 ``<envelope>.receipt.unverified.json``, as evidence for a complaint.
+
+A valid signature proves only that the platform's key signed it. `check_in_chain` proves more: that the
+platform's audit chain, as of signed checkpoints the bidder (or anyone) kept, records this very receipt.
 """
 
 import os
 import tempfile
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from ggzy_bid.errors import ReceiptError
 from ggzy_guomi import GuomiError, Receipt, ReceiptFields, Sm2PublicKey, verify_receipt
+from ggzy_guomi.checkpoint import IncludedEvent, checkpoint_list, verify_checkpoint, verify_inclusion_proof
 
 RECEIPT_SUFFIX = ".receipt.json"
 UNVERIFIED_SUFFIX = ".receipt.unverified.json"
@@ -85,3 +90,55 @@ def load_receipt_file(path: Path) -> bytes:
         raise ReceiptError(
             f"无法读取回执文件 {path}（cannot read the receipt file）：{exc.strerror}"
         ) from None
+
+
+RECEIPT_ACTION = "bidding.complete_upload"
+RECEIPT_EVENT_SKEW_SECONDS = 60
+
+
+def check_in_chain(
+    fields: ReceiptFields, proof: object, kept: object, platform_key: Sm2PublicKey
+) -> IncludedEvent:
+    """Check that the platform's audit chain contains this receipt, against checkpoints kept earlier.
+
+    `kept` is the JSON of published checkpoints (``ggzy audit_checkpoints`` or ``/api/audit/checkpoints``)
+    the bidder keeps, each checked with the platform key; `proof` the ``ggzy-audit-inclusion`` document of
+    the receipt's audit event. The event must be the upload's completion, name this receipt number and
+    this envelope SM3 at this server time, and its Merkle path must lead to the root of a kept
+    checkpoint. A receipt the platform signed but never recorded (e.g. a number that does not exist in
+    the chain) has no such proof and is refused."""
+    try:
+        checkpoints = [verify_checkpoint(doc, platform_key) for doc in checkpoint_list(kept)]
+        included = verify_inclusion_proof(proof, checkpoints)
+    except GuomiError as exc:
+        raise ReceiptError(
+            f"审计链不包含该回执（the audit chain does not contain this receipt）：{exc}"
+        ) from None
+    event, payload = included.fields, included.payload
+    problems = []
+    if event.get("action") != RECEIPT_ACTION or payload.get("repeat"):
+        problems.append(
+            f"事件不是投标文件递交（the event is {event.get('action')!r}, not the upload's completion）"
+        )
+    if payload.get("receipt_no") != fields.receipt_no:
+        problems.append(
+            f"回执编号不符（the chain records receipt {payload.get('receipt_no')!r}, not {fields.receipt_no!r}）"
+        )
+    if payload.get("sm3") != fields.envelope_sm3:
+        problems.append("信封 SM3 不符（the chain records another envelope SM3）")
+    try:  # the event is written in the same transaction, moments after the receipt is signed
+        skew = datetime.fromisoformat(str(event.get("occurred_at"))) - datetime.fromisoformat(
+            fields.server_time
+        )
+        same_time = abs(skew.total_seconds()) <= RECEIPT_EVENT_SKEW_SECONDS
+    except (ValueError, TypeError):
+        same_time = False
+    if not same_time:
+        problems.append(
+            f"时间不符（the chain records {event.get('occurred_at')}, the receipt {fields.server_time}）"
+        )
+    if problems:
+        raise ReceiptError(
+            "审计链不包含该回执（the audit chain does not contain this receipt）：" + "；".join(problems)
+        )
+    return included

@@ -22,7 +22,7 @@ def test_the_tool_imports_neither_django_nor_undeclared_packages() -> None:
 def test_distribution_metadata() -> None:
     dist = distribution("ggzy-bid")
     requirements = sorted(r.split("==")[0].lower() for r in dist.requires or [])
-    assert requirements == ["cryptography", "gmssl-pyx", "httpx"]
+    assert requirements == ["cryptography", "gmssl-pyx", "httpx", "rfc3161-client"]
     (script,) = [e for e in dist.entry_points if e.group == "console_scripts"]
     assert (script.name, script.value) == ("ggzy-bid", "ggzy_bid.cli:main")
     assert f"ggzy-bid/{dist.version}" == ggzy_bid.TOOL_NAME

@@ -99,9 +99,7 @@ def open_bond_account(actor: Actor, lot_code: str) -> Bond:
             bidder=bidder,
             kind=Bond.Kind.DEPOSIT,
             amount=lot.bond_amount,
-            virtual_account=new_bond_account(
-                lambda n: Bond.objects.filter(virtual_account=n).exists()
-            ),
+            virtual_account=new_bond_account(lambda n: Bond.objects.filter(virtual_account=n).exists()),
         )
     audit.record(bond, {"lot": lot.code}, sealed_by=_notice(lot))
     return bond

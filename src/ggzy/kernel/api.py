@@ -1,5 +1,6 @@
 """Kernel endpoints: administrative divisions and the audit chain."""
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from django.http import HttpRequest
@@ -97,14 +98,14 @@ def audit_events(
 
 
 @router.get("/audit/checkpoints", auth=None, summary="审计链签名检查点（公开，任何人可留存并用于验证）")
-def audit_checkpoints(request: HttpRequest, since: int = 0, limit: int = 1000) -> dict[str, object]:
+def audit_checkpoints(request: HttpRequest, since: int = 0, limit: int = 1000) -> Mapping[str, object]:
     if since < 0:
         raise InvalidInput("checkpoints_since", "since 不能为负数", "since must not be negative")
     return checkpoints.published_checkpoints(since=since, limit=max(1, min(limit, 10000)))
 
 
 @router.get("/audit/checkpoints/{seq}", auth=None, summary="一个审计链签名检查点")
-def audit_checkpoint(request: HttpRequest, seq: int) -> dict[str, object]:
+def audit_checkpoint(request: HttpRequest, seq: int) -> Mapping[str, object]:
     cp = AuditCheckpoint.objects.filter(seq=seq).first()
     if cp is None:
         raise NotFound("checkpoint_not_found", f"未找到检查点#{seq}", f"No checkpoint #{seq}")
@@ -112,7 +113,7 @@ def audit_checkpoint(request: HttpRequest, seq: int) -> dict[str, object]:
 
 
 @router.get("/audit/consistency", auth=None, summary="两个检查点之间的一致性证明（RFC 9162，仅含哈希）")
-def audit_consistency(request: HttpRequest, first: int, second: int) -> dict[str, object]:
+def audit_consistency(request: HttpRequest, first: int, second: int) -> Mapping[str, object]:
     older = AuditCheckpoint.objects.filter(seq=first).first()
     newer = AuditCheckpoint.objects.filter(seq=second).first()
     if older is None or newer is None or older.tree_size > newer.tree_size or older.tree_size == 0:

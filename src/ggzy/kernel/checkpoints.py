@@ -252,11 +252,21 @@ def verify_consistency(first: AuditCheckpoint, second: AuditCheckpoint, proof: S
     )
 
 
-def event_inclusion(event: AuditEvent) -> dict[str, JsonValue]:
+def event_inclusion(event: AuditEvent, checkpoint_seq: int | None = None) -> dict[str, JsonValue]:
     """What the owner of an event (a bidder and their receipt) needs to prove it is in the chain: the
     event's hashed fields and payload, the Merkle path (sibling hashes only: nothing about any other
-    event), and the first checkpoint covering it."""
-    cp = covering_checkpoint(event.seq)
+    event), and the checkpoint: the one asked for (e.g. the newest the owner keeps), else the first
+    covering the event."""
+    if checkpoint_seq is not None:
+        cp = AuditCheckpoint.objects.filter(seq=checkpoint_seq, tree_size__gte=event.seq).first()
+        if cp is None:
+            raise NotFound(
+                "checkpoint_does_not_cover",
+                f"检查点#{checkpoint_seq}不存在或签署早于该事件，请取得更新的检查点",
+                f"Checkpoint #{checkpoint_seq} does not exist or predates the event; fetch newer checkpoints",
+            )
+    else:
+        cp = covering_checkpoint(event.seq)
     if cp is None:
         raise NotFound(
             "not_yet_checkpointed",

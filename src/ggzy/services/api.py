@@ -1,10 +1,16 @@
 """Archive endpoints."""
 
+from collections.abc import Mapping
+
 from django.http import FileResponse, HttpRequest
 from ninja import Router, Schema, Status
 
+from ggzy.bidding.models import Bid
+from ggzy.kernel.checkpoints import event_inclusion
 from ggzy.kernel.errors import NotFound, PermissionDenied
+from ggzy.kernel.models import AuditEvent
 from ggzy.registry.auth import actor_from_request
+from ggzy.registry.queries import bidder_of
 from ggzy.services.archive import archive_lot
 from ggzy.services.models import ArchivePackage
 from ggzy.trading.queries import is_overseer, is_party
@@ -46,3 +52,30 @@ def download_archive(request: HttpRequest, code: str) -> FileResponse:
     response = FileResponse(package.file.open("rb"), as_attachment=True, filename=f"{code}.zip")
     response["X-Merkle-Root-SM3"] = package.merkle_root
     return response
+
+
+@router.get(
+    "/receipts/{receipt_no}/inclusion",
+    summary="投标回执的审计链包含证明（仅投标人本人；Merkle路径只含哈希，不泄露其他事件）",
+)
+def receipt_inclusion(
+    request: HttpRequest, receipt_no: str, checkpoint: int | None = None
+) -> Mapping[str, object]:
+    """The `ggzy-audit-inclusion` proof of the receipt's audit event, for `ggzy-bid verify-receipt
+    --checkpoints`. Another bidder's receipt number answers exactly as a number that does not exist."""
+    bidder = bidder_of(actor_from_request(request))
+    bid = Bid.objects.filter(receipt_no=receipt_no, bidder=bidder).first()
+    event = (
+        AuditEvent.objects.filter(
+            action="bidding.complete_upload", object_type="bidding.bid", object_id=str(bid.pk)
+        )
+        .order_by("seq")
+        .first()
+        if bid is not None
+        else None
+    )
+    if event is None:
+        raise NotFound(
+            "receipt_not_found", f"未找到您的回执{receipt_no}", f"No receipt {receipt_no} of yours"
+        )
+    return event_inclusion(event, checkpoint)
