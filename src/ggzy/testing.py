@@ -118,3 +118,45 @@ def seal_bid(
     }
     recipients = [key.public_key] + ([also_for] if also_for is not None else [])
     return seal_envelope(files, signer=key, recipients=recipients, metadata=metadata)
+
+
+def downgrade_to_v1(envelope: bytes, key: "Sm2PrivateKey") -> bytes:
+    """The same sealed bid in envelope format v1, as a pre-issue-10 `ggzy-bid` wrote it (files unpadded,
+    plaintext size and SM3 in the clear manifest), re-signed with the bidder's `key`, which must be one of
+    its recipients. For tests of tenders that still accept v1; the golden v1 file in bidtool's tests
+    checks that the real old writer's output still opens."""
+    import io
+    import json
+    import zipfile
+
+    from ggzy_guomi import canonical_json, open_envelope, sm3_hex, sm4_encrypt, unwrap_file_keys
+    from ggzy_guomi.envelope import FORMAT, MANIFEST_ENTRY, SIGNATURE_ENTRY
+
+    files = open_envelope(envelope, key).files
+    keys = unwrap_file_keys(envelope, key)
+    with zipfile.ZipFile(io.BytesIO(envelope)) as archive:
+        doc = json.loads(archive.read(MANIFEST_ENTRY))
+    doc["version"] = 1
+    payloads: dict[str, bytes] = {}
+    for index, record in enumerate(doc["files"]):
+        name = record.pop("name")
+        aad = canonical_json(
+            {"envelope_id": doc["envelope_id"], "format": FORMAT, "name": name, "version": 1}
+        )
+        sealed = sm4_encrypt(keys[name], bytes.fromhex(record["nonce"]), files[name], aad)
+        del record["key_commitment"]
+        record.update(
+            name=name,
+            size=len(files[name]),
+            sm3=sm3_hex(files[name]),
+            ciphertext_size=len(sealed),
+            ciphertext_sm3=sm3_hex(sealed),
+        )
+        payloads[f"payload/{index:04d}.bin"] = sealed
+    manifest = canonical_json(doc)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        entries = {MANIFEST_ENTRY: manifest, SIGNATURE_ENTRY: key.sign(manifest), **payloads}
+        for entry, data in entries.items():
+            archive.writestr(zipfile.ZipInfo(entry, (1980, 1, 1, 0, 0, 0)), data)
+    return out.getvalue()

@@ -28,6 +28,7 @@ from ggzy_guomi import (
     envelope_sm3,
     open_envelope_to_directory,
     peek_manifest,
+    sm3_file,
     unwrap_file_keys,
 )
 from ggzy_guomi.checkpoint import checkpoint_list
@@ -188,8 +189,10 @@ def cmd_decrypt(args: argparse.Namespace, rt: Runtime) -> int:
         out.mkdir(parents=True, exist_ok=True)
         manifest = open_envelope_to_directory(path, key, out, signer_public_key=key.public_key)
         rt.stdout(f"已解密到 (decrypted into): {out}")
-        for record in manifest.files:
-            rt.stdout(f"  {record.name}  {record.size} 字节 (bytes)  SM3 {record.sm3}")
+        for record in manifest.files:  # read back: a v2 manifest holds no plaintext size or digest
+            with (out / record.name).open("rb") as written:
+                digest = sm3_file(written).hex()
+                rt.stdout(f"  {record.name}  {written.tell()} 字节 (bytes)  SM3 {digest}")
         return 0
     server, token = _server_url(args.server, rt), _token(args)
     keys = unwrap_file_keys(path, key, signer_public_key=key.public_key)

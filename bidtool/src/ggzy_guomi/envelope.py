@@ -75,7 +75,11 @@ from ggzy_guomi.sm4 import (
 )
 
 FORMAT = "ggzy-guomi-envelope"
-VERSION = 1
+VERSION = 2
+READABLE_VERSIONS = frozenset({1, 2})
+COMMITMENT_TAG = "ggzy-envelope-v2 key commitment"
+LENGTH_PREFIX = 8
+MIN_PADDED_SIZE = 4096
 ALGORITHMS: Mapping[str, str] = {
     "cipher": "SM4-GCM",
     "digest": "SM3",
@@ -115,13 +119,19 @@ class FileRecord:
     """One sealed file as listed in the manifest. `wrapped_keys` maps recipient key id -> DER C1C3C2."""
 
     name: str
-    size: int
-    sm3: str
+    size: int | None  # v1 only: exact plaintext size (v2 keeps it inside the encrypted stream)
+    sm3: str | None  # v1 only: plaintext SM3 (v2 has none: it allowed offline guess tests)
     ciphertext_size: int
     ciphertext_sm3: str
     nonce: bytes
     wrapped_keys: Mapping[str, bytes]
     entry: str
+    key_commitment: str | None = None  # v2 only: see `key_commitment`
+
+    @property
+    def padded_size(self) -> int:
+        """Size of the encrypted stream without the tag (v2: padded, says only the size bucket)."""
+        return self.ciphertext_size - TAG_SIZE
 
 
 @dataclass(frozen=True)
@@ -134,6 +144,7 @@ class Manifest:
     files: tuple[FileRecord, ...]
     metadata: Mapping[str, JsonValue]
     raw: bytes
+    version: int = VERSION
 
     def file(self, name: str) -> FileRecord:
         for record in self.files:
@@ -154,8 +165,98 @@ def _entry_name(index: int) -> str:
     return f"payload/{index:04d}.bin"
 
 
-def _file_aad(envelope_id: str, name: str) -> bytes:
-    return canonical_json({"envelope_id": envelope_id, "format": FORMAT, "name": name, "version": VERSION})
+def _file_aad(envelope_id: str, name: str, version: int = VERSION) -> bytes:
+    return canonical_json({"envelope_id": envelope_id, "format": FORMAT, "name": name, "version": version})
+
+
+def key_commitment(envelope_id: str, name: str, key: bytes) -> str:
+    """v2 commitment to a file's content key: SM3 hex of the canonical JSON
+    ``{"envelope_id": <32 hex>, "key": <32 hex>, "name": <file name>, "tag": "ggzy-envelope-v2 key commitment"}``.
+
+    SM3 is preimage resistant and the key is 128 random bits, so the commitment reveals nothing; it is
+    collision resistant, so no second key matches it (SM4-GCM alone is not key-committing)."""
+    return sm3_hex(
+        canonical_json({"envelope_id": envelope_id, "key": key.hex(), "name": name, "tag": COMMITMENT_TAG})
+    )
+
+
+def padded_size(length: int) -> int:
+    """v2 size bucket of a `length`-byte file: the encrypted stream is an 8-byte big-endian length prefix,
+    the file, then zero bytes up to this size. Padmé rounding (the low bits of the size are zeroed, so a
+    size leaks O(log log n) bits, overhead at most about 12 %) with a floor of 4 KiB: every file up to
+    4088 bytes — every bid form — has the same padded size."""
+    total = LENGTH_PREFIX + length
+    if total <= MIN_PADDED_SIZE:
+        return MIN_PADDED_SIZE
+    exponent = total.bit_length() - 1
+    low_bits = exponent - exponent.bit_length()
+    mask = (1 << low_bits) - 1
+    return (total + mask) & ~mask
+
+
+class _PaddedReader:
+    """Reads `length || data || zeros` (v2 plaintext stream) from a `length`-byte source."""
+
+    def __init__(self, src: Readable, length: int) -> None:
+        self._src = src
+        self._length = length
+        self._head = length.to_bytes(LENGTH_PREFIX, "big")
+        self._data_read = 0
+        self._zeros = padded_size(length) - LENGTH_PREFIX - length
+
+    def read(self, size: int = -1, /) -> bytes:
+        if self._head:
+            head, self._head = self._head, b""
+            return head
+        if self._data_read < self._length:
+            chunk = self._src.read(min(size, self._length - self._data_read) if size > 0 else -1)
+            if not chunk:
+                raise GuomiError(
+                    f"file shrank while being sealed ({self._length} -> {self._data_read} bytes)"
+                )
+            self._data_read += len(chunk)
+            return chunk
+        if self._src.read(1):
+            raise GuomiError(f"file grew while being sealed (over {self._length} bytes)")
+        count = self._zeros if size < 0 else min(size, self._zeros)
+        self._zeros -= count
+        return bytes(count)
+
+
+class _UnpadSink:
+    """Strips the v2 length prefix and padding while decrypting; `finish` checks they are canonical."""
+
+    def __init__(self, sink: Writable) -> None:
+        self._sink = sink
+        self._head = b""
+        self._length: int | None = None
+        self._written = 0
+        self._total = 0
+        self._nonzero_padding = False
+
+    def write(self, data: bytes, /) -> int:
+        self._total += len(data)
+        view = memoryview(data)
+        if self._length is None:
+            need = LENGTH_PREFIX - len(self._head)
+            self._head += bytes(view[:need])
+            view = view[need:]
+            if len(self._head) < LENGTH_PREFIX:
+                return len(data)
+            self._length = int.from_bytes(self._head, "big")
+        take = min(len(view), max(self._length - self._written, 0))
+        if take:
+            self._sink.write(bytes(view[:take]))
+            self._written += take
+        rest = view[take:]
+        if rest and bytes(rest).count(0) != len(rest):
+            self._nonzero_padding = True
+        return len(data)
+
+    def finish(self, what: str) -> int:
+        if self._length is None or self._total != padded_size(self._length) or self._nonzero_padding:
+            raise IntegrityError(f"{what}: the length prefix or padding inside the encrypted stream is wrong")
+        return self._length
 
 
 def check_file_name(name: object) -> str:
@@ -234,13 +335,15 @@ def _json(manifest_bytes: bytes) -> dict[str, Any]:
     return value
 
 
-def _check_format(doc: dict[str, Any]) -> None:
+def _check_format(doc: dict[str, Any]) -> int:
     if doc.get("format") != FORMAT:
         raise _fail(f"format is {doc.get('format')!r}, expected {FORMAT!r}")
-    if doc.get("version") != VERSION:
+    version = doc.get("version")
+    if isinstance(version, bool) or version not in READABLE_VERSIONS:
         raise EnvelopeFormatError(
-            f"unsupported envelope version {doc.get('version')!r} (supported: {VERSION})"
+            f"unsupported envelope version {version!r} (supported: {sorted(READABLE_VERSIONS)})"
         )
+    return int(version)
 
 
 def _embedded_signer(manifest_bytes: bytes) -> Sm2PublicKey:
@@ -251,7 +354,7 @@ def _embedded_signer(manifest_bytes: bytes) -> Sm2PublicKey:
 
 def _parse_manifest(manifest_bytes: bytes) -> Manifest:
     doc = _json(manifest_bytes)
-    _check_format(doc)
+    version = _check_format(doc)
     top = {"algorithms", "envelope_id", "files", "format", "metadata", "recipients", "signer", "version"}
     missing_crypto = {"algorithms", "recipients"} - set(doc)
     if missing_crypto:
@@ -278,11 +381,8 @@ def _parse_manifest(manifest_bytes: bytes) -> Manifest:
     files: list[FileRecord] = []
     for index, value in enumerate(doc["files"]):
         what = f"files[{index}]"
-        obj = _obj(
-            value,
-            {"ciphertext_sm3", "ciphertext_size", "name", "nonce", "size", "sm3", "wrapped_keys"},
-            what,
-        )
+        common = {"ciphertext_sm3", "ciphertext_size", "name", "nonce", "wrapped_keys"}
+        obj = _obj(value, common | ({"size", "sm3"} if version == 1 else {"key_commitment"}), what)
         wrapped = obj["wrapped_keys"]
         if not isinstance(wrapped, dict) or not wrapped:
             raise UnencryptedEnvelopeError(f"{what} has no wrapped keys: it is not encrypted for anyone")
@@ -291,10 +391,18 @@ def _parse_manifest(manifest_bytes: bytes) -> Manifest:
         for key_id, der_hex in wrapped.items():
             if not isinstance(der_hex, str) or not der_hex or len(der_hex) % 2 or not _HEX.fullmatch(der_hex):
                 raise _fail(f"{what}.wrapped_keys[{key_id}] must be lowercase hex")
-        size = _int(obj["size"], f"{what}.size")
         ciphertext_size = _int(obj["ciphertext_size"], f"{what}.ciphertext_size")
-        if ciphertext_size != size + TAG_SIZE:
-            raise UnencryptedEnvelopeError(f"{what}: ciphertext size is not size + {TAG_SIZE}-byte GCM tag")
+        size: int | None = None
+        if version == 1:
+            size = _int(obj["size"], f"{what}.size")
+            if ciphertext_size != size + TAG_SIZE:
+                raise UnencryptedEnvelopeError(
+                    f"{what}: ciphertext size is not size + {TAG_SIZE}-byte GCM tag"
+                )
+        else:
+            stream = ciphertext_size - TAG_SIZE
+            if stream < MIN_PADDED_SIZE or padded_size(stream - LENGTH_PREFIX) != stream:
+                raise UnencryptedEnvelopeError(f"{what}: ciphertext size is not a v2 size bucket + GCM tag")
         try:
             name = check_file_name(obj["name"])
         except FormatError as exc:
@@ -303,12 +411,15 @@ def _parse_manifest(manifest_bytes: bytes) -> Manifest:
             FileRecord(
                 name=name,
                 size=size,
-                sm3=_hex(obj["sm3"], 32, f"{what}.sm3"),
+                sm3=_hex(obj["sm3"], 32, f"{what}.sm3") if version == 1 else None,
                 ciphertext_size=ciphertext_size,
                 ciphertext_sm3=_hex(obj["ciphertext_sm3"], 32, f"{what}.ciphertext_sm3"),
                 nonce=bytes.fromhex(_hex(obj["nonce"], NONCE_SIZE, f"{what}.nonce")),
                 wrapped_keys={k: bytes.fromhex(v) for k, v in wrapped.items()},
                 entry=_entry_name(index),
+                key_commitment=(
+                    None if version == 1 else _hex(obj["key_commitment"], 32, f"{what}.key_commitment")
+                ),
             )
         )
     names = [f.name for f in files]
@@ -320,7 +431,7 @@ def _parse_manifest(manifest_bytes: bytes) -> Manifest:
         raise _fail("files must be sorted by name")
     if not isinstance(doc["metadata"], dict):
         raise _fail("metadata must be an object")
-    return Manifest(envelope_id, signer, recipients, tuple(files), doc["metadata"], manifest_bytes)
+    return Manifest(envelope_id, signer, recipients, tuple(files), doc["metadata"], manifest_bytes, version)
 
 
 def _manifest_document(
@@ -398,22 +509,20 @@ def _write_envelope(
             key, nonce = sm4_generate_key(), sm4_generate_nonce()
             with (
                 _source_stream(files[name]) as (src, expected),
-                archive.open(_zip_info(_entry_name(index), expected + TAG_SIZE), "w") as entry,
+                archive.open(_zip_info(_entry_name(index), padded_size(expected) + TAG_SIZE), "w") as entry,
             ):
-                result = sm4_encrypt_stream(key, nonce, src, entry, aad=_file_aad(envelope_id, name))
-            if result.input_size != expected:
-                raise GuomiError(
-                    f"{name!r} changed size while being sealed ({expected} -> {result.input_size})"
-                )
+                padded = _PaddedReader(src, expected)
+                result = sm4_encrypt_stream(key, nonce, padded, entry, aad=_file_aad(envelope_id, name))
+            if result.input_size != padded_size(expected):
+                raise GuomiError(f"{name!r} changed size while being sealed")
             wrapped: dict[str, JsonValue] = {r.key_id: r.encrypt(key).hex() for r in recipient_keys}
             records.append(
                 {
                     "ciphertext_sm3": result.output_sm3.hex(),
                     "ciphertext_size": result.output_size,
+                    "key_commitment": key_commitment(envelope_id, name, key),
                     "name": name,
                     "nonce": nonce.hex(),
-                    "size": result.input_size,
-                    "sm3": result.input_sm3.hex(),
                     "wrapped_keys": wrapped,
                 }
             )
@@ -630,8 +739,20 @@ def _unwrap_keys(manifest: Manifest, recipient_key: Sm2PrivateKey) -> dict[str, 
         content_key = recipient_key.decrypt(record.wrapped_keys[key_id])
         if len(content_key) != KEY_SIZE:
             raise DecryptionError(f"wrapped key of {record.name!r} is not a {KEY_SIZE}-byte SM4 key")
+        _check_commitment(manifest, record, content_key)
         keys[record.name] = content_key
     return keys
+
+
+def _check_commitment(manifest: Manifest, record: FileRecord, key: bytes) -> None:
+    """v2: a released or unwrapped key must be the one the signer committed to, before any decryption."""
+    if (
+        manifest.version >= 2
+        and key_commitment(manifest.envelope_id, record.name, key) != record.key_commitment
+    ):
+        raise IntegrityError(
+            f"content key of {record.name!r} does not match the key commitment in the manifest"
+        )
 
 
 def _check_keys(manifest: Manifest, keys: Mapping[str, bytes]) -> None:
@@ -653,29 +774,45 @@ def _decrypt_files(
     keys: Mapping[str, bytes],
     sink_for: Callable[[FileRecord], Writable],
 ) -> None:
-    """Decrypt every file with its content key, checking its size and its plaintext against the manifest.
+    """Decrypt every file with its content key.
 
-    The ciphertext is not hashed here: the GCM tag already rejects any changed byte, and the plaintext SM3
-    from the signed manifest makes a supplied key trustworthy (GCM alone is not key-committing, but only the
-    plaintext the signer hashed is accepted). `verify_envelope` checks ciphertext digests, without keys.
+    The ciphertext is not hashed here: the GCM tag already rejects any changed byte. GCM alone is not
+    key-committing, so a supplied key must also be the one the signer committed to: v2 checks the key
+    commitment (before decrypting, in `_check_keys`/`_unwrap_keys`) and strips the padding, no plaintext
+    hash; v1 checks the plaintext size and SM3 from the manifest. `verify_envelope` checks ciphertext
+    digests, without keys.
     """
+    v1 = manifest.version == 1
     for record in manifest.files:
+        _check_commitment(manifest, record, keys[record.name])
+        sink: Writable = sink_for(record)
+        unpad = None if v1 else _UnpadSink(sink)
         with container.payload(record) as stream:
             result = sm4_decrypt_stream(
                 keys[record.name],
                 record.nonce,
                 stream,
-                sink_for(record),
-                aad=_file_aad(manifest.envelope_id, record.name),
+                sink if unpad is None else unpad,
+                aad=_file_aad(manifest.envelope_id, record.name, manifest.version),
                 hash_input=False,
+                hash_output=v1,
             )
         if result.input_size != record.ciphertext_size:
             raise IntegrityError(
                 f"payload of {record.name!r}: {result.input_size} bytes, the manifest says {record.ciphertext_size}"
             )
-        _check_digest(
-            f"plaintext of {record.name!r}", result.output_size, result.output_sm3, record.size, record.sm3
-        )
+        if unpad is not None:
+            unpad.finish(f"plaintext of {record.name!r}")
+        else:
+            assert record.size is not None
+            assert record.sm3 is not None
+            _check_digest(
+                f"plaintext of {record.name!r}",
+                result.output_size,
+                result.output_sm3,
+                record.size,
+                record.sm3,
+            )
 
 
 def _open_in_memory(

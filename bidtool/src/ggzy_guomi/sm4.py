@@ -116,12 +116,14 @@ def sm4_decrypt_stream(
     aad: bytes = b"",
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     hash_input: bool = True,
+    hash_output: bool = True,
 ) -> StreamResult:
     """Decrypt ciphertext || tag from `src` into `dst`; raise `IntegrityError` on a bad tag.
 
     The last 16 bytes of the stream are the tag, so they are held back while streaming. With
     `hash_input=False` the ciphertext's SM3 is not computed (`input_sm3` is empty): for callers whose
-    integrity check is the tag plus the plaintext digest.
+    integrity check is the tag plus the plaintext digest. With `hash_output=False` the plaintext's SM3 is
+    not computed either (`output_sm3` is empty): envelope v2 trusts the tag plus the key commitment.
     """
     _check(key, nonce)
     if chunk_size <= 0:
@@ -136,7 +138,8 @@ def sm4_decrypt_stream(
         nonlocal out_size
         if block:
             dst.write(block)
-            out_hash.update(block)
+            if hash_output:
+                out_hash.update(block)
             out_size += len(block)
 
     while chunk := src.read(chunk_size):
@@ -152,4 +155,9 @@ def sm4_decrypt_stream(
         emit(decryptor.finalize_with_tag(pending))
     except InvalidTag:
         raise IntegrityError("SM4-GCM authentication failed: wrong key/nonce/aad or tampered data") from None
-    return StreamResult(in_size, in_hash.digest() if hash_input else b"", out_size, out_hash.digest())
+    return StreamResult(
+        in_size,
+        in_hash.digest() if hash_input else b"",
+        out_size,
+        out_hash.digest() if hash_output else b"",
+    )

@@ -32,7 +32,7 @@ from ggzy_guomi import (
     sm4_decrypt,
     verify_envelope,
 )
-from ggzy_guomi.envelope import MANIFEST_ENTRY, SIGNATURE_ENTRY
+from ggzy_guomi.envelope import MANIFEST_ENTRY, SIGNATURE_ENTRY, key_commitment, padded_size
 from guomi_tests.helpers import flip_bit
 
 FILES = {
@@ -122,7 +122,7 @@ def test_manifest_content_is_canonical_and_describes_ciphertexts(
     assert canonical_json(doc) == raw
     assert b" " not in raw.replace(b"price: 1 000 000", b"")
     assert doc["format"] == "ggzy-guomi-envelope"
-    assert doc["version"] == 1
+    assert doc["version"] == 2
     assert doc["algorithms"]["cipher"] == "SM4-GCM"
     assert doc["signer"]["key_id"] == sm3_hex(bidder_key.public_key.to_bytes())
     assert {r["key_id"] for r in doc["recipients"]} == {
@@ -132,18 +132,21 @@ def test_manifest_content_is_canonical_and_describes_ciphertexts(
     for index, record in enumerate(doc["files"]):
         payload = items[f"payload/{index:04d}.bin"]
         plaintext = FILES[record["name"]]
-        assert record["size"] == len(plaintext)
-        assert record["sm3"] == sm3_hex(plaintext)
-        assert record["ciphertext_size"] == len(payload) == len(plaintext) + 16
+        assert "size" not in record and "sm3" not in record  # v2: nothing to test a guess against
+        assert record["ciphertext_size"] == len(payload) == padded_size(len(plaintext)) + 16
+        assert len(record["key_commitment"]) == 64
         assert record["ciphertext_sm3"] == sm3_hex(payload)
         assert len(bytes.fromhex(record["nonce"])) == 12
         if plaintext:
             assert plaintext not in payload
         key = opening_key.decrypt(bytes.fromhex(record["wrapped_keys"][opening_key.public_key.key_id]))
         aad = canonical_json(
-            {"envelope_id": doc["envelope_id"], "format": doc["format"], "name": record["name"], "version": 1}
+            {"envelope_id": doc["envelope_id"], "format": doc["format"], "name": record["name"], "version": 2}
         )
-        assert sm4_decrypt(key, bytes.fromhex(record["nonce"]), payload, aad) == plaintext
+        stream = sm4_decrypt(key, bytes.fromhex(record["nonce"]), payload, aad)
+        padding = padded_size(len(plaintext)) - 8 - len(plaintext)
+        assert stream == len(plaintext).to_bytes(8, "big") + plaintext + bytes(padding)
+        assert record["key_commitment"] == key_commitment(doc["envelope_id"], record["name"], key)
 
 
 def test_each_file_has_its_own_key_and_nonce(sealed: bytes, opening_key: Sm2PrivateKey) -> None:
@@ -348,7 +351,7 @@ def test_swapped_ciphertexts_detected_by_associated_data(
 ) -> None:
     """Swap two files' payloads together with all their key material: the GCM AAD binds each ciphertext
     to its file name, so the swap is still detected."""
-    crypto_fields = ("ciphertext_sm3", "ciphertext_size", "nonce", "size", "sm3", "wrapped_keys")
+    crypto_fields = ("ciphertext_sm3", "ciphertext_size", "key_commitment", "nonce", "wrapped_keys")
     items = entries(sealed)
 
     def swap(doc: dict[str, Any]) -> None:
@@ -361,7 +364,8 @@ def test_swapped_ciphertexts_detected_by_associated_data(
         items["payload/0001.bin"],
         items["payload/0000.bin"],
     )
-    with pytest.raises(IntegrityError, match="SM4-GCM authentication failed"):
+    # v2 refuses it already at the key commitment, which names the file (the AAD would refuse it next)
+    with pytest.raises(IntegrityError, match="key commitment"):
         open_envelope(build(forged), opening_key)
 
 
@@ -419,7 +423,7 @@ def test_unsigned_envelope_rejected(
         lambda doc: doc.update(recipients=[]),
         lambda doc: doc["files"][0].update(wrapped_keys={}),
         lambda doc: doc.pop("algorithms"),
-        lambda doc: doc["files"][0].update(ciphertext_size=doc["files"][0]["size"]),
+        lambda doc: doc["files"][0].update(ciphertext_size=doc["files"][0]["ciphertext_size"] - 16),
     ],
     ids=["cipher-none", "no-recipients", "no-wrapped-keys", "no-algorithms", "no-tag"],
 )
@@ -456,7 +460,7 @@ def test_duplicate_entries_rejected(sealed: bytes, bidder_key: Sm2PrivateKey) ->
 @pytest.mark.parametrize(
     ("mutate", "message"),
     [
-        (lambda doc: doc.update(version=2), "unsupported envelope version"),
+        (lambda doc: doc.update(version=3), "unsupported envelope version"),
         (lambda doc: doc.update(format="other"), "format"),
         (lambda doc: doc.update(extra_field=1), "exactly the fields"),
         (lambda doc: doc["files"].reverse(), "sorted"),

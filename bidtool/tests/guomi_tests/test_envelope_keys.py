@@ -90,7 +90,7 @@ def test_wrong_keys_are_refused(sealed: bytes, bidder_key: Sm2PrivateKey) -> Non
     keys = unwrap_file_keys(sealed, bidder_key)
     names = sorted(keys)
     swapped = {**keys, names[0]: keys[names[1]], names[1]: keys[names[0]]}
-    with pytest.raises(IntegrityError, match="SM4-GCM authentication failed"):
+    with pytest.raises(IntegrityError, match="key commitment"):
         open_envelope_with_keys(sealed, swapped)
     flipped = {**keys, names[2]: flip_bit(keys[names[2]], 0)}
     with pytest.raises(IntegrityError):
@@ -124,15 +124,15 @@ def test_open_with_keys_checks_the_signer(
         open_envelope_with_keys(sealed, keys, signer_public_key=other_key.public_key)
 
 
-def test_plaintext_digest_binds_released_keys(
+def test_key_commitment_binds_released_keys(
     sealed: bytes, bidder_key: Sm2PrivateKey, other_key: Sm2PrivateKey
 ) -> None:
-    """Even with the right keys, a manifest re-signed to claim other plaintext is refused."""
+    """Even with the right keys, a manifest re-signed to commit to another key is refused."""
     keys = unwrap_file_keys(sealed, bidder_key)
 
-    def claim_other_content(doc: dict[str, Any]) -> None:
-        doc["files"][0]["sm3"] = sm3_hex(b"something else")
+    def commit_to_other_key(doc: dict[str, Any]) -> None:
+        doc["files"][0]["key_commitment"] = sm3_hex(b"something else")
 
-    forged = with_manifest(sealed, claim_other_content, resign=other_key)
-    with pytest.raises(IntegrityError, match="plaintext"):
+    forged = with_manifest(sealed, commit_to_other_key, resign=other_key)
+    with pytest.raises(IntegrityError, match="key commitment"):
         open_envelope_with_keys(forged, keys)

@@ -315,6 +315,17 @@ def _verified_manifest(upload: Upload, path: Path) -> tuple[Manifest, Any]:
         raise _refuse(
             upload, "envelope_format", "投标文件格式不正确，平台拒收", str(exc), UNENCRYPTED_REFUSED
         ) from exc
+    minimum = _notice(upload.lot).envelope_min_version
+    if manifest.version < minimum:
+        raise _refuse(
+            upload,
+            "envelope_version_obsolete",
+            f"本项目只接收第{minimum}版及以上格式的投标文件（第{manifest.version}版的明文清单可被离线猜测报价），"
+            "请升级投标工具 ggzy-bid 后重新封装",
+            f"This tender accepts envelope format v{minimum} or later, not v{manifest.version} (its clear "
+            "manifest lets anyone test a guess of the price): upgrade ggzy-bid and seal again",
+            UNENCRYPTED_REFUSED,
+        )
     meta = manifest.metadata
     if meta.get("lot") != upload.lot.code or meta.get("bidder") != upload.bidder.uscc:
         raise _refuse(
@@ -348,11 +359,14 @@ def _verified_manifest(upload: Upload, path: Path) -> tuple[Manifest, Any]:
 
 
 def manifest_summary(manifest: Manifest) -> dict[str, Any]:
-    """What the platform keeps of the manifest: names, sizes and digests of the sealed files, no keys."""
+    """What the platform keeps of the manifest: names, ciphertext sizes and digests of the sealed files, no
+    keys and nothing of the plaintext (v2 pads each file to a size bucket)."""
     return {
         "envelope_id": manifest.envelope_id,
+        "version": manifest.version,
         "files": [
-            {"name": f.name, "size": f.size, "ciphertext_sm3": f.ciphertext_sm3} for f in manifest.files
+            {"name": f.name, "ciphertext_size": f.ciphertext_size, "ciphertext_sm3": f.ciphertext_sm3}
+            for f in manifest.files
         ],
         "recipients": [r.key_id for r in manifest.recipients],
     }

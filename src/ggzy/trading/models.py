@@ -72,6 +72,9 @@ class Notice(models.Model):
     decrypt_minutes = models.PositiveIntegerField("在线解密时长（分钟）")
     # 一键解密: envelopes are also sealed for this SM2 key; its holder opens them all at the opening.
     opening_key = models.CharField("开标公钥（hex，可选）", max_length=130, blank=True)
+    # The oldest envelope format this tender accepts: 2 for every tender published from issue 10 on (v1's
+    # clear manifest let anyone test a guess of the price); tenders already running keep accepting v1.
+    envelope_min_version = models.PositiveSmallIntegerField("最低投标文件格式版本", default=2)
     validity_days = models.PositiveIntegerField("投标有效期（日）")
     invitees = models.ManyToManyField(
         Entity, blank=True, related_name="invitations", verbose_name="受邀投标人"
