@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 SRC_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = SRC_DIR.parent.parent
@@ -186,6 +187,18 @@ RECOGNISED_CAS = [
 ]
 # The platform's SM2 key (signs receipts and published data). Embedded: generated once under var/keys.
 PLATFORM_KEY_FILE = Path(os.environ.get("GGZY_PLATFORM_KEY_FILE", VAR_DIR / "keys" / "platform.key.pem"))
+# RFC 3161 time-stamping authority for receipts (kernel/timestamping.py): its URL and certificate (PEM),
+# optionally the CA chain. Unset: the embedded local authority, whose key (with its self-signed
+# certificate) lives in LOCAL_TSA_KEY_FILE; it is the operator's, so not independent.
+TSA_URL = os.environ.get("GGZY_TSA_URL", "")
+TSA_CERT_FILE = os.environ.get("GGZY_TSA_CERT_FILE", "")
+TSA_ROOTS_FILE = os.environ.get("GGZY_TSA_ROOTS_FILE", "")
+TSA_TIMEOUT_SECONDS = float(os.environ.get("GGZY_TSA_TIMEOUT_SECONDS", "5"))
+if TSA_URL and not TSA_CERT_FILE:
+    raise ImproperlyConfigured(
+        "GGZY_TSA_URL needs GGZY_TSA_CERT_FILE: the TSA's certificate (PEM) tokens verify against"
+    )
+LOCAL_TSA_KEY_FILE = Path(os.environ.get("GGZY_LOCAL_TSA_KEY_FILE", VAR_DIR / "keys" / "local-tsa.pem"))
 # Public comment period for a new trading catalogue, in days ([U]: 国务院令第713号 第14条 "一般不少于30日").
 CATALOGUE_COMMENT_DAYS = int(os.environ.get("GGZY_CATALOGUE_COMMENT_DAYS", "30"))
 # Keys for the digests of practitioners' and experts' ID numbers (set them once in production, never change).

@@ -212,10 +212,17 @@ def cmd_verify_receipt(args: argparse.Namespace, rt: Runtime) -> int:
     platform_key = load_public_key(args.platform_key, "平台公钥 (platform key)")
     data = load_receipt_file(Path(args.receipt))
     expected = envelope_sm3(_existing_file(args.envelope, "信封文件 (envelope)")) if args.envelope else None
-    fields = check_receipt(data, platform_key, expected_sm3=expected).fields
+    tsa_cert = (
+        _existing_file(args.tsa_cert, "时间戳机构证书 (TSA certificate)").read_bytes()
+        if args.tsa_cert
+        else None
+    )
+    fields = check_receipt(data, platform_key, expected_sm3=expected, tsa_certificate=tsa_cert).fields
     rt.stdout(
         "回执有效 (receipt is valid)" + ("，且与信封一致 (and matches the envelope)" if expected else "")
     )
+    if tsa_cert is not None:
+        rt.stdout(f"时间戳有效 (time-stamp token is valid): {fields.tsa}")
     rt.stdout(f"回执编号 (receipt no): {fields.receipt_no}")
     rt.stdout(f"服务器时间 (server time): {fields.server_time}")
     rt.stdout(f"项目/标段 (tender): {fields.tender_id}")
@@ -352,6 +359,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--platform-key", required=True, metavar="PEM", help="平台回执公钥（the platform's receipt key）"
     )
     p.add_argument("--envelope", metavar="FILE", help="核对回执对应的信封（check it attests this envelope）")
+    p.add_argument(
+        "--tsa-cert",
+        metavar="PEM",
+        help="时间戳机构证书，核对回执的RFC 3161时间戳（the TSA certificate: check the receipt's time-stamp）",
+    )
     p.add_argument(
         "--checkpoints",
         metavar="FILE",

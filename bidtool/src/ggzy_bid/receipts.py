@@ -54,15 +54,19 @@ def check_receipt(
     *,
     expected_sm3: str | None = None,
     keep_failed: Path | None = None,
+    tsa_certificate: bytes | None = None,
 ) -> CheckedReceipt:
-    """Verify receipt JSON `data` with `platform_key` and, if given, that it attests `expected_sm3`.
+    """Verify receipt JSON `data` with `platform_key` and, if given, that it attests `expected_sm3` and
+    carries a time-stamp token of the authority with `tsa_certificate` (PEM) agreeing with its time.
 
     On failure raise `ReceiptError`; with `keep_failed` (the receipt path that would have been used) the
     rejected bytes are first written next to it as ``*.receipt.unverified.json``.
     """
     try:
         receipt = Receipt.from_json(data)
-        checked = CheckedReceipt(receipt, verify_receipt(receipt, platform_key))
+        checked = CheckedReceipt(
+            receipt, verify_receipt(receipt, platform_key, tsa_certificate=tsa_certificate)
+        )
     except GuomiError as exc:
         problem = f"回执签名或格式无效（the receipt's signature or format is invalid）：{exc}"
     else:

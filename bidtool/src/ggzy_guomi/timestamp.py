@@ -99,9 +99,16 @@ def new_local_authority(now: datetime) -> tuple[bytes, bytes]:
 
 
 def local_timestamp(
-    digest: bytes, *, key_pem: bytes, cert_pem: bytes, gen_time: datetime, serial: int
+    digest: bytes,
+    *,
+    key_pem: bytes,
+    cert_pem: bytes,
+    gen_time: datetime,
+    serial: int,
+    nonce: int | None = None,
 ) -> bytes:
-    """A DER TimeStampResp (status granted) over a SHA-256 `digest`, signed by the local authority."""
+    """A DER TimeStampResp (status granted) over a SHA-256 `digest`, signed by the local authority;
+    `nonce` echoes the request's (RFC 3161 §2.4.2)."""
     key = serialization.load_pem_private_key(key_pem, password=None)
     if not isinstance(key, ec.EllipticCurvePrivateKey):
         raise ValueError("the local TSA key must be an EC (P-256) key")
@@ -114,6 +121,7 @@ def local_timestamp(
         _seq(_SHA256, _octets(digest)),
         _int(serial),
         _tlv(0x18, when),
+        *([_int(nonce)] if nonce is not None else []),
     )
     attrs = [
         _seq(_oid("1.2.840.113549.1.9.3"), _set(_oid(_ID_CT_TSTINFO))),

@@ -20,6 +20,7 @@ from ggzy.kernel.actions import action, after_commit, require_role
 from ggzy.kernel.errors import Conflict, InvalidInput, LegalRule, NotFound, PermissionDenied
 from ggzy.kernel.platform_key import platform_key
 from ggzy.kernel.roles import Actor, Role
+from ggzy.kernel.timestamping import issue_stamped_receipt
 from ggzy.registry.models import Entity
 from ggzy.registry.queries import active_certificate, entity_of
 from ggzy.supervision import events
@@ -35,7 +36,6 @@ from ggzy_guomi import (
     Sm2PublicKey,
     UnencryptedEnvelopeError,
     UnsignedEnvelopeError,
-    issue_receipt,
     open_envelope_with_keys,
     peek_manifest,
     sm3_file,
@@ -413,7 +413,7 @@ def complete_upload(actor: Actor, public_id: str) -> Bid:
     superseded = [b.receipt_no for b in previous]
     previous.update(status=Bid.Status.SUPERSEDED)
     receipt_no = new_receipt_no(lambda n: Bid.objects.filter(receipt_no=n).exists())
-    receipt = issue_receipt(
+    receipt = issue_stamped_receipt(
         envelope_sm3=upload.sm3,
         server_time=now.isoformat(),
         tender_id=lot.code,

@@ -6,7 +6,7 @@ from datetime import datetime
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from ggzy.kernel import checkpoints
+from ggzy.kernel import checkpoints, timestamping
 from ggzy.kernel.actions import require_role
 from ggzy.kernel.audit import verify_chain, visible_events
 from ggzy.kernel.errors import InvalidInput, NotFound
@@ -70,12 +70,24 @@ def get_region(request: HttpRequest, code: str) -> RegionOut:
 class PlatformKeysOut(Schema):
     receipt_public_key_pem: str
     receipt_key_id: str
+    tsa: str  # the time-stamping authority of new receipts ("local (embedded, …)" when there is none)
+    tsa_certificate_pem: str
 
 
-@router.get("/platform/keys", response=PlatformKeysOut, auth=None, summary="平台公钥（验证回执与签名）")
+@router.get(
+    "/platform/keys",
+    response=PlatformKeysOut,
+    auth=None,
+    summary="平台公钥与时间戳机构证书（验证回执与签名）",
+)
 def platform_keys(request: HttpRequest) -> PlatformKeysOut:
     key = platform_public_key()
-    return PlatformKeysOut(receipt_public_key_pem=key.to_pem(), receipt_key_id=key.key_id)
+    return PlatformKeysOut(
+        receipt_public_key_pem=key.to_pem(),
+        receipt_key_id=key.key_id,
+        tsa=timestamping.tsa_name(),
+        tsa_certificate_pem=timestamping.tsa_certificate_pem().decode("ascii"),
+    )
 
 
 @router.get("/audit/verify", response=ChainOut, summary="验证审计链")

@@ -18,19 +18,19 @@ from ggzy_guomi import Sm2PrivateKey, Sm2PublicKey
 def platform_key() -> Sm2PrivateKey:
     path = Path(settings.PLATFORM_KEY_FILE)
     if not path.exists():
-        _create_key_file(path)
+        create_key_file(path, Sm2PrivateKey.generate().to_pem().encode("ascii"))
     return Sm2PrivateKey.from_pem(path.read_bytes())
 
 
-def _create_key_file(path: Path) -> None:
-    """Written beside the target, then linked into place, so the file is absent or complete; when several
-    workers race, the first link wins and every worker reads that one key."""
+def create_key_file(path: Path, data: bytes) -> None:
+    """Create a key file (mode 0600) unless it exists. Written beside the target, then linked into place,
+    so the file is absent or complete; when several workers race, the first link wins and every worker
+    reads that one key."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    key = Sm2PrivateKey.generate()
-    fd, tmp = tempfile.mkstemp(prefix=".platform-key-", dir=path.parent)  # mode 0600
+    fd, tmp = tempfile.mkstemp(prefix=".key-", dir=path.parent)  # mode 0600
     try:
         with os.fdopen(fd, "wb") as out:
-            out.write(key.to_pem().encode("ascii"))
+            out.write(data)
             out.flush()
             os.fsync(out.fileno())
         try:

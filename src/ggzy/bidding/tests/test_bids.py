@@ -26,6 +26,7 @@ from ggzy.kernel import chronograph, clock
 from ggzy.kernel.audit import verify_chain, visible_events
 from ggzy.kernel.errors import GgzyError, PermissionDenied
 from ggzy.kernel.platform_key import platform_public_key
+from ggzy.kernel.timestamping import tsa_certificate_pem
 from ggzy.testing import actor_of, local, seal_bid
 from ggzy.trading.actions import download_document, list_downloads, publish_notice
 from ggzy.trading.models import Lot
@@ -60,7 +61,10 @@ def open_tender(tender: Tender) -> Tender:
 
 def test_receipt_is_signed_and_names_the_envelope(open_tender: Tender) -> None:
     submitted, envelope = bid(open_tender, 0, "24500000.00")
-    fields = verify_receipt(submitted.receipt.encode(), platform_public_key())
+    fields = verify_receipt(
+        submitted.receipt.encode(), platform_public_key(), tsa_certificate=tsa_certificate_pem()
+    )
+    assert fields.version == 2  # with a time-stamp token
     assert fields.envelope_sm3 == sm3_hex(envelope)
     assert fields.tender_id == open_tender.lot.code
     assert fields.bidder_id == open_tender.bidders[0][0].uscc
