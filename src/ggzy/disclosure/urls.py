@@ -24,4 +24,5 @@ urlpatterns = [
     path("cleanup/<int:item_id>/", views.cleanup_detail, name="cleanup"),
     path("penalties/", views.penalties, name="penalties"),
     path("data/", views.open_data, name="open_data"),
+    path("audit/", views.audit_checkpoints, name="audit_checkpoints"),
 ]

@@ -40,7 +40,10 @@ from ggzy.disclosure.public import (
 )
 from ggzy.disclosure.rules import TABLE, Stage, public
 from ggzy.exchange.models import Node
+from ggzy.kernel import timestamping
 from ggzy.kernel.errors import GgzyError, NotFound, PermissionDenied
+from ggzy.kernel.models import AuditCheckpoint
+from ggzy.kernel.platform_key import platform_public_key
 from ggzy.kernel.roles import Role
 from ggzy.registry.auth import actor_from_request
 from ggzy.registry.models import Entity
@@ -266,6 +269,20 @@ def open_data(request: HttpRequest) -> HttpResponse:
         for r in TABLE
     ]
     return render(request, "disclosure/open_data.html", {"months": queries.months(), "rules": rules})
+
+
+def audit_checkpoints(request: HttpRequest) -> HttpResponse:
+    """The signed checkpoints of the audit chain, newest first, and how anyone checks them."""
+    return render(
+        request,
+        "disclosure/audit_checkpoints.html",
+        {
+            "checkpoints": AuditCheckpoint.objects.order_by("-seq")[:100],
+            "platform_key": platform_public_key(),
+            "tsa": timestamping.tsa_name(),
+            "tsa_certificate": timestamping.tsa_certificate_pem().decode("ascii"),
+        },
+    )
 
 
 # ---- rule clean-up announcements (R5.2) -----------------------------------------------------------

@@ -202,3 +202,21 @@ def test_open_data_page_lists_months_and_the_rules(finished: Finished, client: C
     html = client.get("/portal/data/").content.decode()
     accessible(html)
     assert "/api/disclosure/bulk/" in html and "不公开" in html
+
+
+def test_audit_checkpoints_page_publishes_the_signed_roots(finished: Finished, client: Client) -> None:
+    """The lifecycle signed checkpoints at its milestones; the portal lists them with the keys to check
+    them, and the roots it shows are the signed ones."""
+    from ggzy.kernel.checkpoints import published_checkpoints
+    from ggzy.kernel.platform_key import platform_public_key
+    from ggzy_guomi.checkpoint import verify_checkpoint
+
+    html = client.get("/portal/audit/").content.decode()
+    accessible(html)
+    documents = published_checkpoints()["checkpoints"]
+    assert isinstance(documents, list) and documents
+    for doc in documents[-3:]:
+        checked = verify_checkpoint(doc, platform_public_key())
+        assert f"<td>{checked.seq}</td>" in html and checked.root in html
+    assert platform_public_key().key_id in html and "verify_audit --checkpoints" in html
+    assert "not an independent authority" in html  # the embedded TSA says what it is

@@ -90,6 +90,8 @@ def outputs(client: Client, done: Finished) -> dict[str, str]:
         "/portal/cleanup/",
         "/portal/penalties/",
         "/portal/data/",
+        "/portal/audit/",
+        "/api/audit/checkpoints",
         "/statistics/",
         "/api/disclosure/search?q=模拟",
         f"/api/disclosure/ocds/{project.code}/releases",
