@@ -173,9 +173,8 @@ TASKS = {
 
 # How often the chronograph sweeps for due time-driven transitions (seconds).
 CHRONOGRAPH_INTERVAL = float(os.environ.get("GGZY_CHRONOGRAPH_INTERVAL", "5"))
-# Signed audit checkpoints: the chronograph signs one after this many new events, or after this many
-# minutes when there is any new event (kernel.checkpoints).
-CHECKPOINT_EVENTS = int(os.environ.get("GGZY_CHECKPOINT_EVENTS", "1000"))
+# Signed audit checkpoints: the chronograph signs one every this many minutes when there is any new event
+# (kernel.checkpoints; a fixed interval, never a number of events).
 CHECKPOINT_INTERVAL = float(os.environ.get("GGZY_CHECKPOINT_INTERVAL", "10"))
 # Where notifications go: "logged" keeps them in the database and the log (embedded).
 NOTIFIER = os.environ.get("GGZY_NOTIFIER", "ggzy.kernel.notify.LoggedNotifier")

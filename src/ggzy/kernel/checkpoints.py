@@ -9,8 +9,9 @@ kept checkpoint: a rewrite after a checkpoint was published is found even if the
 rewritten (and re-signed with the platform key) too, because the kept copy is outside the database.
 
 Checkpoints are issued
-- by the chronograph at an interval (`GGZY_CHECKPOINT_EVENTS` new events, or `GGZY_CHECKPOINT_INTERVAL`
-  minutes with at least one new event), so every receipt is covered by the next one;
+- by the chronograph at a fixed interval (every `GGZY_CHECKPOINT_INTERVAL` minutes with at least one new
+  event), so every receipt is covered by the next one. Never after a number of events: the timing of a
+  checkpoint must say nothing about how busy the platform was, and nobody can hurry one by making events;
 - at lot milestones (bid deadline passed, opening closed, award, archive) by `at_milestone` called in the
   action: the checkpoint is issued as the action ends, covering the milestone's own event.
 Never by a sealed event (a bid, a download): the timing of checkpoints must not count them.
@@ -48,10 +49,6 @@ from ggzy_guomi.checkpoint import (
 from ggzy_guomi.checkpoint import checkpoint_document as _document
 
 REASONS = ("interval", "bid_deadline", "opening", "award", "archive", "draw")
-
-
-def interval_events() -> int:
-    return int(getattr(settings, "CHECKPOINT_EVENTS", 1000))
 
 
 def interval_minutes() -> float:
@@ -158,18 +155,14 @@ def at_milestone(reason: str, target: models.Model | tuple[str, str | int] | Non
 
 
 def issue_interval_if_due(now: datetime | None = None) -> AuditCheckpoint | None:
-    """The chronograph's periodic checkpoint: after N new events, or T minutes with any new event."""
+    """The chronograph's periodic checkpoint: every T minutes, when there is any new event."""
     now = now or clock.now()
     head = AuditHead.objects.filter(pk=1).values_list("seq", flat=True).first() or 0
     last = AuditCheckpoint.objects.order_by("-seq").first()
     new = head - (last.tree_size if last is not None else 0)
     if new <= 0:
         return None
-    if (
-        last is not None
-        and new < interval_events()
-        and now - last.signed_at < timedelta(minutes=interval_minutes())
-    ):
+    if last is not None and now - last.signed_at < timedelta(minutes=interval_minutes()):
         return None
     return issue_checkpoint("interval")
 
