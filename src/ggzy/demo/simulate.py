@@ -157,7 +157,8 @@ class TenderSimulation:
         """Draw 4 experts at random (plus 1 principal's representative) while the opening runs."""
         operator = self.system
         add_experts(operator, 6, f"sim{self.run}zj")
-        evaluation_at = clock.now() + timedelta(hours=2)
+        # The committee sits when the decryption window closes (the names are unsealed from then on).
+        evaluation_at = max(lot.decrypt_closes_at or clock.now(), clock.now() + timedelta(minutes=1))
         draw = create_draw(
             operator,
             DrawRequestIn(

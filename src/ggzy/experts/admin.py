@@ -1,4 +1,4 @@
-"""Read-only admin for operators. Personal data appears masked; the seed of a draw never; drawn experts
+"""Read-only admin for operators. Personal data appears masked; the seed and secret of a draw never; drawn experts
 only for draws whose lot has reached its evaluation (the seal of `queries.sealed_draws`)."""
 
 from typing import Any
@@ -47,7 +47,7 @@ class StatusChangeAdmin(ReadOnlyAdmin):
 class DrawRequestAdmin(ReadOnlyAdmin):
     list_display = ["number", "lot", "procedure", "status", "evaluation_at", "seed_commitment"]
     list_filter = ["status", "procedure"]
-    exclude = ["seed"]
+    exclude = ["seed", "secret", "secret_sealed"]
 
 
 @admin.register(DrawnExpert)

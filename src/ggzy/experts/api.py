@@ -76,7 +76,9 @@ def my_calls(request: HttpRequest) -> list[CallOut]:
 
 @router.post("/calls/{call_id}/respond", response=CallOut, summary="确认或拒绝参加评标")
 def respond(request: HttpRequest, call_id: int, payload: RespondIn) -> CallOut:
-    call = actions.respond(actor_from_request(request), call_id, payload.accept, payload.reason)
+    call = actions.respond(
+        actor_from_request(request), call_id, payload.accept, payload.reason, payload.evidence
+    )
     return queries.call_out(call)
 
 
@@ -128,8 +130,11 @@ def execute_draw(request: HttpRequest, draw_id: int) -> DrawOut:
 
 @router.get("/draws/{draw_id}/verify", response=VerifyOut, summary="验证抽取（复算）")
 def verify_draw(request: HttpRequest, draw_id: int) -> VerifyOut:
-    queries.require_verifier(actor_from_request(request))
-    return queries.verification_view(queries.draw_or_404(draw_id))
+    actor = actor_from_request(request)
+    require_role(actor, Role.OPERATOR, Role.REGULATOR)
+    draw = queries.draw_or_404(draw_id)
+    queries.require_draw_reader(actor, draw)
+    return queries.verification_view(draw)
 
 
 @router.post("/draws/{draw_id}/sealed-list", response=SealedListOut, summary="评标开始时打印密封名单")

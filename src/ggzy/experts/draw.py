@@ -3,10 +3,18 @@
 No database here: `queries.py` turns rows into the plain values below, so the same code draws, replays,
 verifies and can be re-implemented elsewhere (e.g. by a regulator) from this description alone.
 
-**Commitment.** seed = 32 bytes from `secrets`; commitment = SM3(seed) as hex; the eligible pools are
-fixed by `pool_digest` = SM3 of the canonical JSON (UTF-8, keys sorted, no whitespace)
+**Commitment.** secret = 32 bytes from `secrets`; commitment = SM3(secret) as hex; the eligible pools
+are fixed by `pool_digest` = SM3 of the canonical JSON (UTF-8, keys sorted, no whitespace)
 `{"algorithm": ALGORITHM, "draw": <draw number>, "rows": [{"index": i, "specialty": code,
-"count": n, "pool": [expert codes sorted ascending]}, …]}`. Both are recorded before the draw.
+"count": n, "pool": [expert codes sorted ascending]}, …]}`. Both are recorded (the audit event of the
+commitment) before the draw; the secret itself is kept only encrypted to the platform's SM2 key.
+
+**Seed.** seed = SM3(secret ‖ root), where root is the 32-byte SM3 Merkle root of the first signed audit
+checkpoint whose tree contains the commitment's audit event (`kernel.checkpoints.covering_checkpoint`).
+That checkpoint is signed after the commitment, so at the commitment nobody — the operator, whoever
+copies the database, the platform itself — knows the seed, and once it is signed nobody can choose
+another. At the execution the secret is revealed; anyone then checks SM3(secret) against the commitment,
+the checkpoint's signature against the platform's public key, and recomputes the seed.
 
 **Stream (per row i).** block_k = SM3(b"GGZY-EXPERT-DRAW-v1" ‖ seed ‖ uint32_be(i) ‖ uint64_be(k)) for
 k = 0, 1, 2, …; the row's keystream is block_0 ‖ block_1 ‖ …, read as consecutive big-endian uint32.
@@ -33,7 +41,7 @@ from datetime import date
 from ggzy.kernel.canonical import canonical_bytes
 from ggzy_guomi import sm3_digest, sm3_hex
 
-ALGORITHM = "GGZY-DRAW-SM3-CTR-v1"
+ALGORITHM = "GGZY-DRAW-SM3-CTR-v2"
 DOMAIN = b"GGZY-EXPERT-DRAW-v1"
 SEED_BYTES = 32
 _U32 = 1 << 32
@@ -166,8 +174,15 @@ def screen(candidates: Iterable[Candidate], ctx: Context, rows: Sequence[tuple[i
 # ---- the seeded stream -------------------------------------------------------------------------
 
 
-def commitment(seed: bytes) -> str:
-    return sm3_hex(seed)
+def commitment(secret: bytes) -> str:
+    return sm3_hex(secret)
+
+
+def derive_seed(secret: bytes, checkpoint_root: bytes) -> bytes:
+    """seed = SM3(secret ‖ root of the first signed audit checkpoint covering the commitment)."""
+    if len(secret) != SEED_BYTES or len(checkpoint_root) != 32:
+        raise ValueError("the secret and the checkpoint root have 32 bytes each")
+    return sm3_digest(secret + checkpoint_root)
 
 
 def pool_digest(draw_number: str, rows: Sequence[RowSpec]) -> str:
@@ -291,34 +306,42 @@ class Verification:
     ok: bool
     checks: dict[str, bool]
     problems: list[str]
+    seed_hex: str = ""
+
+
+def _unhex(value: str) -> bytes:
+    try:
+        return bytes.fromhex(value)
+    except ValueError:
+        return b""
 
 
 def verify(
     *,
-    seed_hex: str,
+    secret_hex: str,
     commitment_hex: str,
+    checkpoint_root_hex: str,
     digest_hex: str,
     draw_number: str,
     rows: Sequence[RowSpec],
     calls: Sequence[RecordedCall],
 ) -> Verification:
-    """Recompute the draw from the seed and compare with what was recorded."""
+    """Recompute the draw from the revealed secret and the checkpoint root, and compare with the record.
+    (That the root is the one of the first checkpoint after the commitment, signed by the platform, is
+    checked where the checkpoints are: `queries.verify_draw`.)"""
     problems: list[str] = []
-    try:
-        seed = bytes.fromhex(seed_hex)
-    except ValueError:
-        seed = b""
+    secret, root = _unhex(secret_hex), _unhex(checkpoint_root_hex)
     checks = {
-        "seed_format": len(seed) == SEED_BYTES,
-        "commitment": commitment(seed) == commitment_hex if seed else False,
+        "seed_format": len(secret) == SEED_BYTES and len(root) == 32,
+        "commitment": commitment(secret) == commitment_hex if secret else False,
         "pool_digest": pool_digest(draw_number, rows) == digest_hex,
         "replacement_rows": True,
         "calls": False,
     }
     if not checks["seed_format"]:
-        problems.append("seed is not 32 bytes of hex")
+        problems.append("the secret or the checkpoint root is not 32 bytes of hex")
     if not checks["commitment"]:
-        problems.append("SM3(seed) differs from the recorded commitment")
+        problems.append("SM3(secret) differs from the recorded commitment")
     if not checks["pool_digest"]:
         problems.append("the eligible pools differ from the recorded digest")
     ordered = sorted(calls, key=lambda c: c.seq)
@@ -327,11 +350,13 @@ def verify(
         if c.replaces_row is not None and c.replaces_row != c.row:
             checks["replacement_rows"] = False
             problems.append(f"call {c.seq} replaces a call of another row")
+    seed = b""
     if checks["seed_format"]:
+        seed = derive_seed(secret, root)
         slots = replay(seed, rows, followups)
         expected = [(s.pick.row, s.pick.position, s.pick.code) for s in slots if s.pick is not None]
         recorded = [(c.row, c.position, c.code) for c in ordered]
         checks["calls"] = expected == recorded
         if not checks["calls"]:
             problems.append("the recorded calls are not the ones the seed gives")
-    return Verification(all(checks.values()), checks, problems)
+    return Verification(all(checks.values()), checks, problems, seed.hex())

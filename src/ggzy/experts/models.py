@@ -4,9 +4,10 @@ Personal data is kept to what the work needs (个人信息保护法 第6条): th
 digest (HMAC-SM3, for "one person, one profile") plus its last 4 characters for the sign-in sheet; the
 mobile number for SMS/voice calls, shown masked. Neither is in any API output or audit payload.
 
-A draw (`DrawRequest`) is verifiable: its eligible pools are frozen per row, a 32-byte seed is committed
-(SM3) before drawing, and `draw.py` derives every call from the seed alone. Who was drawn stays sealed
-until the lot's evaluation starts (see `queries.evaluation_started`).
+A draw (`DrawRequest`) is verifiable: its eligible pools are frozen per row, a 32-byte secret is committed
+(SM3) before drawing and kept encrypted to the platform key, the seed is SM3(secret ‖ root of the first
+signed audit checkpoint after the commitment), and `draw.py` derives every call from the seed alone. Who
+was drawn stays sealed until the draw's evaluation starts (see `queries.names_unsealed`).
 """
 
 from django.contrib.auth.models import User
@@ -176,10 +177,22 @@ class DrawRequest(models.Model):
     allowed_regions = models.ManyToManyField(Region, related_name="+", verbose_name="专家来源地区")
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.DRAFT)
     algorithm = models.CharField("抽取算法", max_length=40)
-    seed_commitment = models.CharField("随机种子承诺（SM3）", max_length=64, blank=True)
-    # The seed itself: never shown before the lot's evaluation starts (whoever holds it and the pools
-    # could tell who was drawn). Revealed by `verify` afterwards so anyone can replay the draw.
+    # SM3 of the committed secret, published at the commitment (`draw.py`: the seed is SM3(secret ‖ root
+    # of the first signed audit checkpoint covering the commitment event), so it exists only afterwards).
+    seed_commitment = models.CharField("随机秘密承诺（SM3）", max_length=64, blank=True)
+    # Until the execution the secret is kept only SM2-encrypted to the platform key (a file outside the
+    # database): a copy of the database does not give it. Revealed (and the ciphertext dropped) at execution.
+    secret_sealed = models.TextField("随机秘密（SM2加密，hex）", blank=True)
+    secret = models.CharField("随机秘密（执行时公开，hex）", max_length=64, blank=True)
+    commit_event_seq = models.PositiveBigIntegerField("承诺审计事件序号", null=True, blank=True)
+    beacon_seq = models.PositiveBigIntegerField("所用审计检查点序号", null=True, blank=True)
+    beacon_root = models.CharField("所用审计检查点Merkle根", max_length=64, blank=True)
+    # The seed, derived at execution: never shown before the draw's evaluation starts (whoever holds it and
+    # the pools could tell who was drawn). Shown by `verify` afterwards so the draw can be replayed.
     seed = models.CharField("随机种子（hex）", max_length=64, blank=True)
+    another_reason = models.CharField(
+        "再次抽取理由", max_length=300, blank=True, help_text="同一标段已有抽取时必填（记录并预警）"
+    )
     pool_digest = models.CharField("候选名单摘要（SM3）", max_length=64, blank=True)
     excluded_counts = models.JSONField("回避/排除人数（按原因）", default=dict)
     created_by = models.CharField(max_length=150)
@@ -253,6 +266,12 @@ class DrawnExpert(models.Model):
     responded_at = models.DateTimeField(null=True, blank=True)
     response_via = models.CharField("确认方式", max_length=16, blank=True)
     decline_reason = models.CharField("拒绝原因", max_length=300, blank=True)
+    responded_by = models.CharField("记录人", max_length=150, blank=True)
+    # An answer the operator records for the expert (by phone) carries the evidence of the call.
+    call_record_id = models.CharField("通话记录编号", max_length=64, blank=True)
+    call_made_at = models.DateTimeField("通话时间", null=True, blank=True)
+    call_note = models.FileField("通话记录附件", upload_to="draws/calls/", blank=True)
+    call_note_sm3 = models.CharField("通话记录附件SM3", max_length=64, blank=True)
     next_check = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:

@@ -11,9 +11,10 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from ggzy.bidding.models import Bid
+from ggzy.catalogue.queries import manages
 from ggzy.experts import draw as pure
 from ggzy.experts.models import DrawnExpert, DrawRequest, Expert, Specialty
-from ggzy.experts.rules import NAMES_SECRET, repeat_limit
+from ggzy.experts.rules import NAMES_SECRET, RANDOM_DRAW, repeat_limit
 from ggzy.experts.schemas import (
     CallOut,
     DrawOut,
@@ -26,12 +27,16 @@ from ggzy.experts.schemas import (
     VerifyOut,
     VerifyRowOut,
 )
-from ggzy.kernel import clock
+from ggzy.kernel import checkpoints, clock
 from ggzy.kernel.actions import require_role
 from ggzy.kernel.errors import NotFound, PermissionDenied
+from ggzy.kernel.models import AuditCheckpoint, AuditEvent
+from ggzy.kernel.platform_key import platform_public_key
 from ggzy.kernel.regions import level_and_parent
 from ggzy.kernel.roles import Actor, Role
+from ggzy.supervision import routing
 from ggzy.trading.models import Lot
+from ggzy_guomi import GuomiError
 
 S = Lot.State
 # States in which the evaluation has certainly not started, and states that say nothing by themselves
@@ -55,7 +60,16 @@ def _reached_evaluation() -> Q:
 
 
 def evaluation_started(lot: Lot) -> bool:
+    """The lot has reached its evaluation stage (the opening closed). Not enough to lift a draw's seal:
+    see `names_unsealed`."""
     return Lot.objects.filter(_reached_evaluation(), pk=lot.pk).exists()
+
+
+def names_unsealed(draw: DrawRequest, now: datetime | None = None) -> bool:
+    """The draw's evaluation has started: the lot reached its evaluation stage and the evaluation time
+    fixed in the draw has come. The opening closing is not enough: the committee may sit days later, and
+    until then its names stay sealed for everyone (the draw itself excepted: it calls the experts)."""
+    return (now or clock.now()) >= draw.evaluation_at and evaluation_started(draw.lot)
 
 
 def evaluation_finished(lot: Lot) -> bool:
@@ -64,9 +78,11 @@ def evaluation_finished(lot: Lot) -> bool:
 
 
 def sealed_draws(now: datetime) -> list[str]:
-    """Draws whose lot has not reached its evaluation: their audit events stay out of every listing."""
+    """Draws whose evaluation has not started (`names_unsealed`): their audit events stay out of every
+    listing."""
     started = Lot.objects.filter(_reached_evaluation()).values("pk")
-    return [str(pk) for pk in DrawRequest.objects.exclude(lot__in=started).values_list("pk", flat=True)]
+    unsealed = Q(lot__in=started, evaluation_at__lte=now)
+    return [str(pk) for pk in DrawRequest.objects.exclude(unsealed).values_list("pk", flat=True)]
 
 
 @dataclass(frozen=True)
@@ -82,13 +98,13 @@ class SealedList:
 
 def require_unsealed(draw: DrawRequest) -> None:
     """Refuse, with the rule, anything that would name drawn experts before the evaluation starts."""
-    if not evaluation_started(draw.lot):
+    if not names_unsealed(draw):
         raise PermissionDenied(
             "draw_sealed",
             "评标开始前，抽取结果中的专家姓名密封保存，任何人（包括交易中心）不得查看",
             "Drawn experts stay sealed until the evaluation starts; nobody, the operator included, may list them",
             rule=NAMES_SECRET,
-            details={"draw": draw.number, "lot_state": draw.lot.state},
+            details={"draw": draw.number, "lot_state": draw.lot.state, "evaluation_at": draw.evaluation_at},
         )
 
 
@@ -127,24 +143,62 @@ def expert_of(actor: Actor) -> Expert:
 
 
 def draw_or_404(draw_id: int) -> DrawRequest:
-    draw = DrawRequest.objects.select_related("lot__project__principal", "lot__project__agent").filter(
-        pk=draw_id
-    )
+    draw = DrawRequest.objects.select_related(
+        "lot__project__principal", "lot__project__agent", "lot__project__node"
+    ).filter(pk=draw_id)
     found = draw.first()
     if found is None:
         raise NotFound("draw_not_found", "未找到该专家抽取", "No such expert draw")
     return found
 
 
+def node_staff(actor: Actor, lot: Lot) -> bool:
+    """Staff of the lot's node: an operator of the project's node or of a node above it (a county branch
+    belongs to its city platform, the city to the province); the system."""
+    return actor.is_system or (actor.has(Role.OPERATOR) and manages(actor, lot.project.node))
+
+
+def supervising_regulator(actor: Actor, lot: Lot) -> bool:
+    """A regulator of the department competent for the lot's project (routing by trade category)."""
+    if not actor.has(Role.REGULATOR) or actor.department_id is None:
+        return False
+    department = routing.competent_department(lot.project)
+    return department is not None and department.pk == actor.department_id
+
+
+def require_node_operator(actor: Actor, lot: Lot) -> str:
+    """Draws are run (created, committed, executed, answered by phone) by the lot's own centre."""
+    role = require_role(actor, Role.OPERATOR)
+    if not node_staff(actor, lot):
+        raise PermissionDenied(
+            "draw_other_node",
+            f"只有标段所属交易平台（{lot.project.node.name}）的工作人员可以办理该标段的专家抽取",
+            f"Only staff of the lot's platform node ({lot.project.node.name}) run its expert draw",
+            rule=RANDOM_DRAW,
+        )
+    return role
+
+
+def require_draw_reader(actor: Actor, draw: DrawRequest) -> None:
+    """The seed, the expert codes and the names: only the lot's centre and its supervising department."""
+    if node_staff(actor, draw.lot) or supervising_regulator(actor, draw.lot):
+        return
+    raise PermissionDenied(
+        "draw_forbidden",
+        "只有标段所属交易平台的工作人员和主管该项目的行政监督部门可以查看该专家抽取",
+        "Only the lot's platform staff and its supervising department may see this draw",
+        rule=routing.ROUTING,
+    )
+
+
 def require_draw_viewer(actor: Actor, draw: DrawRequest) -> None:
-    """Counts and the sealed list: the operator, regulators and the project's principal or agent."""
-    if actor.has(Role.OPERATOR) or actor.has(Role.REGULATOR) or actor.is_system:
-        return
-    require_role(actor, Role.PRINCIPAL, Role.AGENT)
-    project = draw.lot.project
-    if actor.entity_id is not None and actor.entity_id in {project.principal_id, project.agent_id}:
-        return
-    raise PermissionDenied("draw_forbidden", "无权查看该专家抽取", "You may not see this draw")
+    """Counts and the sealed sequence (no names, no codes): the readers above and the project's principal
+    or agent."""
+    if actor.has(Role.PRINCIPAL) or actor.has(Role.AGENT):
+        project = draw.lot.project
+        if actor.entity_id is not None and actor.entity_id in {project.principal_id, project.agent_id}:
+            return
+    require_draw_reader(actor, draw)
 
 
 # ---- taxonomy and regions ------------------------------------------------------------------------
@@ -296,30 +350,62 @@ def recorded_calls(draw: DrawRequest) -> list[pure.RecordedCall]:
 
 def replay(draw: DrawRequest) -> list[pure.Slot]:
     """Recompute every call of a draw from its seed, its frozen pools and the rows that needed a
-    replacement (operator and regulators; it names expert codes, so only once unsealed)."""
+    replacement (it names expert codes, so only once unsealed)."""
     require_unsealed(draw)
     followups = [c.row for c in recorded_calls(draw) if c.replaces_row is not None]
     return pure.replay(bytes.fromhex(draw.seed), row_specs(draw), followups)
 
 
+def _beacon_check(draw: DrawRequest) -> list[str]:
+    """The checkpoint of the seed is the first one covering the commitment, signed by the platform, and
+    the commitment is the one the audit chain recorded. Problems, empty when it holds."""
+    if draw.commit_event_seq is None or draw.beacon_seq is None:
+        return ["the draw records no commitment event or checkpoint"]
+    problems = []
+    event = AuditEvent.objects.filter(seq=draw.commit_event_seq).first()
+    if (
+        event is None
+        or event.action != "experts.commit_draw"
+        or event.object_id != str(draw.pk)
+        or event.payload.get("seed_commitment") != draw.seed_commitment
+    ):
+        problems.append("the commitment differs from the one recorded in the audit chain")
+    first = checkpoints.covering_checkpoint(draw.commit_event_seq)
+    if first is None or first.seq != draw.beacon_seq or first.root != draw.beacon_root:
+        problems.append("the seed does not use the first checkpoint signed after the commitment")
+    else:
+        try:
+            platform_public_key().verify(
+                checkpoints.signed_content(first).signed_bytes(), bytes.fromhex(first.signature)
+            )
+        except (GuomiError, ValueError):
+            problems.append("the checkpoint's platform signature does not verify")
+    return problems
+
+
 def verify_draw(draw_id: int) -> pure.Verification:
-    """Recompute the draw and compare it with the record (the platform holds the seed, so this works
-    before the seal lifts too; the seed and pools are shown only after, see `verification_view`)."""
+    """Recompute the draw from the revealed secret and the checkpoint, and compare it with the record
+    (the seed, pools and calls are shown only once the seal lifts, see `verification_view`)."""
     draw = draw_or_404(draw_id)
     if draw.status != DrawRequest.Status.DRAWN:
         return pure.Verification(False, {"drawn": False}, ["the draw has not been executed"])
-    return pure.verify(
-        seed_hex=draw.seed,
+    result = pure.verify(
+        secret_hex=draw.secret,
         commitment_hex=draw.seed_commitment,
+        checkpoint_root_hex=draw.beacon_root,
         digest_hex=draw.pool_digest,
         draw_number=draw.number,
         rows=row_specs(draw),
         calls=recorded_calls(draw),
     )
-
-
-def require_verifier(actor: Actor) -> None:
-    require_role(actor, Role.OPERATOR, Role.REGULATOR)
+    problems = _beacon_check(draw)
+    result.checks["beacon"] = not problems
+    result.checks["seed"] = bool(result.seed_hex) and result.seed_hex == draw.seed
+    if result.seed_hex and result.seed_hex != draw.seed:
+        problems.append("the stored seed is not SM3(secret ‖ checkpoint root)")
+    result.problems.extend(problems)
+    result.ok = all(result.checks.values())
+    return result
 
 
 # ---- views -----------------------------------------------------------------------------------------
@@ -403,15 +489,23 @@ def draw_out(draw: DrawRequest) -> DrawOut:
             )
             for c in calls
         ],
-        names_sealed=not evaluation_started(draw.lot),
+        names_sealed=not names_unsealed(draw),
+        another_reason=draw.another_reason,
     )
 
 
 def verification_view(draw: DrawRequest) -> VerifyOut:
-    """The verification; the seed, pools and calls (expert codes) only once the seal has lifted."""
+    """The verification; the secret, seed, pools and calls (expert codes) only once the seal has lifted.
+    The caller checks the reader (`require_draw_reader`)."""
     result = verify_draw(draw.pk)
-    unsealed = evaluation_started(draw.lot) and draw.status == DrawRequest.Status.DRAWN
+    unsealed = names_unsealed(draw) and draw.status == DrawRequest.Status.DRAWN
+    checkpoint = (
+        AuditCheckpoint.objects.filter(seq=draw.beacon_seq).first() if draw.beacon_seq is not None else None
+    )
     return VerifyOut(
+        secret=draw.secret if unsealed else None,
+        checkpoint=checkpoints.checkpoint_document(checkpoint) if checkpoint is not None else None,
+        commit_event_seq=draw.commit_event_seq,
         ok=result.ok,
         checks=result.checks,
         problems=result.problems,

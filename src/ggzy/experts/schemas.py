@@ -2,6 +2,7 @@
 leave only as counts and a sealed list (sequence, row, status) until the evaluation starts."""
 
 from datetime import date, datetime
+from typing import Any
 
 from ninja import Schema
 from pydantic import Field
@@ -75,11 +76,28 @@ class DrawRequestIn(Schema):
         default=[], description="专家来源地区；不填为本省（可加外省，远程异地评标）"
     )
     exclusions: list[ExclusionIn] = Field(default=[], description="交易中心排除的专家（须说明原因）")
+    another_reason: str = Field(
+        default="",
+        max_length=300,
+        description="同一标段已有抽取时必填：再次抽取的理由（记录在案、主管部门可见并预警）",
+    )
+
+
+class PhoneEvidenceIn(Schema):
+    """What proves the call when the operator records an expert's answer given by phone."""
+
+    call_record_id: str = Field(max_length=64, description="语音/电话系统的通话记录编号")
+    called_at: datetime = Field(description="通话时间")
+    note_name: str = Field(default="通话记录.txt", max_length=100, description="通话记录附件文件名")
+    note_base64: str = Field(description="通话记录附件（如录音文字记录、截图），Base64")
 
 
 class RespondIn(Schema):
     accept: bool
     reason: str = Field(default="", max_length=300)
+    evidence: PhoneEvidenceIn | None = Field(
+        default=None, description="交易中心代为记录电话答复时必填：通话记录编号、时间和附件"
+    )
 
 
 class AssessmentIn(Schema):
@@ -163,6 +181,7 @@ class DrawOut(Schema):
     rows: list[RowOut]
     sealed_list: list[SealedEntryOut]
     names_sealed: bool
+    another_reason: str = Field(default="", description="再次抽取的理由（同一标段第二次及以后的抽取）")
 
 
 class VerifyRowOut(Schema):
@@ -188,7 +207,14 @@ class VerifyOut(Schema):
     number: str
     seed_commitment: str
     pool_digest: str
-    seed: str | None = Field(description="随机种子：评标开始后公开，任何人可据此复算")
+    seed: str | None = Field(description="随机种子 = SM3(随机秘密 ‖ 检查点Merkle根)：评标开始后公开")
+    secret: str | None = Field(
+        default=None, description="执行时揭示的随机秘密；SM3(secret) = seed_commitment"
+    )
+    commit_event_seq: int | None = Field(default=None, description="承诺随机秘密的审计事件序号")
+    checkpoint: dict[str, Any] | None = Field(
+        default=None, description="所用审计检查点（承诺之后签署的第一个，平台SM2签名，可离线验证）"
+    )
     rows: list[VerifyRowOut] | None
     calls: list[VerifyCallOut] | None
 

@@ -48,8 +48,10 @@ DRAW_STATUS = dict(DrawRequest.Status.choices)
 CALL_STATUS = dict(DrawnExpert.Status.choices)
 CHANNELS = dict(DrawRequest.Channel.choices)
 CHECKS = {
-    "seed_format": "随机种子为32字节",
-    "commitment": "SM3(随机种子)与抽取前公布的承诺一致",
+    "seed_format": "随机秘密与检查点Merkle根各为32字节",
+    "commitment": "SM3(随机秘密)与抽取前公布的承诺一致",
+    "beacon": "所用检查点为承诺之后签署的第一个审计检查点，平台签名有效",
+    "seed": "随机种子 = SM3(随机秘密 ‖ 检查点Merkle根)",
     "pool_digest": "候选名单与抽取前公布的摘要一致",
     "replacement_rows": "补抽均在被替换专家的同一专业内",
     "calls": "抽取结果与随机种子复算结果一致",
@@ -139,6 +141,12 @@ class DrawForm(forms.Form):
         max_length=200,
         required=False,
         help_text="行政区划代码，多个以逗号分隔；不填为本省。加入外省地区即为远程异地评标",
+    )
+    another_reason = forms.CharField(
+        label="再次抽取理由",
+        max_length=300,
+        required=False,
+        help_text="该标段已有抽取时必填；记录在案，并向主管部门预警",
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -388,7 +396,11 @@ def _draws_page(
     status: int = 200,
 ) -> HttpResponse:
     operator = require_draw_desk(actor)
-    draws = list(DrawRequest.objects.select_related("lot__project").order_by("-created_at", "-pk")[:100])
+    recent = DrawRequest.objects.select_related("lot__project__node").order_by("-created_at", "-pk")[:300]
+    draws = [
+        d for d in recent if queries.node_staff(actor, d.lot) or queries.supervising_regulator(actor, d.lot)
+    ]
+    draws = draws[:100]
     return render(
         request,
         "experts/draws.html",
@@ -429,6 +441,7 @@ def draws(request: HttpRequest) -> HttpResponse:
         venue=data["venue"],
         channel=data["channel"],
         allowed_regions=split_codes(data["allowed_regions"]),
+        another_reason=data["another_reason"],
     )
     try:
         draw = actions.create_draw(actor, draw_in)
@@ -446,7 +459,9 @@ def _draw_page(
     error: GgzyError | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    operator = require_draw_desk(actor)
+    require_draw_desk(actor)
+    queries.require_draw_reader(actor, draw)  # the lot's centre and its supervising department
+    operator = queries.node_staff(actor, draw.lot) and actor.has(Role.OPERATOR)
     verification = queries.verification_view(draw) if draw.status == DrawRequest.Status.DRAWN else None
     return render(
         request,

@@ -110,6 +110,11 @@ EXPERT_REPEAT = LegalRule(
     "依法必须进行招标的项目的评标专家应当从评标专家库内相关专业的专家名单中以随机抽取方式确定；任何单位和个人不得以"
     "明示、暗示等任何方式指定或者变相指定参加评标委员会的专家成员。",
 )
+EXPERT_REDRAW = LegalRule(
+    f"{REG} 第46条；{ORDER12} 第8条",
+    "评标委员会的专家成员应当从评标专家库内相关专业的专家名单中以随机抽取方式确定；任何单位和个人不得以明示、暗示等"
+    "任何方式指定或者变相指定。同一标段多次抽取、由他人代为拒绝后依次补抽，可能构成变相指定，应接受行政监督。",
+)
 OBJECTION_OVERDUE = LegalRule(
     f"{REG} 第22条、第54条",
     "招标人应当自收到异议之日起3日内作出答复；作出答复前，应当暂停招标投标活动。",
@@ -199,6 +204,10 @@ ALERT_RULES: dict[str, AlertRule] = {
         _rule("S17", "objection_overdue", "异议逾期未答复", OBJECTION_OVERDUE, "medium"),
         _rule("S18", "report_late", "未按期提交招标投标情况书面报告", REPORT_LATE, "low"),
         _rule("S19", "instruction_overdue", "监管指令逾期未执行", INSTRUCTION_OVERDUE, "high"),
+        _rule("S20", "expert_draw_repeated", "同一标段再次发起专家抽取", EXPERT_REDRAW, "high"),
+        _rule(
+            "S21", "expert_declines_by_operator", "交易中心代专家拒绝抽取通知次数异常", EXPERT_REDRAW, "high"
+        ),
     )
 }
 
@@ -222,6 +231,10 @@ PLATFORM_FAULT_CLUSTER_MIN = Rule(2, DECRYPT_FAILURE, unconfirmed=True)
 # S13: the same expert on this many committees of one principal within 12 months.
 EXPERT_REPEAT_MIN = Rule(3, EXPERT_REPEAT, unconfirmed=True)
 EXPERT_REPEAT_WINDOW_DAYS = Rule(365, EXPERT_REPEAT, unconfirmed=True)
+# S21: declines one operator recorded "by phone" for experts within the window (settings
+# SUPERVISION_OPERATOR_DECLINES_MAX / _DAYS override them).
+OPERATOR_DECLINES_MAX = Rule(3, EXPERT_REDRAW, unconfirmed=True)
+OPERATOR_DECLINES_WINDOW_DAYS = Rule(30, EXPERT_REDRAW, unconfirmed=True)
 # S16: lot risk score (0–100) from which a collusion alert is raised; presumptions of 条例 第40条
 # (same project manager, same bond account, same preparing machine/certificate) raise one regardless.
 COLLUSION_ALERT_SCORE = Rule(60.0, COLLUSION, unconfirmed=True)

@@ -70,12 +70,17 @@ def run(bidders: int = 3, *, until: str = "archive", prefix: str = "zj") -> Fini
     for _ in range(6):
         make_expert()
     draw = run_draw(
-        lot.code, rows=[("A08", 4)], representatives=1, evaluation_at=clock.now() + timedelta(hours=1)
+        lot.code,
+        rows=[("A08", 4)],
+        representatives=1,
+        evaluation_at=clock.now() + timedelta(minutes=1),
+        another_reason="模拟：重新抽取本测试的评标委员会",  # the simulation drew one already
     )
     experts = []
     for call in draw.calls.select_related("expert__user"):
         respond(actor_of(call.expert.user.username), call.pk, True, "")
         experts.append(call.expert.user.username)
+    clock.freeze(draw.evaluation_at)  # the names are unsealed when the evaluation starts
     representative = f"{prefix}{project.pk}rep"
     add_entity_user(manager, project.principal.uscc, account_form(representative))
     keys = {u: Sm2PrivateKey.generate() for u in [*experts, representative]}

@@ -1,13 +1,26 @@
-"""The draw (R4.2): create, commit (pools frozen, seed committed), execute, respond, time-out redraw,
+"""The draw (R4.2): create, commit (pools frozen, secret committed), execute, respond, time-out redraw,
 and printing the sealed list once the evaluation starts.
 
-Draw events are recorded with `sealed_by=draw`: until the lot's evaluation starts they stay out of every
+Nobody can know or steer the outcome (issue 10 §4):
+- the seed does not exist before the execution: SM3(secret ‖ root of the first signed audit checkpoint
+  covering the commitment event); the secret is kept until then only SM2-encrypted to the platform key,
+  revealed at the execution, and anyone re-verifies it against the commitment and the public checkpoint;
+- one draw per lot: another one needs a recorded reason, and the supervising department is alerted;
+- only the lot's own centre (its node or a node above) creates, commits, executes, answers and prints;
+- a call is answered by the expert, or by the operator only with the evidence of the phone call (call
+  record number, time and the uploaded note); unusual numbers of such declines are alerted.
+
+Draw events are recorded with `sealed_by=draw`: until the draw's evaluation starts they stay out of every
 audit listing (their actor may be the drawn expert). Payloads carry sequence numbers and counts, never
 names, ID numbers or mobiles."""
 
+import base64
+import binascii
 import secrets
 from datetime import datetime, timedelta
+from pathlib import PurePath
 
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from ggzy.exchange.models import Node
@@ -25,16 +38,21 @@ from ggzy.experts.rules import (
     committee_rules,
     response_window,
 )
-from ggzy.experts.schemas import DrawRequestIn
-from ggzy.kernel import audit, clock, notify, sequences
+from ggzy.experts.schemas import DrawRequestIn, PhoneEvidenceIn
+from ggzy.kernel import audit, checkpoints, clock, notify, sequences
 from ggzy.kernel.actions import action, require_role
 from ggzy.kernel.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from ggzy.kernel.models import AuditCheckpoint
+from ggzy.kernel.platform_key import platform_key, platform_public_key
 from ggzy.kernel.regions import get_region
 from ggzy.kernel.roles import Actor, Role
 from ggzy.registry.models import Account
 from ggzy.supervision import events
 from ggzy.trading.actions import require_project_manager
 from ggzy.trading.models import Lot
+from ggzy_guomi import GuomiError, sm3_hex
+
+NOTE_MAX_BYTES = 5 * 1024 * 1024
 
 # ---- the draw (R4.2) -----------------------------------------------------------------------------
 
@@ -42,7 +60,7 @@ from ggzy.trading.models import Lot
 def _draw_for_update(draw_id: int) -> DrawRequest:
     draw = (
         DrawRequest.objects.select_for_update(of=("self",))
-        .select_related("lot__project__principal", "lot__project__agent", "lot__notice")
+        .select_related("lot__project__principal", "lot__project__agent", "lot__project__node", "lot__notice")
         .filter(pk=draw_id)
         .first()
     )
@@ -59,11 +77,18 @@ REDRAW_LOT_STATES = (*DRAWABLE_LOT_STATES, Lot.State.SUSPENDED)
 def create_draw(actor: Actor, form: DrawRequestIn) -> DrawRequest:
     """A draw request for a lot's committee: rows of (specialty, count), regions, exclusions, rules."""
     require_role(actor, Role.OPERATOR, Role.PRINCIPAL, Role.AGENT)
-    lot = Lot.objects.select_related("project__node").filter(code=(form.lot_code or "").strip()).first()
+    lot = (
+        Lot.objects.select_for_update(of=("self",))  # one draw decision per lot at a time
+        .select_related("project__node")
+        .filter(code=(form.lot_code or "").strip())
+        .first()
+    )
     if lot is None:
         raise NotFound("lot_not_found", f"未找到标段{form.lot_code}", f"No lot {form.lot_code}")
-    if actor.has(Role.OPERATOR) or actor.is_system:
-        role = "system" if actor.is_system else Role.OPERATOR.value
+    if actor.is_system:
+        role = "system"
+    elif actor.has(Role.OPERATOR):
+        role = queries.require_node_operator(actor, lot)
     else:
         role = require_project_manager(actor, lot.project)
     if lot.state not in DRAWABLE_LOT_STATES:
@@ -78,6 +103,16 @@ def create_draw(actor: Actor, form: DrawRequestIn) -> DrawRequest:
             "只有交易中心可以排除专家（须说明理由）；招标人不得以任何方式指定或者变相指定专家",
             "Only the operator may exclude experts (with reasons); nobody may designate them",
             rule=RANDOM_DRAW,
+        )
+    others = list(DrawRequest.objects.filter(lot=lot).order_by("pk").values_list("number", flat=True))
+    another_reason = (form.another_reason or "").strip()
+    if others and not another_reason:
+        raise Conflict(
+            "draw_exists",
+            f"标段{lot.code}已有专家抽取（{'、'.join(others)}）；再次抽取须说明理由，并将报主管部门",
+            f"Lot {lot.code} already has a draw ({', '.join(others)}); another one needs a recorded reason",
+            rule=RANDOM_DRAW,
+            details={"draws": others},
         )
     rules = committee_rules(form.procedure)
     if not form.rows:
@@ -117,6 +152,7 @@ def create_draw(actor: Actor, form: DrawRequestIn) -> DrawRequest:
         channel=form.channel,
         respond_minutes=int(response_window().value.total_seconds() // 60),
         algorithm=pure.ALGORITHM,
+        another_reason=another_reason if others else "",
         created_by=actor.name,
         created_at=now,
     )
@@ -138,17 +174,22 @@ def create_draw(actor: Actor, form: DrawRequestIn) -> DrawRequest:
             "regions": [r.code for r in regions],
             "remote": any(not r.code.startswith(province[:2]) for r in regions),
             "exclusions": [{"expert": e.code, "reason": r} for e, r in exclusions],
+            **({"another_reason": draw.another_reason, "other_draws": others} if others else {}),
         },
         role=role,
     )
+    if others:  # the supervising department sees it: an alert in its queue
+        events.on_experts_drawn(draw)
     return draw
 
 
 @action("experts.commit_draw")
 def commit_draw(actor: Actor, draw_id: int) -> DrawRequest:
-    """Freeze the eligible pools (recusal applied), choose the seed and record its SM3 commitment."""
-    role = require_role(actor, Role.OPERATOR)
+    """Freeze the eligible pools (recusal applied), choose the secret and record its SM3 commitment. The
+    secret is kept only encrypted to the platform key; the seed does not exist yet (see `execute_draw`)."""
+    require_role(actor, Role.OPERATOR)
     draw = _draw_for_update(draw_id)
+    role = queries.require_node_operator(actor, draw.lot)
     if draw.status != DrawRequest.Status.DRAFT:
         raise Conflict("draw_not_draft", "该抽取已承诺种子或已抽取", "This draw is already committed")
     lot = draw.lot
@@ -181,19 +222,21 @@ def commit_draw(actor: Actor, draw_id: int) -> DrawRequest:
             rule=RECUSAL,
             details={"rows": short},
         )
-    seed = secrets.token_bytes(pure.SEED_BYTES)
+    secret = secrets.token_bytes(pure.SEED_BYTES)
     for row, spec in zip(draw.rows.all(), screening.rows, strict=True):
         row.pool = list(spec.pool)
         row.save(update_fields=["pool"])
-    draw.seed = seed.hex()
-    draw.seed_commitment = pure.commitment(seed)
+    draw.secret_sealed = platform_public_key().encrypt(secret).hex()
+    draw.seed_commitment = pure.commitment(secret)
+    del secret
     draw.pool_digest = pure.pool_digest(draw.number, screening.rows)
     draw.excluded_counts = screening.counts()
     draw.status = DrawRequest.Status.COMMITTED
     draw.committed_at = clock.now()
     draw.save()
-    # Not sealed: the commitment and the digest name nobody, and must be visible before the draw.
-    audit.record(
+    # Not sealed: the commitment and the digest name nobody, and must be visible before the draw. The
+    # seed will use the first checkpoint covering this very event.
+    event = audit.record(
         draw,
         {
             "algorithm": draw.algorithm,
@@ -204,7 +247,36 @@ def commit_draw(actor: Actor, draw_id: int) -> DrawRequest:
         },
         role=role,
     )
+    draw.commit_event_seq = event.seq
+    draw.save(update_fields=["commit_event_seq"])
     return draw
+
+
+def _reveal_seed(draw: DrawRequest) -> AuditCheckpoint:
+    """Decrypt the committed secret, take the first checkpoint covering the commitment (signing one now
+    if none was yet) and derive the seed. The secret is then public; its ciphertext is dropped."""
+    try:
+        secret = platform_key().decrypt(bytes.fromhex(draw.secret_sealed))
+    except (GuomiError, ValueError) as exc:
+        raise Conflict(
+            "draw_secret_unreadable",
+            "无法用平台密钥解开已承诺的随机秘密，抽取不能执行",
+            "The committed secret cannot be decrypted with the platform key; the draw cannot run",
+        ) from exc
+    if draw.commit_event_seq is None or pure.commitment(secret) != draw.seed_commitment:
+        raise Conflict(
+            "draw_commitment_mismatch",
+            "随机秘密与抽取前公布的承诺不一致，抽取不能执行",
+            "The secret does not match the published commitment; the draw cannot run",
+            rule=RANDOM_DRAW,
+        )
+    cp = checkpoints.covering_checkpoint(draw.commit_event_seq) or checkpoints.issue_checkpoint("draw", draw)
+    draw.secret = secret.hex()
+    draw.secret_sealed = ""
+    draw.beacon_seq = cp.seq
+    draw.beacon_root = cp.root
+    draw.seed = pure.derive_seed(secret, bytes.fromhex(cp.root)).hex()
+    return cp
 
 
 def _notify_call(call: DrawnExpert) -> None:
@@ -293,15 +365,19 @@ def _redraw(draw: DrawRequest, row: DrawRow, replaces: DrawnExpert, now: datetim
 
 @action("experts.execute_draw")
 def execute_draw(actor: Actor, draw_id: int) -> DrawRequest:
-    """Draw from the committed seed and call the experts by SMS/voice. Who was called stays sealed."""
-    role = require_role(actor, Role.OPERATOR)
+    """Derive the seed (committed secret + the first checkpoint after the commitment), draw and call the
+    experts by SMS/voice. Who was called stays sealed."""
+    require_role(actor, Role.OPERATOR)
     draw = _draw_for_update(draw_id)
+    role = queries.require_node_operator(actor, draw.lot)
     if draw.status != DrawRequest.Status.COMMITTED:
         raise Conflict(
             "draw_not_committed",
             "须先确定候选名单并承诺随机种子，且每次抽取只执行一次",
             "Commit the draw first; a draw is executed once",
         )
+    cp = _reveal_seed(draw)
+    draw.save(update_fields=["secret", "secret_sealed", "beacon_seq", "beacon_root", "seed"])
     now = clock.now()
     rows = {r.index: r for r in draw.rows.all()}
     seq = 0
@@ -332,6 +408,7 @@ def execute_draw(actor: Actor, draw_id: int) -> DrawRequest:
             "notified": sum(c.status == DrawnExpert.Status.NOTIFIED for c in calls),
             "skipped": sum(c.status == DrawnExpert.Status.SKIPPED for c in calls),
             "shortfall": {str(r.index): r.shortfall for r in draw.rows.all() if r.shortfall},
+            "checkpoint": {"seq": cp.seq, "tree_size": cp.tree_size, "root": cp.root},
             "rule": RANDOM_DRAW.citation,
         },
         role=role,
@@ -349,16 +426,59 @@ def call_for_update(call_id: int) -> tuple[DrawRequest, DrawnExpert]:
     return draw, found
 
 
+def _phone_note(
+    call: DrawnExpert, evidence: PhoneEvidenceIn | None, now: datetime
+) -> tuple[str, bytes, datetime]:
+    """The operator records an answer given by phone only with the call's evidence: the call record
+    number of the voice system, the time of the call (after the call was made, not in the future) and
+    the uploaded note. Returns the note's file name and bytes, and the call time."""
+    if evidence is None or not evidence.call_record_id.strip() or not evidence.note_base64.strip():
+        raise InvalidInput(
+            "call_evidence_required",
+            "交易中心代专家记录电话答复的，须提供通话记录编号、通话时间和通话记录附件；否则应由专家本人在平台确认",
+            "An answer recorded by the operator needs the call record number, its time and the uploaded note",
+            rule=RANDOM_DRAW,
+        )
+    try:
+        note = base64.b64decode(evidence.note_base64, validate=True)
+    except (binascii.Error, ValueError):
+        note = b""
+    called_at = evidence.called_at
+    if timezone.is_naive(called_at):
+        called_at = timezone.make_aware(called_at)
+    problems = []
+    if not note or len(note) > NOTE_MAX_BYTES:
+        problems.append(
+            ("note", "通话记录附件为空、不是Base64或超过5MB", "the note is empty, not base64 or over 5 MB")
+        )
+    if not call.called_at <= called_at <= now:
+        problems.append(
+            ("called_at", "通话时间应在发出抽取通知之后、当前时间之前", "the call time is not after the call")
+        )
+    if problems:
+        raise InvalidInput(
+            "call_evidence_invalid",
+            "通话证据不符合要求：" + "；".join(p[1] for p in problems),
+            "The call evidence is not valid: " + "; ".join(p[2] for p in problems),
+            details={"fields": [p[0] for p in problems]},
+        )
+    suffix = PurePath(evidence.note_name or "").suffix.lower()[:10] or ".bin"
+    return f"{call.draw.number}-{call.seq}-{sm3_hex(note)[:16]}{suffix}", note, called_at
+
+
 @action("experts.respond")
-def respond(actor: Actor, call_id: int, accept: bool, reason: str = "") -> DrawnExpert:
-    """The drawn expert accepts or declines (or the operator records the answer given by phone). A
-    decline calls the next candidate of the same row from the same seeded sequence."""
+def respond(
+    actor: Actor, call_id: int, accept: bool, reason: str = "", evidence: PhoneEvidenceIn | None = None
+) -> DrawnExpert:
+    """The drawn expert accepts or declines; or the lot's centre records the answer given by phone, with
+    the call's evidence. A decline calls the next candidate of the same row from the same seeded
+    sequence."""
     require_role(actor, Role.EXPERT, Role.OPERATOR)
     draw, call = call_for_update(call_id)
     if actor.user_id == call.expert.user_id:
         role, via = Role.EXPERT.value, "platform"
     elif actor.has(Role.OPERATOR):
-        role, via = Role.OPERATOR.value, "operator"
+        role, via = queries.require_node_operator(actor, draw.lot), "operator"
     else:
         raise PermissionDenied("not_your_call", "只能答复本人的抽取通知", "You may answer only your own call")
     if call.status != DrawnExpert.Status.NOTIFIED:
@@ -375,10 +495,16 @@ def respond(actor: Actor, call_id: int, accept: bool, reason: str = "") -> Drawn
             "The answer is late; the call counts as declined and another expert is drawn",
             rule=RESPONSE_WINDOW,
         )
+    note = _phone_note(call, evidence, now) if via == "operator" else None
     replacement = None
     call.responded_at = now
     call.response_via = via
+    call.responded_by = actor.name
     call.next_check = None
+    if note is not None and evidence is not None:
+        call.call_record_id = evidence.call_record_id.strip()[:64]
+        call.call_made_at = note[2]
+        call.call_note_sm3 = sm3_hex(note[1])
     if accept:
         if call.expert.status != Expert.Status.ACTIVE:
             raise Conflict(
@@ -388,13 +514,16 @@ def respond(actor: Actor, call_id: int, accept: bool, reason: str = "") -> Drawn
                 rule=BLACKLIST,
             )
         call.status = DrawnExpert.Status.ACCEPTED
-        call.save()
-        events.on_experts_drawn(draw)
     else:
         call.status = DrawnExpert.Status.DECLINED
         call.decline_reason = reason.strip()[:300]
-        call.save()
+    if note is not None:
+        call.call_note.save(note[0], ContentFile(note[1]), save=False)
+    call.save()
+    if not accept:
         replacement = _redraw(draw, call.row, call, now)
+    if accept or via == "operator":  # committee repeats (S13); the operator's phone answers (S21)
+        events.on_experts_drawn(draw)
     audit.record(
         call,
         {
@@ -403,6 +532,18 @@ def respond(actor: Actor, call_id: int, accept: bool, reason: str = "") -> Drawn
             "accepted": accept,
             "replacement_seq": replacement.seq if replacement else None,
             "via": via,
+            **(
+                {
+                    "evidence": {
+                        "call_record_id": call.call_record_id,
+                        "called_at": call.call_made_at,
+                        "note_sm3": call.call_note_sm3,
+                        "note_size": len(note[1]),
+                    }
+                }
+                if note is not None
+                else {}
+            ),
         },
         role=role,
         sealed_by=draw,
@@ -441,9 +582,10 @@ def _expire_call(actor: Actor, call_id: int, now: datetime) -> None:
 
 @action("experts.print_sealed_list")
 def print_sealed_list(actor: Actor, draw_id: int) -> queries.SealedList:
-    """密封打印: at the start of the evaluation the operator prints the committee's names (audited)."""
-    role = require_role(actor, Role.OPERATOR)
+    """密封打印: at the start of the evaluation the lot's centre prints the committee's names (audited)."""
+    require_role(actor, Role.OPERATOR)
     draw = _draw_for_update(draw_id)
+    role = queries.require_node_operator(actor, draw.lot)
     queries.require_unsealed(draw)
     members = queries.committee(draw)
     wanted = sum(r.count for r in draw.rows.all())

@@ -24,7 +24,8 @@ from ggzy.trading.tests.conftest import Tender, tender
 __all__ = ["tender"]
 
 DEADLINE = local(2026, 3, 24, 9)
-EVALUATION_AT = local(2026, 3, 24, 14)
+# The committee sits when the decryption window closes (09:30): the names are unsealed from then on.
+EVALUATION_AT = local(2026, 3, 24, 9, 30)
 _serial = itertools.count(1)
 
 

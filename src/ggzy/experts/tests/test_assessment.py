@@ -83,7 +83,15 @@ def test_low_score_suspends_automatically_and_suspended_experts_are_not_drawn(
 ) -> None:
     # Another committee is being drawn for this lot meanwhile (a supplementary draw).
     others = [make_expert() for _ in range(5)]
-    draw = actions.create_draw(actor_of("op"), draw_form(opened.lot.code, rows=[("A08", 5)]))
+    draw = actions.create_draw(
+        actor_of("op"),
+        draw_form(
+            opened.lot.code,
+            rows=[("A08", 5)],
+            evaluation_at=clock.now() + timedelta(hours=1),
+            another_reason="补充抽取（测试）",
+        ),
+    )
     finish_evaluation(opened.lot)
     call = sat[1]
     actions.assess(actor_of("op"), call.pk, POOR)  # 14/40 → 35.00 < 60

@@ -320,19 +320,23 @@ def test_replay_reproduces_the_draw_and_tampering_fails(opened: Opened) -> None:
     replayed = [s.pick for s in queries.replay(draw) if s.pick is not None]
     assert [(p.row, p.position, p.code) for p in replayed] == [(c.row, c.position, c.code) for c in recorded]
     # Anyone holding the published values can check it with the pure function.
+    draw.refresh_from_db()
     values = {
         "commitment_hex": draw.seed_commitment,
+        "checkpoint_root_hex": draw.beacon_root,
         "digest_hex": draw.pool_digest,
         "draw_number": draw.number,
         "rows": queries.row_specs(draw),
         "calls": recorded,
     }
-    assert pure.verify(seed_hex=draw.seed, **values).ok  # type: ignore[arg-type]
-    other_seed = pure.verify(seed_hex="00" * 32, **values)  # type: ignore[arg-type]
+    assert pure.verify(secret_hex=draw.secret, **values).ok  # type: ignore[arg-type]
+    other_seed = pure.verify(secret_hex="00" * 32, **values)  # type: ignore[arg-type]
     # (Its calls may even coincide with small pools, 1 in 360 here: the commitment is what fails. That the
     # calls must follow the seed is tested deterministically below.)
     assert not other_seed.ok
     assert not other_seed.checks["commitment"]
+    other_root = pure.verify(secret_hex=draw.secret, **{**values, "checkpoint_root_hex": "00" * 32})  # type: ignore[arg-type]
+    assert other_root.seed_hex != draw.seed
     # A changed eligible list (one expert swapped in the frozen pool) fails the digest.
     row = DrawRow.objects.get(draw=draw, index=0)
     outsider = make_expert()

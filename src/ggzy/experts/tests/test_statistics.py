@@ -187,9 +187,16 @@ def test_golden_vector() -> None:
     slots = pure.replay(seed, rows, [0])
     assert [(s.row, s.pick.code if s.pick else None) for s in slots] == GOLDEN_CALLS
     assert pure.pool_digest("CQ00000001", rows) == GOLDEN_POOL_DIGEST
+    # v2: the seed is SM3(secret ‖ checkpoint root); here secret = 00…1f, root = 20…3f.
+    root = bytes(range(32, 64))
+    assert pure.derive_seed(seed, root) == _sm3(seed + root)
+    assert pure.derive_seed(seed, root).hex() == GOLDEN_SEED
 
 
 GOLDEN_ORDER = [f"EX{i:08d}" for i in (9, 5, 1, 7, 3, 4, 10, 2, 6, 8)]
 # Row 0 takes 3, row 1 (its own order) takes 1, then one replacement for row 0.
 GOLDEN_CALLS = [(0, "EX00000009"), (0, "EX00000005"), (0, "EX00000001"), (1, "EX00000007"), (0, "EX00000003")]
-GOLDEN_POOL_DIGEST = "dbaa085e0faeb3f9e8d572d67786705edef6944bf2d3a9d4ef03bf1be673c74a"  # draw "CQ00000001"
+GOLDEN_POOL_DIGEST = (
+    "2ec9b515d3ed5d1f16b65ecc70e795333d885ec2d623235491e8b0c78764d713"  # draw "CQ00000001", v2
+)
+GOLDEN_SEED = "93566f236d157aae078d1ddb5cebdbba1520b5142e22a8915564345ba2ae1d63"
