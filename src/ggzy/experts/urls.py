@@ -15,6 +15,7 @@ urlpatterns = [
     path("draws/<int:draw_id>/", views.draw_detail, name="draw"),
     path("draws/<int:draw_id>/commit/", views.commit, name="commit"),
     path("draws/<int:draw_id>/execute/", views.execute, name="execute"),
+    path("draws/<int:draw_id>/phone-answer/", views.phone_answer, name="phone_answer"),
     path("draws/<int:draw_id>/sealed-list/", views.sealed_list, name="sealed_list"),
     path("library/", views.library, name="library"),
     path("library/<str:code>/approve/", views.approve, name="approve"),

@@ -12,6 +12,7 @@ draw pages show counts and the sealed sequence only, never a drawn expert's name
 only on the printout returned by the audited `print_sealed_list`.
 """
 
+import base64
 from collections.abc import Callable
 from typing import Any
 
@@ -27,11 +28,12 @@ from django.views.decorators.http import require_POST
 from ggzy.evaluation.models import CommitteeMember
 from ggzy.experts import actions, queries
 from ggzy.experts import draw as pure
+from ggzy.experts.actions.drawing import NOTE_MAX_BYTES
 from ggzy.experts.models import DrawnExpert, DrawRequest, Expert, Specialty, TitleLevel
 from ggzy.experts.rules import COMMITTEE_RULES, NAMES_SECRET
-from ggzy.experts.schemas import DrawRequestIn, DrawRowIn, ExpertForm
+from ggzy.experts.schemas import DrawRequestIn, DrawRowIn, ExpertForm, PhoneEvidenceIn
 from ggzy.kernel import clock
-from ggzy.kernel.errors import GgzyError, NotFound, PermissionDenied
+from ggzy.kernel.errors import GgzyError, InvalidInput, NotFound, PermissionDenied
 from ggzy.kernel.roles import Actor, Role
 from ggzy.registry.auth import actor_from_request
 from ggzy.registry.schemas import AccountIn
@@ -114,6 +116,23 @@ class ApplyForm(forms.Form):
 class RespondForm(forms.Form):
     decision = forms.ChoiceField(choices=[("accept", "确认参加"), ("decline", "拒绝参加")])
     reason = forms.CharField(label="拒绝原因", max_length=300, required=False)
+
+
+class PhoneAnswerForm(forms.Form):
+    """The operator records an answer given by phone: only with the call's evidence."""
+
+    seq = forms.TypedChoiceField(label="抽取顺序", coerce=int)
+    decision = forms.ChoiceField(label="专家答复", choices=[("decline", "拒绝参加"), ("accept", "确认参加")])
+    reason = forms.CharField(label="拒绝原因", max_length=300, required=False)
+    call_record_id = forms.CharField(label="通话记录编号", max_length=64)
+    called_at = BeijingDateTimeField(label="通话时间（北京时间）")
+    note = forms.FileField(label="通话记录附件", help_text="录音文字记录或截图，5MB以内；SM3摘要记入审计日志")
+
+    def __init__(self, *args: Any, seqs: list[int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["seq"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [(n, f"第{n}位") for n in seqs]
 
 
 class UnavailableForm(forms.Form):
@@ -458,11 +477,17 @@ def _draw_page(
     *,
     error: GgzyError | None = None,
     status: int = 200,
+    phone_form: PhoneAnswerForm | None = None,
 ) -> HttpResponse:
     require_draw_desk(actor)
     queries.require_draw_reader(actor, draw)  # the lot's centre and its supervising department
     operator = queries.node_staff(actor, draw.lot) and actor.has(Role.OPERATOR)
     verification = queries.verification_view(draw) if draw.status == DrawRequest.Status.DRAWN else None
+    waiting = list(
+        draw.calls.filter(status=DrawnExpert.Status.NOTIFIED, respond_by__gte=clock.now())
+        .order_by("seq")
+        .values_list("seq", flat=True)
+    )
     return render(
         request,
         "experts/draw.html",
@@ -472,6 +497,7 @@ def _draw_page(
             "verification": verification,
             "checks": [(CHECKS.get(k, k), v) for k, v in verification.checks.items()] if verification else [],
             "procedure": PROCEDURES.get(draw.procedure, draw.procedure),
+            "phone_form": (phone_form or PhoneAnswerForm(seqs=waiting)) if operator and waiting else None,
             "error": error,
             "rule": NAMES_SECRET,
         },
@@ -521,6 +547,48 @@ def execute(request: HttpRequest, draw_id: int) -> HttpResponse:
         lambda actor: actions.execute_draw(actor, draw_id),
         "已随机抽取并通知专家。评标开始前抽取结果密封保存。",
     )
+
+
+@login_required
+@require_POST
+@shows_errors
+def phone_answer(request: HttpRequest, draw_id: int) -> HttpResponse:
+    """The operator records an expert's answer given by phone, with the call record and the note."""
+    actor = actor_from_request(request)
+    require_draw_desk(actor)
+    draw = queries.draw_or_404(draw_id)
+    queries.require_draw_reader(actor, draw)
+    seqs = list(draw.calls.filter(status=DrawnExpert.Status.NOTIFIED).values_list("seq", flat=True))
+    form = PhoneAnswerForm(request.POST, request.FILES, seqs=seqs)
+    if not form.is_valid():
+        error = InvalidInput(
+            "call_evidence_required",
+            "请填写通话记录编号、通话时间并上传通话记录附件",
+            "The call record number, its time and the note are required",
+        )
+        return _draw_page(request, actor, draw, error=error, status=422, phone_form=form)
+    data = form.cleaned_data
+    call = draw.calls.get(seq=data["seq"])
+    upload = data["note"]
+    if upload.size > NOTE_MAX_BYTES:
+        error = InvalidInput("call_evidence_invalid", "通话记录附件超过5MB", "The note is over 5 MB")
+        return _draw_page(request, actor, draw, error=error, status=422, phone_form=form)
+    evidence = PhoneEvidenceIn(
+        call_record_id=data["call_record_id"],
+        called_at=data["called_at"],
+        note_name=upload.name or "",
+        note_base64=base64.b64encode(upload.read()).decode(),
+    )
+    accept = data["decision"] == "accept"
+    try:
+        actions.respond(actor, call.pk, accept, data["reason"], evidence)
+    except GgzyError as exc:
+        return _draw_page(request, actor, draw, error=exc, status=refusal_status(exc), phone_form=form)
+    messages.success(
+        request,
+        f"已记录第{call.seq}位专家的电话答复（{'确认参加' if accept else '拒绝参加，已依序补抽'}），通话证据已存档。",
+    )
+    return redirect("experts:draw", draw_id=draw.pk)
 
 
 @login_required

@@ -451,7 +451,7 @@ def _phone_note(
         problems.append(
             ("note", "通话记录附件为空、不是Base64或超过5MB", "the note is empty, not base64 or over 5 MB")
         )
-    if not call.called_at <= called_at <= now:
+    if not call.called_at - timedelta(minutes=1) <= called_at <= now:  # forms give whole minutes
         problems.append(
             ("called_at", "通话时间应在发出抽取通知之后、当前时间之前", "the call time is not after the call")
         )

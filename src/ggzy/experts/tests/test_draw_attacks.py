@@ -325,3 +325,46 @@ def test_an_operator_cannot_decline_a_call_without_evidence(
     assert alert.evidence["threshold"] == 2
     text = str(alert.evidence) + alert.title
     assert not any(c.expert.code in text or c.expert.name in text for c in draw.calls.all())
+
+
+def test_the_draw_page_records_a_phone_answer_only_with_the_call_evidence(
+    opened: Opened, client: Client
+) -> None:
+    from django.contrib.auth.models import User
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    for _ in range(7):
+        make_expert()
+    draw = run_draw(opened.lot.code, rows=[("A08", 5)])
+    client.force_login(User.objects.get(username="op"))
+    page = client.get(f"/experts/draws/{draw.pk}/")
+    assert "代记录电话答复" in page.content.decode()
+    url = f"/experts/draws/{draw.pk}/phone-answer/"
+    moment = timezone_local(clock.now())
+    bare = {
+        "seq": 2,
+        "decision": "decline",
+        "reason": "电话中拒绝",
+        "call_record_id": "",
+        "called_at": moment,
+    }
+    refused = client.post(url, bare)
+    assert refused.status_code == 422
+    assert DrawnExpert.objects.get(draw=draw, seq=2).status == DrawnExpert.Status.NOTIFIED
+    assert draw.calls.count() == 5
+    note = SimpleUploadedFile("通话记录.txt", "专家电话表示不能参加。".encode(), content_type="text/plain")
+    posted = client.post(url, {**bare, "call_record_id": "IVR-20260324-0002", "note": note})
+    assert posted.status_code == 302, posted.content.decode()[:500]
+    call = DrawnExpert.objects.get(draw=draw, seq=2)
+    assert call.status == DrawnExpert.Status.DECLINED and call.call_record_id == "IVR-20260324-0002"
+    assert call.call_note_sm3 == sm3_hex("专家电话表示不能参加。".encode())
+    assert draw.calls.count() == 6  # the next candidate of the same row was called
+    # The page, sealed, still names nobody.
+    text = client.get(f"/experts/draws/{draw.pk}/").content.decode()
+    assert not any(c.expert.code in text or c.expert.name in text for c in draw.calls.all())
+
+
+def timezone_local(moment: Any) -> str:
+    from django.utils import timezone
+
+    return str(timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M"))
