@@ -25,6 +25,9 @@ def isolated_files(settings, tmp_path):  # type: ignore[no-untyped-def]
 
     settings.MEDIA_ROOT = tmp_path / "files"
     settings.PLATFORM_KEY_FILE = tmp_path / "keys" / "platform.key.pem"
+    settings.CA_ROOTS_DIR = tmp_path / "ca"  # the recognised CAs: the demo CA, made on first use
+    settings.CA_ROOT_FILES = []
+    settings.DEMO_CA_KEY_FILE = tmp_path / "keys" / "demo-ca.key.pem"
     platform_key.cache_clear()
     yield
     platform_key.cache_clear()

@@ -178,12 +178,18 @@ CHRONOGRAPH_INTERVAL = float(os.environ.get("GGZY_CHRONOGRAPH_INTERVAL", "5"))
 CHECKPOINT_INTERVAL = float(os.environ.get("GGZY_CHECKPOINT_INTERVAL", "10"))
 # Where notifications go: "logged" keeps them in the database and the log (embedded).
 NOTIFIER = os.environ.get("GGZY_NOTIFIER", "ggzy.kernel.notify.LoggedNotifier")
-# Certificate authorities whose certificates every node accepts (R3.2 互认). Operators extend the list.
-RECOGNISED_CAS = [
-    ca.strip()
-    for ca in os.environ.get("GGZY_RECOGNISED_CAS", "宁夏CA,CFCA,国信CA,北京CA,GGZY演示CA").split(",")
-    if ca.strip()
-]
+# Certificate authorities whose certificates every node accepts (R3.2 互认; registry/certificates.py):
+# every SM2 CA certificate (PEM/DER) in GGZY_CA_ROOTS_DIR, plus the files listed in GGZY_CA_ROOT_FILES
+# (separated by the path separator), each CA's CRL (*.crl, *.crl.pem) in the same folder. `ggzy demo` and
+# `ggzy simulate` add the demo CA there (its key in GGZY_DEMO_CA_KEY_FILE). Without a current CRL of the
+# issuing CA a certificate is refused, unless GGZY_CA_REQUIRE_CRL=0.
+CA_ROOTS_DIR = Path(os.environ.get("GGZY_CA_ROOTS_DIR", VAR_DIR / "ca"))
+CA_ROOT_FILES = [p for p in os.environ.get("GGZY_CA_ROOT_FILES", "").split(os.pathsep) if p.strip()]
+CA_REQUIRE_CRL = env_bool("GGZY_CA_REQUIRE_CRL", True)
+DEMO_CA_KEY_FILE = Path(os.environ.get("GGZY_DEMO_CA_KEY_FILE", VAR_DIR / "keys" / "demo-ca.key.pem"))
+# A certificate's proof-of-possession challenge and an account reset code live this long (seconds).
+CERTIFICATE_CHALLENGE_SECONDS = int(os.environ.get("GGZY_CERTIFICATE_CHALLENGE_SECONDS", "300"))
+PASSWORD_RESET_SECONDS = int(os.environ.get("GGZY_PASSWORD_RESET_SECONDS", "86400"))
 # The platform's SM2 key (signs receipts and published data). Embedded: generated once under var/keys.
 PLATFORM_KEY_FILE = Path(os.environ.get("GGZY_PLATFORM_KEY_FILE", VAR_DIR / "keys" / "platform.key.pem"))
 # RFC 3161 time-stamping authority for receipts (kernel/timestamping.py): its URL and certificate (PEM),

@@ -9,7 +9,8 @@ from ggzy.kernel.roles import Actor
 from ggzy.registry.schemas import AccountIn, ContactIn, EntityForm
 
 if TYPE_CHECKING:
-    from ggzy.registry.models import Entity
+    from ggzy.registry.democa import CertificateAuthority
+    from ggzy.registry.models import Certificate, Entity
     from ggzy_guomi import Sm2PrivateKey, Sm2PublicKey
 
 PASSWORD = "Secret-pass-2026"  # noqa: S105 - test accounts only
@@ -61,30 +62,42 @@ def local(y: int, m: int, d: int, hh: int = 9, mm: int = 0) -> datetime:
 
 
 def entity_with_key(kind: str, username: str, region: str = "640104") -> tuple["Entity", "Sm2PrivateKey"]:
-    """A registered entity whose administrator `username` holds an SM2 key with a recognised certificate."""
-    from datetime import timedelta
-
-    from ggzy.kernel import clock
-    from ggzy.registry.actions import register_certificate, register_entity
-    from ggzy.registry.schemas import CertificateIn
+    """A registered entity whose administrator `username` holds an SM2 key with a recognised certificate
+    (issued by the demo CA, registered through the proof-of-possession challenge)."""
+    from ggzy.registry.actions import register_entity
     from ggzy_guomi import Sm2PrivateKey
 
     entity = register_entity(
         Actor.anonymous(), entity_form(kinds=[kind], region=region), account_form(username)
     )
     key = Sm2PrivateKey.generate()
-    register_certificate(
-        actor_of(username),
-        entity.uscc,
-        CertificateIn(
-            issuer="GGZY演示CA",
-            serial=f"SN{next(_serial):08d}",
-            public_key=key.public_key.to_pem(),
-            valid_from=clock.now() - timedelta(days=1),
-            valid_until=clock.now() + timedelta(days=730),
-        ),
-    )
+    register_key(username, entity.uscc, key)
     return entity, key
+
+
+def register_key(
+    username: str, uscc: str, key: "Sm2PrivateKey", ca: "CertificateAuthority | None" = None, **issue: Any
+) -> "Certificate":
+    """As an entity's administrator does it: `ca` (the demo CA by default) issues a certificate for `key`
+    to the entity, the administrator gets a challenge, signs it with `key` and registers the certificate.
+    `issue` goes to `CertificateAuthority.issue` (validity, serial, where the USCC is)."""
+    from ggzy.registry.actions import issue_certificate_challenge, register_certificate
+    from ggzy.registry.certificates import challenge_message
+    from ggzy.registry.democa import demo_ca
+    from ggzy.registry.models import Entity
+    from ggzy.registry.schemas import CertificateIn
+
+    authority = ca or demo_ca()
+    holder = Entity.objects.get(uscc=uscc).name
+    certificate = authority.issue(issue.pop("for_uscc", uscc), holder, key.public_key, **issue)
+    actor = actor_of(username)
+    challenge = issue_certificate_challenge(actor, uscc)
+    signature = key.sign(challenge_message(uscc, challenge.nonce))
+    return register_certificate(
+        actor,
+        uscc,
+        CertificateIn(certificate=certificate, challenge=challenge.nonce, signature=signature.hex()),
+    )
 
 
 def bid_form(price: str, manager: str = "张工") -> bytes:

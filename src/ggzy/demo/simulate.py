@@ -38,8 +38,15 @@ from ggzy.kernel.codes import build_uscc
 from ggzy.kernel.errors import GgzyError
 from ggzy.kernel.models import CalendarDay
 from ggzy.kernel.roles import Actor
-from ggzy.registry.actions import issue_api_token, register_certificate, register_entity
+from ggzy.registry.actions import (
+    issue_api_token,
+    issue_certificate_challenge,
+    register_certificate,
+    register_entity,
+)
 from ggzy.registry.auth import actor_for_user
+from ggzy.registry.certificates import challenge_message
+from ggzy.registry.democa import demo_ca
 from ggzy.registry.models import Account, Entity
 from ggzy.registry.schemas import AccountIn, CertificateIn, ContactIn, EntityForm
 from ggzy.services.archive import archive_lot, verify_package
@@ -138,16 +145,14 @@ class TenderSimulation:
         account = AccountIn(username=username, password=PASSWORD, name="模拟用户", mobile="13900000000")
         entity = register_entity(Actor.anonymous("127.0.0.1"), form, account)
         party = Party(entity, username, Sm2PrivateKey.generate())
+        # The demo CA issues the party's certificate; the party registers it with proof of possession.
+        certificate = demo_ca().issue(entity.uscc, entity.name, party.key.public_key)
+        challenge = issue_certificate_challenge(party.actor, entity.uscc)
+        signature = party.key.sign(challenge_message(entity.uscc, challenge.nonce))
         register_certificate(
             party.actor,
             entity.uscc,
-            CertificateIn(
-                issuer="GGZY演示CA",
-                serial=f"SIM-{self.run}-{username}",
-                public_key=party.key.public_key.to_pem(),
-                valid_from=clock.now() - timedelta(days=1),
-                valid_until=clock.now() + timedelta(days=365),
-            ),
+            CertificateIn(certificate=certificate, challenge=challenge.nonce, signature=signature.hex()),
         )
         _, party.token = issue_api_token(party.actor, "simulate")
         return party

@@ -8,7 +8,6 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 
 from ggzy.exchange.models import Node
 from ggzy.exchange.queries import home_node_for
@@ -19,19 +18,28 @@ from ggzy.kernel.errors import Conflict, InvalidInput, NotFound, PermissionDenie
 from ggzy.kernel.models import Region
 from ggzy.kernel.regions import get_region, level_and_parent
 from ggzy.kernel.roles import Actor, Role
+from ggzy.registry.certificates import challenge_message, parse_signature, verify_certificate
 from ggzy.registry.models import (
     Account,
     ApiToken,
     Certificate,
+    CertificateChallenge,
     Contact,
     Department,
     Entity,
     EntityKind,
     EntityKindAssignment,
     EntityVersion,
+    PasswordReset,
     Qualification,
 )
-from ggzy.registry.rules import CA_MUTUAL_RECOGNITION, MOBILE, ONE_REGISTRATION
+from ggzy.registry.rules import (
+    CA_MUTUAL_RECOGNITION,
+    MOBILE,
+    ONE_REGISTRATION,
+    OWN_ADMINISTRATION,
+    STAFF_ROLES,
+)
 from ggzy.registry.schemas import (
     AccountIn,
     CertificateIn,
@@ -311,6 +319,12 @@ def register_entity(actor: Actor, form: EntityForm, account: AccountIn | None = 
             "主体注册成功",
             f"{entity.name}（{entity.uscc}）已在{node.name}完成注册，全省各交易平台通用。",
         )
+        if actor.has(Role.OPERATOR):
+            # Registered at the counter: the operator typed the form, but never knows the administrator's
+            # password — the administrator sets it with a code sent to them alone.
+            admin_user.set_unusable_password()
+            admin_user.save(update_fields=["password"])
+            _send_reset_code(admin_user, "交易中心已代为登记本单位，请凭此码设置管理员密码。")
     audit.record(
         entity,
         {
@@ -333,17 +347,18 @@ def _entity_or_404(uscc: str) -> Entity:
     return entity
 
 
-def require_entity_manager(actor: Actor, entity: Entity) -> str:
-    """Operators, or an administrator of the entity itself."""
+def require_own_admin(actor: Actor, entity: Entity) -> str:
+    """An administrator of the entity itself. No staff role (operator, regulator, expert, the public)
+    ever acts for a market entity, whatever else it may do."""
     require_login(actor)
-    if actor.has(Role.OPERATOR):
-        return Role.OPERATOR.value
-    if actor.entity_id == entity.pk and actor.is_entity_admin:
+    is_staff = bool(actor.roles & STAFF_ROLES) or actor.is_system
+    if not is_staff and actor.entity_id == entity.pk and actor.is_entity_admin:
         return actor.primary_role
     raise PermissionDenied(
         "entity_manager_required",
-        "只有该主体的管理员或交易中心可以修改主体信息",
-        "Only the entity's administrators or the operator may change it",
+        "只有该主体自己的管理员可以办理此事项；交易中心、监管等工作人员不能代替市场主体操作",
+        "Only the entity's own administrators may do this; no platform staff acts for a market entity",
+        rule=OWN_ADMINISTRATION,
     )
 
 
@@ -351,7 +366,7 @@ def require_entity_manager(actor: Actor, entity: Entity) -> str:
 def change_entity(actor: Actor, uscc: str, change: EntityChange) -> Entity:
     """Change the registration; every change is a new version with a snapshot."""
     entity = _entity_or_404(uscc)
-    role = require_entity_manager(actor, entity)
+    role = require_own_admin(actor, entity)
     before = snapshot(entity)
     if change.name is not None:
         entity.name = _required(change.name, "name", "主体名称")
@@ -383,8 +398,10 @@ def change_entity(actor: Actor, uscc: str, change: EntityChange) -> Entity:
 
 @action("registry.add_entity_user")
 def add_entity_user(actor: Actor, uscc: str, account: AccountIn, is_admin: bool = False) -> User:
+    """An administrator of the entity adds one of its staff (the first administrator came with the
+    registration). Nobody else creates users of an entity."""
     entity = _entity_or_404(uscc)
-    role = require_entity_manager(actor, entity)
+    role = require_own_admin(actor, entity)
     user = _new_user(account, "account")
     Account.objects.create(
         user=user,
@@ -395,6 +412,165 @@ def add_entity_user(actor: Actor, uscc: str, account: AccountIn, is_admin: bool 
         mobile=_mobile(account.mobile, "account.mobile"),
     )
     audit.record(entity, {"user": user.username, "is_admin": is_admin}, role=role)
+    return user
+
+
+# ---- operators: freeze or reset an entity account ----------------------------------------------
+
+
+def _entity_account(username: str) -> Account:
+    account = (
+        Account.objects.select_for_update(of=("self",))
+        .select_related("user", "entity__node")
+        .filter(user__username=(username or "").strip(), kind=Account.Kind.ENTITY)
+        .first()
+    )
+    if account is None or account.entity is None:
+        raise NotFound("account_not_found", f"未找到市场主体账户{username}", f"No entity account {username}")
+    return account
+
+
+def _require_operator_for(actor: Actor, entity: Entity) -> str:
+    """Operators of the node the entity registered at, or of a node above it."""
+    role = require_role(actor, Role.OPERATOR)
+    if actor.is_system:
+        return role
+    node: Node | None = entity.node
+    while node is not None:
+        if node.pk == actor.node_id:
+            return role
+        node = node.parent
+    raise PermissionDenied(
+        "operator_node",
+        f"{entity.name}在{entity.node.name}注册，须由该节点或其上级节点的交易中心办理",
+        f"{entity.name} registered at {entity.node.name}: its operator or one above it handles this",
+    )
+
+
+def _reason(reason: str) -> str:
+    return _required(reason, "reason", "原因")[:300]
+
+
+def _send_reset_code(user: User, why: str) -> None:
+    """A single-use code to the account holder alone (only its digest is kept)."""
+    code = secrets.token_urlsafe(12)
+    now = clock.now()
+    PasswordReset.objects.filter(user=user, used_at__isnull=True).update(used_at=now)  # older codes die
+    PasswordReset.objects.create(
+        user=user,
+        digest=sm3_hex(code.encode()),
+        created_at=now,
+        expires_at=now + timedelta(seconds=settings.PASSWORD_RESET_SECONDS),
+    )
+    hours = settings.PASSWORD_RESET_SECONDS // 3600
+    notify.queue(
+        user,
+        "设置新密码 / set a new password",
+        f"{why}账户：{user.username}；重置码：{code}（{hours}小时内有效，仅可使用一次；"
+        "在登录页“重置密码”或 POST /api/auth/password-reset 使用）。",
+        channel="sms",
+    )
+
+
+@action("registry.freeze_entity_account")
+def freeze_entity_account(actor: Actor, username: str, reason: str, frozen: bool = True) -> Account:
+    """An operator freezes (or unfreezes) an entity's account: it can neither sign in nor use its API
+    tokens while frozen. The reason is recorded and sent to the entity's administrators and the user."""
+    account = _entity_account(username)
+    assert account.entity is not None
+    role = _require_operator_for(actor, account.entity)
+    why = _reason(reason)
+    if bool(account.frozen_at) == frozen:
+        raise Conflict(
+            "account_already_frozen" if frozen else "account_not_frozen",
+            "该账户已处于冻结状态" if frozen else "该账户未被冻结",
+            "The account is already frozen" if frozen else "The account is not frozen",
+        )
+    account.frozen_at = clock.now() if frozen else None
+    account.frozen_reason = why if frozen else ""
+    account.save(update_fields=["frozen_at", "frozen_reason"])
+    account.user.is_active = not frozen
+    account.user.save(update_fields=["is_active"])
+    verb = "冻结" if frozen else "解冻"
+    _notify_entity(
+        account,
+        f"账户{account.user.username}已被{verb}",
+        f"交易中心{verb}了账户{account.user.username}。原因：{why}",
+    )
+    audit.record(
+        account.user,
+        {"entity": account.entity.uscc, "username": account.user.username, "frozen": frozen, "reason": why},
+        role=role,
+    )
+    return account
+
+
+@action("registry.reset_entity_account")
+def reset_entity_account(actor: Actor, username: str, reason: str) -> Account:
+    """An operator resets an entity's account (e.g. a lost password): its password stops working and
+    its API tokens are revoked; a single-use code goes to the account holder, who chooses a new password.
+    The operator never learns a password or the code."""
+    account = _entity_account(username)
+    assert account.entity is not None
+    role = _require_operator_for(actor, account.entity)
+    why = _reason(reason)
+    user = account.user
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=clock.now())
+    _send_reset_code(user, f"交易中心重置了您的账户（原因：{why}）。")
+    _notify_entity(
+        account, f"账户{user.username}已被重置", f"交易中心重置了账户{user.username}的密码，原因：{why}"
+    )
+    audit.record(
+        user,
+        {"entity": account.entity.uscc, "username": user.username, "reason": why, "tokens_revoked": revoked},
+        role=role,
+    )
+    return account
+
+
+def _notify_entity(account: Account, subject: str, body: str) -> None:
+    """The user concerned and every administrator of the entity."""
+    recipients = {account.user}
+    recipients |= {
+        a.user
+        for a in Account.objects.filter(entity=account.entity, is_entity_admin=True).select_related("user")
+    }
+    for user in sorted(recipients, key=lambda u: u.pk):
+        notify.queue(user, subject, body)
+
+
+@action("registry.complete_password_reset")
+def complete_password_reset(actor: Actor, username: str, code: str, password: str) -> User:
+    """The holder of a reset code sets a new password (single use, before it expires)."""
+    now = clock.now()
+    reset = (
+        PasswordReset.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .filter(user__username=(username or "").strip(), digest=sm3_hex((code or "").strip().encode()))
+        .first()
+    )
+    if reset is None or reset.used_at is not None or reset.expires_at <= now:
+        raise InvalidInput(
+            "reset_code_invalid",
+            "重置码无效、已使用或已过期，请联系交易中心重新发送",
+            "The reset code is wrong, used or expired; ask the operator for a new one",
+        )
+    user = reset.user
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise InvalidInput(
+            "password_weak",
+            "密码不符合要求：" + "；".join(str(m) for m in exc.messages),
+            "Password rejected: " + "; ".join(str(m) for m in exc.messages),
+        ) from exc
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    reset.used_at = now
+    reset.save(update_fields=["used_at"])
+    audit.record(user, {"username": user.username}, role=Role.PUBLIC.value)
     return user
 
 
@@ -537,37 +713,87 @@ def parse_public_key(text: str) -> Sm2PublicKey:
         ) from exc
 
 
+@action("registry.certificate_challenge")
+def issue_certificate_challenge(actor: Actor, uscc: str) -> CertificateChallenge:
+    """A fresh random challenge for the entity's administrator to sign with a certificate's key."""
+    entity = _entity_or_404(uscc)
+    role = require_own_admin(actor, entity)
+    now = clock.now()
+    challenge = CertificateChallenge.objects.create(
+        entity=entity,
+        user_id=require_user(actor),
+        nonce=secrets.token_hex(32),
+        created_at=now,
+        expires_at=now + timedelta(seconds=settings.CERTIFICATE_CHALLENGE_SECONDS),
+    )
+    audit.record(challenge, {"entity": entity.uscc, "expires_at": challenge.expires_at}, role=role)
+    return challenge
+
+
+def challenge_text(challenge: CertificateChallenge) -> str:
+    return challenge_message(challenge.entity.uscc, challenge.nonce).decode()
+
+
 @action("registry.register_certificate")
 def register_certificate(actor: Actor, uscc: str, form: CertificateIn) -> Certificate:
-    """Record a certificate of the entity, from any recognised CA (no local CA may be imposed)."""
+    """The holder registers its certificate: issued by a recognised CA (no local CA may be imposed),
+    valid, not revoked, naming this entity, and with proof that the holder has its SM2 private key."""
     entity = _entity_or_404(uscc)
-    role = require_entity_manager(actor, entity)
-    issuer = _required(form.issuer, "issuer", "颁发机构")
-    if issuer not in settings.RECOGNISED_CAS:
+    role = require_own_admin(actor, entity)
+    now = clock.now()
+    challenge = (
+        CertificateChallenge.objects.select_for_update(of=("self",))
+        .filter(nonce=(form.challenge or "").strip().lower(), entity=entity, user_id=require_user(actor))
+        .first()
+    )
+    if challenge is None or challenge.used_at is not None or challenge.expires_at <= now:
         raise InvalidInput(
-            "ca_not_recognised",
-            f"“{issuer}”不在平台认可的电子认证服务机构名单中：{'、'.join(settings.RECOGNISED_CAS)}",
-            f"'{issuer}' is not a recognised CA: {', '.join(settings.RECOGNISED_CAS)}",
+            "challenge_invalid",
+            "挑战值无效、已使用或已过期，请重新获取挑战值后签名",
+            "The challenge is unknown, used or expired: get a new one and sign it",
             rule=CA_MUTUAL_RECOGNITION,
         )
-    key = parse_public_key(form.public_key)
-    if form.valid_until <= form.valid_from or form.valid_until <= clock.now():
-        raise InvalidInput("certificate_expired", "证书有效期不正确或已过期", "The certificate has expired")
-    if Certificate.objects.filter(Q(key_id=key.key_id) | Q(issuer=issuer, serial=form.serial)).exists():
+    verified = verify_certificate(form.certificate, entity.uscc, now)
+    signature = parse_signature(form.signature)
+    try:
+        verified.public_key.verify(challenge_message(entity.uscc, challenge.nonce), signature)
+    except GuomiError as exc:
+        raise InvalidInput(
+            "possession_not_proven",
+            "签名不能由该证书的公钥验证：请用该证书的私钥对挑战消息签名",
+            "The signature does not verify with the certificate's key: sign the challenge with its private key",
+            rule=CA_MUTUAL_RECOGNITION,
+        ) from exc
+    key_id = verified.public_key.key_id
+    if (
+        Certificate.objects.filter(key_id=key_id).exists()
+        or Certificate.objects.filter(issuer=verified.issuer, serial=verified.serial).exists()
+    ):
         raise Conflict("certificate_exists", "该证书已登记", "This certificate is already registered")
+    challenge.used_at = now
+    challenge.save(update_fields=["used_at"])
     cert = Certificate.objects.create(
         entity=entity,
-        issuer=issuer,
-        serial=_required(form.serial, "serial", "证书序列号"),
-        public_key=key.hex(),
-        key_id=key.key_id,
-        valid_from=form.valid_from,
-        valid_until=form.valid_until,
-        registered_at=clock.now(),
+        issuer=verified.issuer,
+        serial=verified.serial,
+        public_key=verified.public_key.hex(),
+        key_id=key_id,
+        valid_from=verified.valid_from,
+        valid_until=verified.valid_until,
+        registered_at=now,
+        subject=verified.subject,
+        pem=verified.pem,
+        fingerprint=verified.fingerprint,
     )
     audit.record(
         cert,
-        {"entity": entity.uscc, "issuer": issuer, "serial": cert.serial, "key_id": key.key_id},
+        {
+            "entity": entity.uscc,
+            "issuer": cert.issuer,
+            "serial": cert.serial,
+            "key_id": key_id,
+            "fingerprint": cert.fingerprint,
+        },
         role=role,
     )
     return cert

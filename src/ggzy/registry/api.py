@@ -12,16 +12,21 @@ from ggzy.kernel.codes import validate_uscc
 from ggzy.kernel.errors import NotAuthenticated
 from ggzy.registry import actions, queries
 from ggzy.registry.auth import actor_for_user, actor_from_request, client_ip
-from ggzy.registry.models import Certificate, Department, Entity
+from ggzy.registry.models import Account, Certificate, Department, Entity
 from ggzy.registry.schemas import (
+    AccountActionIn,
     AccountIn,
+    AccountStateOut,
     CertificateIn,
     CertificateOut,
+    ChallengeOut,
     DepartmentIn,
     EntityChange,
     EntityDetailOut,
     EntityPublicOut,
     EntityVersionOut,
+    FreezeIn,
+    PasswordResetIn,
     RegistrationIn,
     StaffAccountIn,
 )
@@ -132,7 +137,9 @@ def entity_versions(request: HttpRequest, uscc: str) -> list[EntityVersionOut]:
     ]
 
 
-@router.post("/entities/{uscc}/users", response={201: UserOut}, summary="为主体添加用户")
+@router.post(
+    "/entities/{uscc}/users", response={201: UserOut}, summary="主体管理员为本单位添加用户（仅本主体管理员）"
+)
 def add_entity_user(request: HttpRequest, uscc: str, payload: EntityUserIn) -> Status[UserOut]:
     account = AccountIn(**payload.dict(exclude={"is_admin"}))
     user = actions.add_entity_user(actor_from_request(request), uscc, account, is_admin=payload.is_admin)
@@ -140,11 +147,62 @@ def add_entity_user(request: HttpRequest, uscc: str, payload: EntityUserIn) -> S
 
 
 @router.post(
-    "/entities/{uscc}/certificates", response={201: CertificateOut}, summary="登记数字证书（CA互认）"
+    "/entities/{uscc}/certificates/challenge",
+    response={201: ChallengeOut},
+    summary="获取证书持有证明挑战值（主体管理员）",
+)
+def certificate_challenge(request: HttpRequest, uscc: str) -> Status[ChallengeOut]:
+    challenge = actions.issue_certificate_challenge(actor_from_request(request), uscc)
+    return Status(
+        201,
+        ChallengeOut(
+            challenge=challenge.nonce,
+            message=actions.challenge_text(challenge),
+            expires_at=challenge.expires_at,
+        ),
+    )
+
+
+@router.post(
+    "/entities/{uscc}/certificates",
+    response={201: CertificateOut},
+    summary="登记数字证书（CA互认；持有人以私钥签名挑战值证明持有）",
 )
 def register_certificate(request: HttpRequest, uscc: str, payload: CertificateIn) -> Status[CertificateOut]:
     cert = actions.register_certificate(actor_from_request(request), uscc, payload)
     return Status(201, certificate_out(cert))
+
+
+def account_state(account: Account) -> AccountStateOut:
+    return AccountStateOut(
+        username=account.user.username,
+        entity=account.entity.uscc if account.entity else None,
+        frozen=account.frozen_at is not None,
+        frozen_reason=account.frozen_reason,
+        password_reset_pending=not account.user.has_usable_password(),
+    )
+
+
+@router.post(
+    "/entity-accounts/{username}/freeze",
+    response=AccountStateOut,
+    summary="冻结或解冻市场主体账户（交易中心，须说明原因）",
+)
+def freeze_entity_account(request: HttpRequest, username: str, payload: FreezeIn) -> AccountStateOut:
+    account = actions.freeze_entity_account(
+        actor_from_request(request), username, payload.reason, frozen=payload.frozen
+    )
+    return account_state(account)
+
+
+@router.post(
+    "/entity-accounts/{username}/reset",
+    response=AccountStateOut,
+    summary="重置市场主体账户（交易中心，须说明原因；重置码只发给账户本人）",
+)
+def reset_entity_account(request: HttpRequest, username: str, payload: AccountActionIn) -> AccountStateOut:
+    account = actions.reset_entity_account(actor_from_request(request), username, payload.reason)
+    return account_state(account)
 
 
 @router.get("/entities/{uscc}/certificates", response=list[CertificateOut], auth=None, summary="主体数字证书")
@@ -157,6 +215,8 @@ def certificate_out(c: Certificate) -> CertificateOut:
     return CertificateOut(
         issuer=c.issuer,
         serial=c.serial,
+        subject=c.subject,
+        fingerprint=c.fingerprint,
         key_id=c.key_id,
         valid_from=c.valid_from,
         valid_until=c.valid_until,
@@ -197,6 +257,16 @@ def issue_token(request: HttpRequest, payload: TokenIn) -> Status[TokenOut]:
         raise NotAuthenticated("bad_credentials", "用户名或密码错误", "Wrong username or password")
     token, secret = actions.issue_api_token(actor_for_user(user, client_ip(request)), payload.label)
     return Status(201, TokenOut(token=secret, prefix=token.prefix, expires_at=token.expires_at))
+
+
+@auth_router.post(
+    "/password-reset", response={204: None}, auth=ANYONE, summary="凭重置码设置新密码（账户被重置后）"
+)
+def complete_password_reset(request: HttpRequest, payload: PasswordResetIn) -> Status[None]:
+    actions.complete_password_reset(
+        actor_from_request(request), payload.username, payload.code, payload.password
+    )
+    return Status(204, None)
 
 
 @auth_router.delete("/token/{prefix}", response={204: None}, summary="吊销API令牌")

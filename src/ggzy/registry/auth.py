@@ -29,19 +29,27 @@ def actor_for_user(user: User | AnonymousUser, ip: str | None = None) -> Actor:
     if account is None:
         # A bare Django user (e.g. created by createsuperuser) has no platform role.
         return Actor(name=user.username, user_id=user.pk, roles=frozenset({Role.PUBLIC}), ip=ip)
+    if account.frozen_at is not None:
+        return Actor.anonymous(ip)
     if account.kind == Account.Kind.ENTITY and account.entity is not None:
         roles = frozenset(ENTITY_KIND_ROLE[k] for k in account.entity.kinds.values_list("kind", flat=True))
-    else:
-        roles = frozenset({ACCOUNT_ROLE[account.kind]})
+        return Actor(
+            name=user.username,
+            user_id=user.pk,
+            roles=roles,
+            ip=ip,
+            node_id=account.node_id,
+            entity_id=account.entity_id,
+            is_entity_admin=account.is_entity_admin,
+        )
+    # Staff never carry an entity: whatever the row says, they do not act for a market entity.
     return Actor(
         name=user.username,
         user_id=user.pk,
-        roles=roles,
+        roles=frozenset({ACCOUNT_ROLE[account.kind]}),
         ip=ip,
         node_id=account.node_id,
-        entity_id=account.entity_id,
         department_id=account.department_id,
-        is_entity_admin=account.is_entity_admin,
     )
 
 

@@ -166,6 +166,8 @@ class Account(models.Model):
     is_entity_admin = models.BooleanField("主体管理员", default=False)
     department = models.ForeignKey(Department, models.PROTECT, null=True, blank=True, related_name="accounts")
     mobile = models.CharField("手机", max_length=11, blank=True)
+    frozen_at = models.DateTimeField("冻结时间", null=True, blank=True)
+    frozen_reason = models.CharField("冻结原因", max_length=300, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "账户"
@@ -173,6 +175,11 @@ class Account(models.Model):
             models.CheckConstraint(
                 condition=(models.Q(kind="entity", entity__isnull=False) | ~models.Q(kind="entity")),
                 name="entity_account_has_entity",
+            ),
+            # Staff (operators, regulators, experts, the public) never belong to a market entity.
+            models.CheckConstraint(
+                condition=(models.Q(kind="entity") | models.Q(entity__isnull=True, is_entity_admin=False)),
+                name="only_entity_accounts_have_entity",
             ),
             models.CheckConstraint(
                 condition=(
@@ -204,9 +211,45 @@ class ApiToken(models.Model):
         return f"{self.prefix}… ({self.user_id})"
 
 
+class PasswordReset(models.Model):
+    """A single-use code that lets the holder of an account reset by the operator choose a new password.
+    Only its SM3 digest is stored; the code itself goes to the account holder alone (notify)."""
+
+    user = models.ForeignKey(User, models.CASCADE, related_name="password_resets")
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "密码重置码"
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class CertificateChallenge(models.Model):
+    """A fresh random challenge the holder signs with the certificate's SM2 key (proof of possession).
+    Issued to one administrator of one entity, single-use, short-lived."""
+
+    entity = models.ForeignKey(Entity, models.CASCADE, related_name="certificate_challenges")
+    user = models.ForeignKey(User, models.CASCADE, related_name="certificate_challenges")
+    nonce = models.CharField("挑战值", max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "证书持有证明挑战"
+
+    def __str__(self) -> str:
+        return f"{self.entity_id} {self.nonce[:8]}…"
+
+
 class Certificate(models.Model):
-    """A digital certificate's SM2 public key, from any recognised CA (R3.2 互认). Bid envelopes, signed
-    documents and evaluation reports are verified against the signer entity's active certificates."""
+    """An X.509 certificate with an SM2 key issued to the entity by a recognised CA (R3.2 互认), registered
+    by its holder with proof of possession. Bid envelopes, signed documents and evaluation reports are
+    verified against the signer entity's active certificates."""
 
     entity = models.ForeignKey(Entity, models.CASCADE, related_name="certificates")
     issuer = models.CharField("颁发机构", max_length=100)
@@ -217,6 +260,9 @@ class Certificate(models.Model):
     valid_until = models.DateTimeField("失效时间")
     revoked_at = models.DateTimeField("吊销时间", null=True, blank=True)
     registered_at = models.DateTimeField("登记时间")
+    subject = models.CharField("证书主体", max_length=500, blank=True)
+    pem = models.TextField("证书（PEM）", blank=True)
+    fingerprint = models.CharField("证书指纹（SM3）", max_length=64, blank=True)
 
     class Meta:
         ordering = ["entity_id", "-valid_until"]

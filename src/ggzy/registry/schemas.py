@@ -112,16 +112,48 @@ class EntityVersionOut(Schema):
 
 
 class CertificateIn(Schema):
-    issuer: str = Field(max_length=100, description="颁发机构（须为平台认可的CA）")
-    serial: str = Field(max_length=64)
-    public_key: str = Field(description="SM2 公钥：PEM，或 04||x||y 的 hex")
-    valid_from: datetime
-    valid_until: datetime
+    """A certificate registered by its holder, with proof of possession of its SM2 key."""
+
+    certificate: str = Field(max_length=20000, description="X.509 证书（PEM），由平台认可的CA颁发、SM2密钥")
+    challenge: str = Field(max_length=64, description="平台签发的挑战值（POST …/certificates/challenge）")
+    signature: str = Field(
+        max_length=400, description="用证书私钥对挑战消息的SM2签名（DER，hex或base64；ID 1234567812345678）"
+    )
+
+
+class ChallengeOut(Schema):
+    challenge: str
+    message: str = Field(description="须原样签名的消息（UTF-8）")
+    expires_at: datetime
+
+
+class AccountActionIn(Schema):
+    reason: str = Field(max_length=300, description="原因（通知主体并记入审计日志）")
+
+
+class FreezeIn(AccountActionIn):
+    frozen: bool = Field(default=True, description="true 冻结，false 解冻")
+
+
+class AccountStateOut(Schema):
+    username: str
+    entity: str | None
+    frozen: bool
+    frozen_reason: str
+    password_reset_pending: bool
+
+
+class PasswordResetIn(Schema):
+    username: str = Field(max_length=150)
+    code: str = Field(max_length=64)
+    password: str = Field(max_length=128)
 
 
 class CertificateOut(Schema):
     issuer: str
     serial: str
+    subject: str
+    fingerprint: str
     key_id: str
     valid_from: datetime
     valid_until: datetime

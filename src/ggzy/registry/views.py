@@ -1,17 +1,24 @@
 """An entity's own pages: keep the one registration form current (一表申请) and register certificates."""
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from ggzy.kernel import clock
 from ggzy.kernel.errors import GgzyError
 from ggzy.registry import actions, queries
 from ggzy.registry.auth import actor_from_request
+from ggzy.registry.certificates import recognised_ca_names
+from ggzy.registry.models import CertificateChallenge
 from ggzy.registry.schemas import CertificateIn, ContactIn, EntityChange
-from ggzy.web.pages import BeijingDateTimeField, refusal_status, shows_errors
+from ggzy.web.pages import refusal_status, shows_errors
+
+SIGNING_HINT = (
+    "openssl dgst -sm3 -sign 证书私钥.pem -sigopt distid:1234567812345678 -out sig.der challenge.txt"
+    " && xxd -p sig.der | tr -d '\\n'"
+)
 
 
 class EntityChangeForm(forms.Form):
@@ -25,15 +32,13 @@ class EntityChangeForm(forms.Form):
 
 
 class CertificateForm(forms.Form):
-    issuer = forms.ChoiceField(label="颁发机构（平台认可的CA）")
-    serial = forms.CharField(label="证书序列号", max_length=64)
-    public_key = forms.CharField(label="SM2公钥（PEM或hex）", widget=forms.Textarea({"rows": 5}))
-    valid_from = BeijingDateTimeField(label="生效时间")
-    valid_until = BeijingDateTimeField(label="失效时间")
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["issuer"].choices = [(ca, ca) for ca in settings.RECOGNISED_CAS]  # type: ignore[attr-defined]
+    certificate = forms.CharField(
+        label="数字证书（PEM，平台认可的CA颁发的SM2证书）", widget=forms.Textarea({"rows": 8})
+    )
+    challenge = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    signature = forms.CharField(
+        label="对上面挑战消息的SM2签名（DER，hex或base64）", widget=forms.Textarea({"rows": 3})
+    )
 
 
 @login_required
@@ -53,10 +58,15 @@ def my_entity(request: HttpRequest) -> HttpResponse:
         "contact_email": primary.email if primary else "",
     }
     change_form = EntityChangeForm(request.POST if "change" in request.POST else None, initial=initial)
-    cert_form = CertificateForm(request.POST if "certificate" in request.POST else None)
+    cert_form = CertificateForm(request.POST if "register_certificate" in request.POST else None)
+    challenge = None
     error: GgzyError | None = None
     if request.method == "POST":
         try:
+            if "challenge_request" in request.POST:
+                issued = actions.issue_certificate_challenge(actor, entity.uscc)
+                challenge = {"message": actions.challenge_text(issued), "expires_at": issued.expires_at}
+                cert_form = CertificateForm(initial={"challenge": issued.nonce})
             if "change" in request.POST and change_form.is_valid():
                 data = change_form.cleaned_data
                 contact = ContactIn(
@@ -79,18 +89,32 @@ def my_entity(request: HttpRequest) -> HttpResponse:
                 )
                 messages.success(request, "登记信息已变更，已生成新版本。")
                 return redirect("registry:mine")
-            if "certificate" in request.POST and cert_form.is_valid():
+            if "register_certificate" in request.POST and cert_form.is_valid():
                 actions.register_certificate(actor, entity.uscc, CertificateIn(**cert_form.cleaned_data))
                 messages.success(request, "数字证书已登记，全省各交易平台互认。")
                 return redirect("registry:mine")
         except GgzyError as exc:
             error = exc
+    if challenge is None and "register_certificate" in request.POST and actor.user_id is not None:
+        # the same challenge again while it lasts
+        pending = CertificateChallenge.objects.filter(
+            nonce=request.POST.get("challenge", ""),
+            entity=entity,
+            user_id=actor.user_id,
+            used_at__isnull=True,
+            expires_at__gt=clock.now(),
+        ).first()
+        if pending is not None:
+            challenge = {"message": actions.challenge_text(pending), "expires_at": pending.expires_at}
     context = {
         "entity": private,
         "versions": entity.versions.order_by("-version")[:20],
         "certificates": entity.certificates.all(),
         "change_form": change_form,
         "cert_form": cert_form,
+        "challenge": challenge,
+        "signing_hint": SIGNING_HINT,
+        "recognised_cas": recognised_ca_names(),
         "error": error,
         "can_manage": actor.is_entity_admin,
     }

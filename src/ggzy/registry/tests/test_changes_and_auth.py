@@ -78,11 +78,15 @@ def test_other_entities_may_not_change_it(client: Client, two_entities: tuple[En
     assert AuditEvent.objects.count() == before + 1  # only beta's token issue
 
 
-def test_operator_may_change_any_entity(client: Client, two_entities: tuple[Entity, Entity]) -> None:
+def test_operator_may_not_change_an_entity(client: Client, two_entities: tuple[Entity, Entity]) -> None:
+    """Only the entity's own administrators declare its data (issue 11: no staff acts as an entity)."""
     a, _ = two_entities
     response = patch(client, a.uscc, {"address": "银川市金凤区新地址"}, token_for(client, "op"))
-    assert response.status_code == 200
-    assert AuditEvent.objects.filter(action="registry.change_entity").get().role == "operator"
+    assert response.status_code == 403
+    assert response.json()["code"] == "entity_manager_required"
+    assert "第15条" in response.json()["rule"]["citation"]
+    assert Entity.objects.get(pk=a.pk).address == a.address
+    assert not AuditEvent.objects.filter(action="registry.change_entity").exists()
 
 
 def test_entity_admin_adds_staff_with_its_roles(client: Client, two_entities: tuple[Entity, Entity]) -> None:

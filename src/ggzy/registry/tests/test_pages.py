@@ -1,10 +1,7 @@
-from datetime import timedelta
-
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
-from ggzy.kernel import clock
 from ggzy.kernel.roles import Actor
 from ggzy.registry.actions import register_entity
 from ggzy.registry.models import Certificate, Entity
@@ -22,42 +19,51 @@ def admin_client(client: Client, network: dict) -> Client:
 
 
 def test_register_a_certificate(admin_client: Client, vclock: object) -> None:
+    """The page's two steps: get a challenge, then paste the certificate and the signature of it."""
+    from ggzy.registry.certificates import challenge_message
+    from ggzy.registry.democa import demo_ca
+    from ggzy.registry.models import CertificateChallenge
+
+    entity = Entity.objects.get()
     key = Sm2PrivateKey.generate()
-    start = clock.now().strftime("%Y-%m-%dT%H:%M")
-    end = (clock.now() + timedelta(days=365)).strftime("%Y-%m-%dT%H:%M")
+    pem = demo_ca().issue(entity.uscc, entity.name, key.public_key)
+    page = admin_client.post("/account/", {"challenge_request": "1"})
+    assert page.status_code == 200
+    challenge = CertificateChallenge.objects.get()
+    assert challenge_message(entity.uscc, challenge.nonce).decode() in page.content.decode()
+    signature = key.sign(challenge_message(entity.uscc, challenge.nonce)).hex()
     body = {
-        "certificate": "1",
-        "issuer": "CFCA",
-        "serial": "SN1",
-        "public_key": key.public_key.to_pem(),
-        "valid_from": start,
-        "valid_until": end,
+        "register_certificate": "1",
+        "certificate": pem,
+        "challenge": challenge.nonce,
+        "signature": signature,
     }
     response = admin_client.post("/account/", body)
     assert response.status_code == 302
     assert Certificate.objects.get().key_id == key.public_key.key_id
     page = admin_client.get("/account/").content.decode()
-    assert "CFCA" in page
+    assert "GGZY演示CA" in page
 
 
-def test_unrecognised_ca_is_refused_with_the_rule(admin_client: Client, vclock: object) -> None:
-    from ggzy.kernel.errors import InvalidInput
-    from ggzy.registry.actions import register_certificate
-    from ggzy.registry.schemas import CertificateIn
-    from ggzy.testing import actor_of
+def test_a_wrong_signature_is_refused_and_the_challenge_shown_again(
+    admin_client: Client, vclock: object
+) -> None:
+    from ggzy.registry.democa import demo_ca
+    from ggzy.registry.models import CertificateChallenge
 
+    entity = Entity.objects.get()
     key = Sm2PrivateKey.generate()
-    form = CertificateIn(
-        issuer="某地方CA",
-        serial="SN9",
-        public_key=key.public_key.hex(),
-        valid_from=clock.now(),
-        valid_until=clock.now() + timedelta(days=30),
+    pem = demo_ca().issue(entity.uscc, entity.name, key.public_key)
+    admin_client.post("/account/", {"challenge_request": "1"})
+    challenge = CertificateChallenge.objects.get()
+    other = Sm2PrivateKey.generate().sign(b"something else").hex()
+    response = admin_client.post(
+        "/account/",
+        {"register_certificate": "1", "certificate": pem, "challenge": challenge.nonce, "signature": other},
     )
-    with pytest.raises(InvalidInput) as err:
-        register_certificate(actor_of("alpha"), Entity.objects.get().uscc, form)
-    assert err.value.code == "ca_not_recognised"
-    assert err.value.rule is not None and "第44条" in err.value.rule.citation
+    assert response.status_code == 422
+    assert "签名不能由该证书的公钥验证" in response.content.decode()
+    assert challenge.nonce in response.content.decode()  # still there to sign correctly
     assert not Certificate.objects.exists()
 
 

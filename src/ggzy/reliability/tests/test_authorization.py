@@ -18,7 +18,6 @@ import itertools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -147,13 +146,17 @@ def staff_account(ctx: Ctx, role: str) -> dict[str, Any]:
 
 
 def certificate(ctx: Ctx, role: str) -> dict[str, str]:
-    now = clock.now()
+    """A demo-CA certificate of the `{uscc}` bidder and tb0's signature of a fresh challenge."""
+    from ggzy.registry.actions import issue_certificate_challenge
+    from ggzy.registry.certificates import challenge_message
+    from ggzy.registry.democa import demo_ca
+
+    key = Sm2PrivateKey.generate()
+    challenge = issue_certificate_challenge(actor_of("tb0"), ctx["uscc"])
     return {
-        "issuer": "GGZY演示CA",
-        "serial": f"AUTHZ{next(_serial):06d}",
-        "public_key": Sm2PrivateKey.generate().public_key.to_pem(),
-        "valid_from": (now - timedelta(days=1)).isoformat(),
-        "valid_until": (now + timedelta(days=365)).isoformat(),
+        "certificate": demo_ca().issue(ctx["uscc"], "授权矩阵测试投标人", key.public_key),
+        "challenge": challenge.nonce,
+        "signature": key.sign(challenge_message(ctx["uscc"], challenge.nonce)).hex(),
     }
 
 
@@ -238,6 +241,11 @@ BEFORE_DEADLINE: dict[tuple[str, str], Rule] = {
     # auth
     ("POST", "/api/auth/token"): Rule(EVERYONE, "sign-in: anyone with a password", login),
     ("GET", "/api/auth/me"): Rule(SIGNED_IN, "who am I: any signed-in user"),
+    ("POST", "/api/auth/password-reset"): Rule(
+        EVERYONE,
+        "whoever holds a reset code (a wrong one: refused after the check)",
+        lambda ctx, role: {"username": "tb3", "code": "wrong", "password": PASSWORD},
+    ),
     # kernel
     ("GET", "/api/regions"): Rule(EVERYONE, "GB/T 2260 is public"),
     ("GET", "/api/regions/{code}"): Rule(EVERYONE, "public", params={"code": "region"}),
@@ -268,8 +276,8 @@ BEFORE_DEADLINE: dict[tuple[str, str], Rule] = {
     ("GET", "/api/registry/entities"): Rule(EVERYONE, "the directory is public"),
     ("GET", "/api/registry/entities/{uscc}"): Rule(EVERYONE, "public data of an entity"),
     ("PATCH", "/api/registry/entities/{uscc}"): Rule(
-        frozenset({"bidder", "operator"}),
-        "the entity's own administrator, or the operator",
+        frozenset({"bidder"}),
+        "the entity's own administrator only (no staff acts as an entity)",
         lambda ctx, role: {"address": f"银川市测试路{next(_serial)}号"},
     ),
     ("GET", "/api/registry/entities/{uscc}/private"): Rule(
@@ -279,10 +287,27 @@ BEFORE_DEADLINE: dict[tuple[str, str], Rule] = {
         frozenset({"bidder"}) | OVERSEERS, "registration history: as private data"
     ),
     ("POST", "/api/registry/entities/{uscc}/users"): Rule(
-        frozenset({"bidder", "operator"}), "the entity's administrator, or the operator", account
+        frozenset({"bidder"}), "the entity's own administrator only (no staff acts as an entity)", account
+    ),
+    ("POST", "/api/registry/entities/{uscc}/certificates/challenge"): Rule(
+        frozenset({"bidder"}), "the entity's own administrator: proof of possession of a certificate key"
     ),
     ("POST", "/api/registry/entities/{uscc}/certificates"): Rule(
-        frozenset({"bidder", "operator"}), "the entity's administrator, or the operator", certificate
+        frozenset({"bidder"}),
+        "the holder (the entity's own administrator), with proof of possession",
+        certificate,
+    ),
+    ("POST", "/api/registry/entity-accounts/{username}/freeze"): Rule(
+        frozenset({"operator"}),
+        "the operator of the entity's node or above (unfreezing an unfrozen account: refused after the check)",
+        lambda ctx, role: {"reason": "授权矩阵", "frozen": False},
+        params={"username": "entity_user"},
+    ),
+    ("POST", "/api/registry/entity-accounts/{username}/reset"): Rule(
+        frozenset({"operator"}),
+        "the operator of the entity's node or above (blank reason: refused after the check)",
+        lambda ctx, role: {"reason": " "},
+        params={"username": "entity_user"},
     ),
     ("GET", "/api/registry/entities/{uscc}/certificates"): Rule(EVERYONE, "certificates are public"),
     ("GET", "/api/registry/departments"): Rule(EVERYONE, "supervising departments are public"),
@@ -864,6 +889,7 @@ def ctx(vclock, network, system) -> Ctx:  # type: ignore[no-untyped-def]
         values={
             "region": "640104",
             "uscc": entity.uscc,
+            "entity_user": "tb3",
             "principal_uscc": principal.uscc,
             "guarantor_uscc": guarantor.uscc,
             "province": str(network["province"].pk),

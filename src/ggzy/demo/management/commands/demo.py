@@ -1,10 +1,12 @@
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from ggzy.demo.builder import DEMO_PASSWORD, DemoBuilder
 from ggzy.exchange.models import Node
 from ggzy.kernel.roles import ROLE_LABELS, Role
+from ggzy.registry.democa import demo_ca
 
 
 class Command(BaseCommand):
@@ -14,6 +16,8 @@ class Command(BaseCommand):
         parser.add_argument("--if-empty", action="store_true", help="do nothing when the platform has nodes")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        authority = demo_ca()  # the demo CA, recognised through the CA folder (R3.2 互认)
+        self.stdout.write(f"演示CA demo CA: {authority.name}（{settings.CA_ROOTS_DIR}）")
         if Node.objects.exists():
             if options["if_empty"]:
                 self.stdout.write("演示数据已存在 demo data already loaded")
