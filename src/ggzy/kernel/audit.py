@@ -69,7 +69,7 @@ def record(
     payload: Mapping[str, Any] | None = None,
     *,
     role: str | None = None,
-    sealed_by: models.Model | None = None,
+    sealed_by: models.Model | tuple[str, str | int] | None = None,
 ) -> AuditEvent:
     """Append the event of the running action. Call exactly once inside an `@action` function.
 
@@ -145,8 +145,58 @@ def sealed_now(now: datetime | None = None) -> set[str]:
 
 
 def visible_events(now: datetime | None = None) -> models.QuerySet[AuditEvent]:
-    """Events anyone may list now: sealed ones appear only once their object's deadline has passed."""
+    """Events anyone may list now: sealed ones appear only once their object's deadline has passed.
+
+    A listing must not show the events' global `seq` (nor their row ids): the gaps between the numbers
+    of visible events count the sealed ones in between (how many bid or took the documents, 电子招标投标办法
+    第21条). List them in `seq` order and number them per listing (`numbered`) instead."""
     return AuditEvent.objects.exclude(seal__in=sealed_now(now))
+
+
+def numbered(events: Iterable[AuditEvent]) -> list[tuple[int, AuditEvent]]:
+    """A listing's own numbering (1, 2, …), in place of the global sequence numbers."""
+    return list(enumerate(events, start=1))
+
+
+@dataclass(frozen=True)
+class ChainSummary:
+    """What verifying the chain may tell an operator or a regulator while events are sealed.
+
+    Not the number of events (it grows with every sealed bid or download): the chain is reported as
+    reproducing the latest signed checkpoint, whose `tree_size` is published anyway (checkpoints are issued
+    at time intervals and at milestones, not after a number of secret events: see `kernel.checkpoints`).
+    A break is located only within that published range; past it the summary says so without a number
+    (`ggzy verify_audit`, for whoever holds the database, gives the details)."""
+
+    intact: bool
+    checkpoint: int | None  # seq of the latest signed checkpoint
+    tree_size: int  # the events it covers
+    checkpoints: int  # signed checkpoints the chain was found to reproduce
+    bad_seq: int | None
+    reason: str
+
+
+def chain_summary() -> ChainSummary:
+    from ggzy.kernel.models import AuditCheckpoint
+
+    report = verify_chain()
+    latest = AuditCheckpoint.objects.order_by("-seq").values_list("seq", "tree_size").first()
+    checkpoint, published = latest if latest is not None else (None, 0)
+    if report.intact:
+        return ChainSummary(True, checkpoint, published, report.checkpoints, None, "")
+    if report.bad_seq is not None and report.bad_seq <= published:
+        return ChainSummary(False, checkpoint, published, report.checkpoints, report.bad_seq, report.reason)
+    if report.checkpoint_seq is not None:  # names a checkpoint's (published) size, or fewer events
+        return ChainSummary(False, checkpoint, published, report.checkpoints, None, report.reason)
+    where = f"检查点#{checkpoint}之后" if checkpoint is not None else "首个检查点之前"
+    return ChainSummary(
+        False,
+        checkpoint,
+        published,
+        report.checkpoints,
+        None,
+        f"审计链在{where}被破坏（详情见 ggzy verify_audit）; the chain is broken after the latest checkpoint",
+    )
 
 
 def trail(target: models.Model | tuple[str, str | int]) -> models.QuerySet[AuditEvent]:

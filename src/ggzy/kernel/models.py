@@ -1,6 +1,13 @@
 """Kernel tables: administrative divisions, the working-day calendar, the audit chain, notifications."""
 
+import secrets
+
 from django.db import models
+
+
+def random_id() -> int:
+    """A primary key nobody can count with: 2**40 <= id < 2**62, drawn at random (not a sequence)."""
+    return 2**40 + secrets.randbelow(2**62 - 2**40)
 
 
 class Region(models.Model):
@@ -116,6 +123,9 @@ class Notification(models.Model):
         SENT = "sent", "已发送"
         FAILED = "failed", "发送失败"
 
+    # Random, not a counter: ids seen before and after a clarification must not tell how many messages
+    # (one per downloader, sealed) were sent in between.
+    id = models.BigIntegerField(primary_key=True, default=random_id, editable=False)
     recipient = models.ForeignKey("auth.User", models.CASCADE, related_name="notifications")
     channel = models.CharField("渠道", max_length=16, default="platform")
     subject = models.CharField("主题", max_length=200)

@@ -8,6 +8,7 @@ from ninja import Router, Status
 
 from ggzy.api import ANYONE
 from ggzy.kernel.actions import require_login
+from ggzy.kernel.audit import numbered
 from ggzy.kernel.errors import NotFound, PermissionDenied
 from ggzy.kernel.roles import Role
 from ggzy.registry.auth import actor_from_request
@@ -200,7 +201,11 @@ def move_alert(request: HttpRequest, alert_id: int, payload: AlertMoveIn) -> dic
 
 @router.get("/lots/{code}/trail", response=list[TrailEventOut], summary="交易全过程审计轨迹")
 def lot_trail(request: HttpRequest, code: str) -> list[Any]:
-    return queries.trail(actor_from_request(request), code)
+    events = queries.trail(actor_from_request(request), code)
+    return [{**{f: getattr(e, f) for f in TRAIL_FIELDS}, "position": n} for n, e in numbered(events)]
+
+
+TRAIL_FIELDS = ("occurred_at", "actor", "role", "ip", "action", "object_type", "object_id", "payload")
 
 
 @router.get("/lots/{code}/collusion", response=ScreenOut, summary="围标串标筛查结果（评标委员会、主管部门）")

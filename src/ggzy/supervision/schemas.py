@@ -175,7 +175,11 @@ class DashboardOut(Schema):
 
 
 class TrailEventOut(Schema):
-    seq: int
+    """`position` numbers this trail (1 = oldest): the global seq would count, by its gaps, the sealed
+    events in between (who bid, who took the documents: 电子招标投标办法 第21条); no event hash either (it
+    covers seq and the previous hash: trying the few possible seqs would tell what came just before)."""
+
+    position: int
     occurred_at: datetime
     actor: str
     role: str
@@ -184,7 +188,6 @@ class TrailEventOut(Schema):
     object_type: str
     object_id: str
     payload: dict[str, Any]
-    hash: str
 
 
 class ScreenOut(Schema):

@@ -456,6 +456,7 @@ def publish_notice(actor: Actor, notice_id: int) -> Notice:
                 user_id,
                 "投标邀请书",
                 f"您受邀参加“{notice.title}”投标，投标截止时间{notice.bid_deadline:%Y-%m-%d %H:%M}。",
+                sealed_by=notice,  # who was invited is sealed like who took the documents (第21条)
             )
     audit.record(notice, {"published_at": now, "bid_deadline": notice.bid_deadline}, role=role)
     return notice
@@ -505,6 +506,7 @@ def clarify(actor: Actor, notice_id: int, meta: DocumentMeta, filename: str, dat
             user_id,
             f"招标文件{document.get_kind_display()}",
             f"“{notice.title}”发布了{document.title}，投标截止时间{notice.bid_deadline:%Y-%m-%d %H:%M}。",
+            sealed_by=notice,  # the recipients are the downloaders: sealed until the deadline
         )
     audit.record(
         document,

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from ggzy.bidding.actions import complete_upload, start_upload, write_chunk
 from ggzy.credit import enforcement
 from ggzy.credit.actions import id_digest, import_national, record_entry, revoke_entry
 from ggzy.credit.models import CreditRecord
@@ -16,11 +17,14 @@ from ggzy.credit.schemas import CreditRecordIn, PractitionerIn
 from ggzy.kernel import chronograph, clock
 from ggzy.kernel.errors import GgzyError, PermissionDenied
 from ggzy.kernel.roles import Actor
+from ggzy.supervision.checks import run_event
 from ggzy.supervision.models import Alert
-from ggzy.supervision.tests.conftest import BidSpec, open_lot
+from ggzy.supervision.tests.conftest import DEADLINE, BidSpec, bidder_actor, open_lot, sealed
 from ggzy.testing import PASSWORD, actor_of, local
 from ggzy.trading.actions import download_document, publish_notice
+from ggzy.trading.models import Lot
 from ggzy.trading.tests.conftest import Tender
+from ggzy_guomi import sm3_hex
 
 pytestmark = pytest.mark.django_db
 
@@ -197,13 +201,25 @@ def test_a_new_ban_alerts_every_open_procedure_the_entity_takes_part_in(
     assert enforcement.alert_open_procedures(entity.pk) == 0  # raised once
 
 
-def test_a_download_counts_as_taking_part(tender: Tender, regulator: Actor) -> None:
+def test_a_download_counts_as_taking_part_once_the_lot_is_opened(tender: Tender, regulator: Actor) -> None:
+    """Before the deadline a ban says nothing of who takes part (电子招标投标办法 第21条): the regulator
+    cannot probe a firm by recording a ban. At the opening the downloader is found."""
     publish_notice(tender.manager, tender.notice.pk)
     clock.freeze(local(2026, 3, 5, 10))
     document = tender.notice.documents.get()
     download_document(actor_of("tb3"), document.pk)
     record_entry(regulator, ban(tender.bidders[3][0].uscc, date(2027, 3, 4), valid_from=date(2026, 3, 5)))
-    enforcement.alert_open_procedures(tender.bidders[3][0].pk)
+    assert enforcement.alert_open_procedures(tender.bidders[3][0].pk) == 0
+    assert not Alert.objects.filter(rule_id="S14").exists()
+    for i in range(3):  # three bids: the lot opens (fewer would fail it)
+        envelope = sealed(tender, BidSpec(i, f"2300000{i}"))
+        job, _ = start_upload(bidder_actor(i), tender.lot.code, len(envelope), sm3_hex(envelope))
+        write_chunk(bidder_actor(i), job.public_id, 0, len(envelope), envelope)
+        complete_upload(bidder_actor(i), job.public_id)
+    clock.freeze(DEADLINE)
+    chronograph.sweep()  # the lot moves to the opening; its S14 check runs after commit (called here)
+    assert Lot.objects.get(pk=tender.lot.pk).state == Lot.State.OPENING
+    assert run_event("lot_advanced", tender.lot.pk)
     assert Alert.objects.get(rule_id="S14").evidence["participation"][0]["as"] == "download"
 
 

@@ -28,3 +28,15 @@ def live_platform(prepared_platform: Platform, tmp_path: Path) -> Iterator[Platf
         yield prepared_platform.with_db(db)
     finally:
         db.drop()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`slow` tests (exhaustive walks) run only when asked for: `-m slow` or GGZY_SLOW_TESTS=1."""
+    import os
+
+    if "slow" in (config.getoption("markexpr", "") or "") or os.environ.get("GGZY_SLOW_TESTS") == "1":
+        return
+    skip = pytest.mark.skip(reason="exhaustive variant: run with -m slow or GGZY_SLOW_TESTS=1")
+    for item in items:
+        if item.get_closest_marker("slow") is not None:
+            item.add_marker(skip)

@@ -19,7 +19,7 @@ SWEEP_DAYS = 400  # a little more than every 12-month window
 def _lot_events(lot_id: int) -> list[Finding]:
     from ggzy.supervision.collusion.lot import screen_lot
 
-    found = bids.for_lot(lot_id)
+    found = [*bids.for_lot(lot_id), *credit.lot_findings(lot_id)]  # S14 waits for the opening (第21条)
     lot = Lot.objects.filter(pk=lot_id).only("state").first()
     if lot is not None and lot.state == Lot.State.EVALUATION:
         screen_lot(lot_id)  # stores the screen and raises S16 itself

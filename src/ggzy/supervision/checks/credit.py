@@ -1,19 +1,31 @@
-"""S14: a banned entity (credit black list) takes part in an open procedure."""
+"""S14: a banned entity (credit black list) takes part in an open procedure.
+
+Who took the documents or bid is sealed until the deadline, the operator and the regulator included
+(电子招标投标办法 第21条; 招标投标法 第22条): a ban recorded while a lot is still bidding must not answer
+whether the firm takes part in it (a regulator could otherwise probe any firm by recording a ban and
+revoking it). Before the deadline the ban itself keeps the firm out (`credit.enforcement.check` refuses
+it at the download and at the bid); the check of the lots it already took part in runs once each lot is
+opened (`lot_findings`, on the chronograph's move to the opening) and in the nightly sweep."""
 
 from ggzy.credit import enforcement
 from ggzy.kernel.errors import LegalRule
 from ggzy.registry.models import Entity
 from ggzy.supervision.alerts import Finding
+from ggzy.supervision.checks.bids import AFTER_DEADLINE
 from ggzy.supervision.rules import alert_rule
-from ggzy.trading.models import Lot
+from ggzy.trading.models import Download, Lot
 
 
-def banned_participant_findings(entity: Entity) -> list[Finding]:
+def banned_participant_findings(entity: Entity, lot_ids: list[int] | None = None) -> list[Finding]:
+    """Findings for the entity's lots that are opened (or later) and not closed; `lot_ids` narrows."""
     participations = enforcement.open_participations(entity)
     if not participations:
         return []
+    lots = Lot.objects.filter(pk__in=participations, state__in=AFTER_DEADLINE)
+    if lot_ids is not None:
+        lots = lots.filter(pk__in=lot_ids)
     result: list[Finding] = []
-    for lot in Lot.objects.filter(pk__in=participations).select_related("project"):
+    for lot in lots.select_related("project"):
         bans = enforcement.active_bans(entity, lot.project.category)
         if not bans:
             continue
@@ -37,6 +49,21 @@ def banned_participant_findings(entity: Entity) -> list[Finding]:
                 legal=LegalRule(record.basis_citation, record.basis_text),
             )
         )
+    return result
+
+
+def lot_findings(lot_id: int) -> list[Finding]:
+    """At the opening: every bidder or downloader of the lot that is banned now."""
+    lot = Lot.objects.filter(pk=lot_id, state__in=AFTER_DEADLINE).first()
+    if lot is None:
+        return []
+    ids = set(lot.bids.values_list("bidder_id", flat=True))
+    if lot.notice_id is not None:
+        ids |= set(Download.objects.filter(notice_id=lot.notice_id).values_list("entity_id", flat=True))
+    result: list[Finding] = []
+    for entity in Entity.objects.filter(pk__in=ids).order_by("pk"):
+        if enforcement.active_bans(entity):
+            result.extend(banned_participant_findings(entity, [lot_id]))
     return result
 
 
