@@ -155,9 +155,15 @@ def at_milestone(reason: str, target: models.Model | tuple[str, str | int] | Non
 
 
 def issue_interval_if_due(now: datetime | None = None) -> AuditCheckpoint | None:
-    """The chronograph's periodic checkpoint: every T minutes, when there is any new event."""
+    """The chronograph's periodic checkpoint: every T minutes, when there is any new event. Decided under
+    the head's row lock, so several chronographs sweeping at once sign one checkpoint, not one each."""
     now = now or clock.now()
-    head = AuditHead.objects.filter(pk=1).values_list("seq", flat=True).first() or 0
+    with transaction.atomic():
+        return _issue_interval_if_due(now)
+
+
+def _issue_interval_if_due(now: datetime) -> AuditCheckpoint | None:
+    head, _ = _head_for_update()
     last = AuditCheckpoint.objects.order_by("-seq").first()
     new = head - (last.tree_size if last is not None else 0)
     if new <= 0:

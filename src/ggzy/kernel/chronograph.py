@@ -13,7 +13,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import close_old_connections, models
 
@@ -42,6 +42,17 @@ def register(model: type[models.Model], handler: Handler, field: str = "next_che
 
 def schedules() -> tuple[Schedule, ...]:
     return tuple(_schedules)
+
+
+def claim(
+    model: type[models.Model], pk: int, now: datetime, lease: timedelta, field: str = "next_check"
+) -> bool:
+    """Take a due periodic job for this process: one conditional UPDATE moves its `field` to `now + lease`
+    if it is still due. However many chronographs sweep at once, exactly one gets True (the database
+    serialises the UPDATE, on SQLite and PostgreSQL alike); the others skip it. The winner sets the next
+    time when it finishes; if it dies, the job is due again when the lease runs out."""
+    taken = model._default_manager.filter(pk=pk, **{f"{field}__lte": now}).update(**{field: now + lease})
+    return taken == 1
 
 
 def sweep(now: datetime | None = None, batch: int = 500) -> int:

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from ggzy.kernel import audit, clock
+from ggzy.kernel import audit, chronograph, clock
 from ggzy.kernel.actions import action
 from ggzy.kernel.roles import Actor
 from ggzy.supervision import cases, checks, instructions
@@ -17,6 +17,8 @@ from ggzy.supervision.models import Schedule
 from ggzy.supervision.rules import SWEEP_HOUR
 
 NIGHTLY = "nightly"
+# How long a chronograph holds the nightly sweep before another may take it over (it died mid-run).
+NIGHTLY_LEASE = timedelta(hours=2)
 
 
 def next_night(now: datetime) -> datetime:
@@ -43,7 +45,9 @@ def run(now: datetime | None = None) -> dict[str, Any]:
 
 
 def nightly(schedule_id: int, now: datetime) -> None:
-    """Chronograph handler of the "nightly" schedule."""
+    """Chronograph handler of the "nightly" schedule: runs once however many chronographs sweep."""
+    if not chronograph.claim(Schedule, schedule_id, now, NIGHTLY_LEASE):
+        return
     result = run(now)
     _done(Actor.system("chronograph"), schedule_id, now, result)
 

@@ -1,13 +1,15 @@
 """`ggzy serve`: the whole platform in one command — web (ASGI), chronograph and task worker.
 
-Ctrl-C stops all three. In production run them as separate processes instead:
+Ctrl-C or SIGTERM stops all three. In production run them as separate processes instead:
 an ASGI server with several workers, `ggzy chronograph`, and `ggzy db_worker` (or the Redis/RabbitMQ
 backend's worker).
 """
 
+import signal
 import subprocess
 import sys
 import threading
+from types import FrameType
 from typing import Any
 
 import uvicorn
@@ -15,6 +17,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from ggzy.kernel import chronograph
+
+
+def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)
 
 
 class Command(BaseCommand):
@@ -52,6 +58,9 @@ class Command(BaseCommand):
                 ]
             )
         self.stdout.write(f"GGZY serving http://{options['host']}:{options['port']}/  (Ctrl-C stops)")
+        # uvicorn shuts down on SIGTERM, then re-raises it with the handler it found: the default one
+        # would end the process at once, skipping the clean-up below and orphaning the worker.
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
         try:
             uvicorn.run(
                 "ggzy.asgi:application",
