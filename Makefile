@@ -4,6 +4,9 @@ SHELL := /bin/bash
 
 VENV := .venv
 BIN := $(VENV)/bin
+# Every target here is development or test: production mode (the default of `ggzy` itself, see README's
+# Configuration) needs GGZY_SECRET_KEY and HTTPS, so this Makefile says GGZY_DEBUG=1 explicitly.
+export GGZY_DEBUG ?= 1
 # Python 3.12 is required (.python-version). pyenv's shim honours .python-version in this folder.
 PYTHON ?= python3.12
 

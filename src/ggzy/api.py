@@ -12,10 +12,10 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.renderers import JSONRenderer
-from ninja.security import HttpBearer, django_auth
+from ninja.security import HttpBearer, SessionAuth
 
 from ggzy.kernel.errors import GgzyError
 from ggzy.registry.auth import user_for_token
@@ -24,6 +24,20 @@ from ggzy.registry.auth import user_for_token
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         return user_for_token(token)
+
+
+class SignedInSession(SessionAuth):
+    """The web session, with CSRF checked only for a signed-in session: a token client or an anonymous
+    caller (registration, reports) never needs a CSRF cookie, and an expired token is a 401, not a CSRF
+    refusal (a cross-site request carries the session cookie, so it is still checked)."""
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if not request.user.is_authenticated:
+            return None
+        return super().__call__(request)
+
+
+session_auth = SignedInSession(csrf=True)
 
 
 def anonymous(request: HttpRequest) -> Any:
@@ -37,8 +51,8 @@ class ChineseJSONRenderer(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}
 
 
-SIGNED_IN = [TokenAuth(), django_auth]
-ANYONE = [TokenAuth(), django_auth, anonymous]
+SIGNED_IN = [TokenAuth(), session_auth]
+ANYONE = [TokenAuth(), session_auth, anonymous]
 
 api = NinjaAPI(
     title="GGZY 公共资源交易平台 API",
@@ -81,6 +95,22 @@ def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpRespons
         "message": {"zh": "请先登录或提供有效令牌", "en": "Sign in or send a valid token"},
     }
     return error_response(request, body, 401)
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    """Ninja's own refusals (the CSRF check of a signed-in session) in the documented error format."""
+    if exc.status_code == 403 and "CSRF" in str(exc):
+        body = {
+            "code": "csrf_failed",
+            "message": {
+                "zh": "会话请求缺少有效的CSRF令牌（请刷新页面重试；程序调用请使用API令牌）",
+                "en": "A session request without a valid CSRF token (reload the page; programs use an API token)",
+            },
+        }
+    else:
+        body = {"code": f"http_{exc.status_code}", "message": {"zh": str(exc), "en": str(exc)}}
+    return error_response(request, body, exc.status_code)
 
 
 def on_unstorable(request: HttpRequest, exc: Exception | type[Exception]) -> HttpResponse:

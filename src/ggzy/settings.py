@@ -5,6 +5,7 @@ Production: GGZY_DATABASE_URL=postgres://..., GGZY_SECRET_KEY, GGZY_DEBUG=0, GGZ
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -22,11 +23,16 @@ def env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-DEBUG = env_bool("GGZY_DEBUG", True)
+# Production unless told otherwise: `make run` (and the test suite) set GGZY_DEBUG=1 explicitly.
+DEBUG = env_bool("GGZY_DEBUG", False)
 SECRET_KEY = os.environ.get("GGZY_SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
-        raise RuntimeError("GGZY_SECRET_KEY must be set when GGZY_DEBUG=0")
+        raise ImproperlyConfigured(
+            "生产模式（GGZY_DEBUG=0）必须设置 GGZY_SECRET_KEY（至少50个随机字符）；本机开发请用 make run。"
+            " / Production mode (GGZY_DEBUG=0) needs GGZY_SECRET_KEY (50+ random characters); for a "
+            "development server use `make run`."
+        )
     SECRET_KEY = "ggzy-embedded-development-key-not-for-production"  # noqa: S105
 ALLOWED_HOSTS = [h for h in os.environ.get("GGZY_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("GGZY_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
@@ -57,10 +63,13 @@ INSTALLED_APPS = [
     "ggzy.disclosure",
     "ggzy.analytics",
     "ggzy.demo",
+    "csp",
+    "axes",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -69,6 +78,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "ggzy.web.middleware.StaffSessionMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: it answers a locked-out login
 ]
 
 ROOT_URLCONF = "ggzy.urls"
@@ -99,11 +110,13 @@ def database_config(url: str) -> dict[str, object]:
     config: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=0))
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets readers run beside the writer; IMMEDIATE takes the write lock at BEGIN so two
-        # writers queue instead of failing half-way when one upgrades a read lock.
+        # writers queue instead of failing half-way when one upgrades a read lock. synchronous=FULL:
+        # every commit is on disk before it returns (NORMAL in WAL mode may lose the latest commits on a
+        # power cut, and a receipt may only be sent for a durable bid).
         config["OPTIONS"] = {
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
         }
     elif config["ENGINE"] == "django.db.backends.postgresql" and env_bool("GGZY_DB_POOL", not DEBUG):
         # Production: a connection pool per worker process instead of a new connection per request
@@ -123,6 +136,7 @@ DATABASES = {"default": database_config(os.environ.get("GGZY_DATABASE_URL", ""))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
@@ -162,6 +176,46 @@ SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Sessions: a working day for market entities and the public; staff (operators, regulators, experts,
+# administrators) are signed out after STAFF_SESSION_IDLE_SECONDS without a request (web.middleware).
+SESSION_COOKIE_AGE = int(os.environ.get("GGZY_SESSION_SECONDS", str(8 * 3600)))
+STAFF_SESSION_IDLE_SECONDS = int(os.environ.get("GGZY_STAFF_SESSION_IDLE_SECONDS", "1800"))
+# HTTPS in production: redirect, HSTS for a year. Behind a TLS-terminating proxy set
+# GGZY_PROXY_SSL_HEADER=1 so that X-Forwarded-Proto: https counts as secure.
+SECURE_SSL_REDIRECT = env_bool("GGZY_SSL_REDIRECT", not DEBUG)
+SECURE_HSTS_SECONDS = int(os.environ.get("GGZY_HSTS_SECONDS", "0" if DEBUG else "31536000"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("GGZY_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("GGZY_HSTS_PRELOAD", True)
+if env_bool("GGZY_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Content Security Policy (django-csp): only the platform's own scripts, styles and images; no inline
+# script or style anywhere (the browser tests run under it).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+# Failed sign-ins (django-axes): after AXES_FAILURE_LIMIT failures for one username from one address,
+# that pair is locked for AXES_COOLOFF_TIME ([U] operations choice); every failure is in the audit trail.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("GGZY_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("GGZY_LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "ggzy.web.middleware.locked_out"
+AXES_VERBOSE = False
 
 # Background work: django.tasks. Embedded: the database backend and `ggzy serve` runs its worker.
 TASKS = {

@@ -20,3 +20,6 @@ urlpatterns = [
     path("credit/", include("ggzy.credit.urls")),
     path("", include("ggzy.web.urls")),
 ]
+
+handler404 = "ggzy.web.views.not_found"
+handler500 = "ggzy.web.views.server_error"

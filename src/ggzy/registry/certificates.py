@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from asn1crypto import crl as asn1_crl  # type: ignore[import-untyped]
+from asn1crypto import crl as asn1_crl
 from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509
 from django.conf import settings

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from asn1crypto import crl as asn1_crl  # type: ignore[import-untyped]
+from asn1crypto import crl as asn1_crl
 from asn1crypto import keys as asn1_keys
 from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509

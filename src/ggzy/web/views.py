@@ -6,8 +6,9 @@ from django.apps import apps
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import get_template
 
 from ggzy.exchange.models import Node
 from ggzy.kernel.audit import chain_summary, visible_events
@@ -184,3 +185,32 @@ def workspace(request: HttpRequest) -> HttpResponseBase:
     else:
         template = "web/workspace_public.html"
     return render(request, template, context)
+
+
+# ---- error pages (handler404 / handler500 in ggzy.urls): Chinese pages, the API's error format on /api/
+
+
+def _api_error(code: str, zh: str, en: str, status: int) -> JsonResponse:
+    return JsonResponse(
+        {"code": code, "message": {"zh": zh, "en": en}},
+        status=status,
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return _api_error("not_found", "资源不存在", "Not found", 404)
+    return render(request, "404.html", status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """No template context: whatever failed must not fail again while the error page renders."""
+    if request.path.startswith("/api/"):
+        return _api_error(
+            "server_error",
+            "服务器内部错误，已记录；数据未被部分保存",
+            "Internal error (logged); nothing was half-saved",
+            500,
+        )
+    return HttpResponse(get_template("500.html").render(), status=500)

@@ -5,6 +5,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
 
 from ggzy.catalogue import actions
@@ -253,7 +254,7 @@ def test_management_is_for_operators_only(
 
 
 def test_admin_shows_the_catalogue_read_only(client: Client, national: CatalogueVersion) -> None:
-    assert client.login(username="op", password=PASSWORD)
+    client.force_login(User.objects.get(username="op"))
     listing = client.get("/admin/catalogue/catalogueversion/")
     assert listing.status_code == 200
     assert "GJ-16" in listing.content.decode()

@@ -5,13 +5,13 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
 
 from ggzy.catalogue.models import CatalogueVersion, Comment
 from ggzy.disclosure.models import CleanupAnnouncement
 from ggzy.disclosure.tests.trade import Finished
 from ggzy.kernel import clock
-from ggzy.testing import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -109,7 +109,7 @@ def test_penalties_page_without_credit_app_is_an_empty_state(client: Client, net
 def test_catalogue_consultation_comment_and_adoption(client: Client, network) -> None:  # type: ignore[no-untyped-def]
     clock.freeze(clock.now())
     try:
-        client.login(username="op", password=PASSWORD)
+        client.force_login(User.objects.get(username="op"))
         response = client.post(
             "/portal/catalogue/manage/",
             {
@@ -149,7 +149,7 @@ def test_catalogue_consultation_comment_and_adoption(client: Client, network) ->
         assert client.post(public, {"text": "建议将限额调整为200万元。"}).status_code == 302
         assert Comment.objects.get().text == "建议将限额调整为200万元。"
         assert client.post(public, {"text": ""}).status_code == 200  # the form asks again, nothing stored
-        client.login(username="op", password=PASSWORD)
+        client.force_login(User.objects.get(username="op"))
         assert "建议将限额调整为200万元" in client.get(edit).content.decode()
         early = client.post(edit, {"do": "adopt", "effective_from": str(clock.today() + timedelta(days=40))})
         assert early.status_code == 422 and "征求意见期" in early.content.decode()
@@ -168,12 +168,12 @@ def test_catalogue_consultation_comment_and_adoption(client: Client, network) ->
 
 def test_catalogue_management_is_for_operators(client: Client, network) -> None:  # type: ignore[no-untyped-def]
     assert client.get("/portal/catalogue/manage/").status_code == 302  # to the login page
-    client.login(username="reg", password=PASSWORD)
+    client.force_login(User.objects.get(username="reg"))
     assert client.get("/portal/catalogue/manage/").status_code == 403
 
 
 def test_cleanup_announcement_by_the_operator(client: Client, network) -> None:  # type: ignore[no-untyped-def]
-    client.login(username="op", password=PASSWORD)
+    client.force_login(User.objects.get(username="op"))
     html = client.get("/portal/cleanup/new/").content.decode()
     accessible(html)
     response = client.post(

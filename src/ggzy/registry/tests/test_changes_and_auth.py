@@ -3,6 +3,7 @@
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
 
 from ggzy.kernel import clock
@@ -141,7 +142,7 @@ def test_wrong_password(client: Client, network: dict) -> None:
 
 def test_session_auth_needs_csrf_for_writes(network: dict) -> None:
     client = Client(enforce_csrf_checks=True)
-    assert client.login(username="op", password=PASSWORD)
+    client.force_login(User.objects.get(username="op"))
     assert client.get("/api/auth/me").json()["roles"] == ["operator"]
     body = {"name": "部门", "node_id": network["province"].pk}
     response = client.post("/api/registry/departments", body, content_type="application/json")

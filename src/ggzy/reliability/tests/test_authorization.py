@@ -251,6 +251,15 @@ BEFORE_DEADLINE: dict[tuple[str, str], Rule] = {
     ("GET", "/api/regions/{code}"): Rule(EVERYONE, "public", params={"code": "region"}),
     ("GET", "/api/platform/keys"): Rule(EVERYONE, "anyone verifies receipts"),
     ("GET", "/api/audit/verify"): Rule(OVERSEERS, "the audit chain is for the operator and regulators"),
+    ("GET", "/api/audit/checkpoints"): Rule(EVERYONE, "signed checkpoints are published for anyone to keep"),
+    ("GET", "/api/audit/checkpoints/{seq}"): Rule(
+        EVERYONE, "a published checkpoint", params={"seq": "checkpoint_seq"}
+    ),
+    ("GET", "/api/audit/consistency"): Rule(
+        EVERYONE,
+        "consistency proofs hold only hashes",
+        query={"first": "checkpoint_seq", "second": "checkpoint_seq"},
+    ),
     ("GET", "/api/audit/events"): Rule(
         OVERSEERS, "audit trails likewise", query={"object_type": "project_type", "object_id": "project"}
     ),
@@ -765,6 +774,11 @@ BEFORE_DEADLINE: dict[tuple[str, str], Rule] = {
         params={"code": "lot"},
         pending="no archive yet",
     ),
+    ("GET", "/api/services/receipts/{receipt_no}/inclusion"): Rule(
+        frozenset({"bidder"}),
+        "a receipt's inclusion proof: its own bidder only (anyone else: as if the number did not exist)",
+        pending="no checkpoint covers the receipt yet",
+    ),
     ("DELETE", "/api/auth/token/{prefix}"): Rule(
         SIGNED_IN, "revoke one's own token (another user's prefix is simply not found)"
     ),
@@ -907,6 +921,7 @@ def ctx(vclock, network, system) -> Ctx:  # type: ignore[no-untyped-def]
             "prefix": spare[:12],
             "receipt_no": Bid.objects.filter(lot=lot).values_list("receipt_no", flat=True).first() or "HZ0",
             "file_name": "bid-form.json",
+            "checkpoint_seq": "1",
             "question_id": "999999",
             "call_id": "999999",
             "draw_id": "999999",

@@ -1,6 +1,7 @@
 """The Chinese portal, the login, the one-form registration page and each role's workspace."""
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
 
 from ggzy.kernel.models import AuditEvent
@@ -43,7 +44,7 @@ def test_bad_login_stays_on_the_page(client: Client, network: dict) -> None:
 )
 def test_each_role_has_its_workspace(client: Client, network: dict, username: str, marker: str) -> None:
     register_entity(Actor.anonymous(), entity_form(), account_form("alpha"))
-    client.login(username=username, password=PASSWORD)
+    client.force_login(User.objects.get(username=username))
     html = client.get("/workspace/").content.decode()
     assert marker in html
 
