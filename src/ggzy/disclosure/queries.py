@@ -13,6 +13,7 @@ from django.utils import timezone
 from ggzy.disclosure import search
 from ggzy.disclosure.models import SearchDoc
 from ggzy.disclosure.public import public_notices
+from ggzy.kernel.errors import InvalidInput
 from ggzy.trading.models import Project
 
 PAGE_SIZE = 20
@@ -58,10 +59,7 @@ class Filters:
     @classmethod
     def from_query(cls, params: QueryDict | dict[str, Any], *, kind: str = "") -> "Filters":
         get = params.get
-        try:
-            page = max(1, int(get("page") or 1))
-        except ValueError:
-            page = 1
+        page = parse_page(get("page"))
         return cls(
             q=(get("q") or "").strip()[:200],
             kind=(get("kind") or kind or "").strip(),
@@ -107,6 +105,27 @@ def find(filters: Filters) -> tuple[QuerySet[SearchDoc], search.Query]:
 # Counting every match of a broad query over a large index costs seconds; past this many, "10000+" says
 # enough (the pages beyond it stay reachable by refining the query).
 COUNT_CAP = 10_000
+
+
+# The last page anyone may ask for: far beyond COUNT_CAP, yet an offset every database holds.
+MAX_PAGE = 100_000
+
+
+def parse_page(raw: object) -> int:
+    """The page number of the portal listings and the search API (one parser for all): missing, not a
+    number or below 1 is the first page; above MAX_PAGE is refused (an offset beyond 64 bits was a 500)."""
+    try:
+        page = int(str(raw).strip()) if raw not in (None, "") else 1
+    except ValueError:
+        return 1
+    if page > MAX_PAGE:
+        raise InvalidInput(
+            "page_out_of_range",
+            f"页码超出范围：最大为{MAX_PAGE}（请缩小检索条件）",
+            f"Page out of range: at most {MAX_PAGE} (narrow the query)",
+            details={"max_page": MAX_PAGE},
+        )
+    return max(1, page)
 
 
 def page_of(qs: QuerySet[SearchDoc], page: int) -> tuple[list[SearchDoc], int]:

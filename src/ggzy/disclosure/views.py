@@ -94,7 +94,10 @@ class FilterForm(forms.Form):
 
 
 def _listing(request: HttpRequest, *, kind: str, template: str, title: str) -> HttpResponse:
-    filters = queries.Filters.from_query(request.GET, kind=kind)
+    try:
+        filters = queries.Filters.from_query(request.GET, kind=kind)
+    except GgzyError as exc:
+        return error_page(request, exc)
     qs, query = queries.find(filters)
     rows, total = queries.page_of(qs, filters.page)
     results = [
