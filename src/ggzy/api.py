@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -129,6 +130,15 @@ def on_unstorable(request: HttpRequest, exc: Exception | type[Exception]) -> Htt
 
 for _unstorable in (DataError, OverflowError, DjangoValidationError):
     api.add_exception_handler(_unstorable, on_unstorable)
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    """A body over DATA_UPLOAD_MAX_MEMORY_SIZE (a 7 MiB chunk, a 7 MB report): 413, nothing read or stored."""
+    from ggzy.web.views import too_large
+
+    error = too_large()
+    return error_response(request, error.as_json(), error.status)
 
 
 @api.exception_handler(Http404)

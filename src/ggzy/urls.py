@@ -21,5 +21,6 @@ urlpatterns = [
     path("", include("ggzy.web.urls")),
 ]
 
+handler400 = "ggzy.web.views.bad_request"
 handler404 = "ggzy.web.views.not_found"
 handler500 = "ggzy.web.views.server_error"

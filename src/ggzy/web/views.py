@@ -3,8 +3,10 @@
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import RequestDataTooBig
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
@@ -196,6 +198,30 @@ def _api_error(code: str, zh: str, en: str, status: int) -> JsonResponse:
         status=status,
         json_dumps_params={"ensure_ascii": False},
     )
+
+
+def too_large() -> GgzyError:
+    """A body over DATA_UPLOAD_MAX_MEMORY_SIZE (Django's RequestDataTooBig): 413, the same on /api/ and pages."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return GgzyError(
+        "request_too_large",
+        f"请求内容过大：最多{limit // (1024 * 1024)} MiB（投标文件请分段上传）",
+        f"Request body too large: at most {limit // (1024 * 1024)} MiB (upload bid files in chunks)",
+        details={"max_bytes": limit},
+        status=413,
+    )
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler400: Django's refusals of a request (an oversized body, too many fields, a bad host)."""
+    error = (
+        too_large()
+        if isinstance(exception, RequestDataTooBig)
+        else GgzyError("bad_request", "请求无法处理", "Bad request")
+    )
+    if request.path.startswith("/api/"):
+        return JsonResponse(error.as_json(), status=error.status, json_dumps_params={"ensure_ascii": False})
+    return HttpResponse(get_template("web/error.html").render({"error": error}), status=error.status)
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
