@@ -360,7 +360,13 @@ class Event:
 
 def project_view(project: Project) -> Record:
     """Everything public about a project, with its timeline (oldest first)."""
-    lots = [lot_record(lot) for lot in project.lots.select_related("notice").order_by("seq")]
+    # A lot not yet published (added later, or a re-tender in preparation) has nothing public: left out.
+    published = [
+        lot
+        for lot in project.lots.select_related("notice").order_by("seq")
+        if lot_stage(lot) > Stage.UNPUBLISHED
+    ]
+    lots = [lot_record(lot) for lot in published]
     stage = max((Stage(lot["stage"]) for lot in lots), default=Stage.UNPUBLISHED)
     notices = []
     for notice in public_notices().filter(project=project).order_by("published_at", "id"):
