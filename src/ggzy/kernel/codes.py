@@ -14,6 +14,12 @@ USCC_RULE = LegalRule(
     "第9-17位主体标识码（组织机构代码），第18位校验码。",
 )
 
+ORG_CODE_RULE = LegalRule(
+    "GB 11714-1997《全国组织机构代码编制规则》",
+    "组织机构代码由8位本体代码和1位校验码组成，校验码C9 = 11 - MOD(∑Ci×Wi, 11)，"
+    "Wi依次为3、7、9、10、5、8、4、2；C9为10时用X，为11时用0。统一社会信用代码第9-17位为组织机构代码。",
+)
+
 # 31 characters: digits and upper-case letters without I, O, Z, S, V.
 USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_VALUE = {ch: i for i, ch in enumerate(USCC_CHARSET)}
@@ -87,6 +93,17 @@ def validate_uscc(raw: str) -> str:
             f"Wrong check character: position 18 should be '{expected}', not '{code[17]}'",
             rule=USCC_RULE,
             details={"value": raw, "expected": expected, "actual": code[17]},
+        )
+    org = code[8:17]
+    org_expected = org_code_check_char(org[:8])
+    if org[8] != org_expected:
+        raise InvalidInput(
+            "uscc_org_code",
+            f"统一社会信用代码第9-17位（组织机构代码{org[:8]}-{org[8]}）校验码错误：第17位应为“{org_expected}”",
+            f"The embedded organisation code {org[:8]}-{org[8]} (characters 9-17) fails its GB 11714 check: "
+            f"position 17 should be '{org_expected}'",
+            rule=ORG_CODE_RULE,
+            details={"value": raw, "org_code": org, "expected": org_expected, "actual": org[8]},
         )
     return code
 

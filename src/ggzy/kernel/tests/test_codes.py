@@ -23,7 +23,49 @@ def test_wrong_check_character_names_the_expected_one() -> None:
     assert err.value.code == "uscc_check"
     assert err.value.details["expected"] == "7"
     assert "GB 32100-2015" in err.value.rule.citation  # type: ignore[union-attr]
-    assert validate_uscc("91310115MA1H8R7C67") == "91310115MA1H8R7C67"
+    assert validate_uscc("91310115MA1H8R7C41") == "91310115MA1H8R7C41"
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "91110000101623741K",  # organisation code 10162374-1
+        "911101066976941872",  # 69769418-7
+        "91350100M000100Y43",  # M000100Y-4 (letters count A=10 ... Z=35)
+        "9144030071526726XG",  # 71526726-X (remainder 10 -> X)
+        "91110000600037341L",  # 60003734-1
+        "91640000000000000C",  # 00000000-0 (remainder 11 -> 0)
+    ],
+)
+def test_the_embedded_organisation_code_of_valid_codes_passes_gb11714(code: str) -> None:
+    assert validate_uscc(code) == code
+    assert org_code_check_char(code[8:16]) == code[16]
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("91310115MA1H8R7C67", "4"),  # the USCC check character is right, the organisation code's is not
+        ("91640100MA0000000L", "7"),
+        ("91110000101623749C", "1"),
+    ],
+)
+def test_a_wrong_organisation_code_check_is_refused_with_its_own_error(code: str, expected: str) -> None:
+    assert uscc_check_char(code[:17]) == code[17]  # only the GB 11714 check can catch these
+    with pytest.raises(InvalidInput) as err:
+        validate_uscc(code)
+    assert err.value.code == "uscc_org_code"
+    assert err.value.details["expected"] == expected
+    assert "GB 11714" in err.value.rule.citation  # type: ignore[union-attr]
+    assert not is_valid_uscc(code)
+
+
+def test_generated_codes_of_the_test_helpers_are_valid() -> None:
+    from ggzy.testing import new_uscc
+
+    for _ in range(50):
+        assert is_valid_uscc(new_uscc())
+    assert is_valid_uscc(build_uscc("12", "640100", "MA1H8R7C"))
 
 
 @pytest.mark.parametrize(
