@@ -20,6 +20,7 @@ from ggzy.kernel.actions import action, after_commit, require_role
 from ggzy.kernel.errors import Conflict, InvalidInput, LegalRule, NotFound, PermissionDenied
 from ggzy.kernel.platform_key import platform_key
 from ggzy.kernel.roles import Actor, Role
+from ggzy.kernel.timefmt import local_text, local_text_en
 from ggzy.kernel.timestamping import issue_stamped_receipt
 from ggzy.registry.models import Entity
 from ggzy.registry.queries import active_certificate, entity_of
@@ -72,8 +73,8 @@ def require_open_for_bids(lot: Lot, bidder: Entity, now: datetime) -> None:
     if lot.state != Lot.State.BIDDING or now >= notice.bid_deadline:
         raise InvalidInput(
             "bidding_closed",
-            f"投标已截止（截止时间{notice.bid_deadline:%Y-%m-%d %H:%M:%S}），平台拒收",
-            "The bid deadline has passed: the platform refuses the bid",
+            f"投标已截止（截止时间{local_text(notice.bid_deadline)}），平台拒收",
+            f"The bid deadline ({local_text_en(notice.bid_deadline)}) has passed: the platform refuses the bid",
             rule=SUBMISSION,
         )
     if notice.method == Notice.Method.INVITED and not notice.invitees.filter(pk=bidder.pk).exists():

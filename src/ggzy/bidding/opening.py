@@ -12,6 +12,7 @@ from django.core.files.storage import default_storage
 
 from ggzy.bidding.models import Bid, Bond, OpeningRecord
 from ggzy.kernel import notify
+from ggzy.kernel.timefmt import local_text
 from ggzy.registry.models import Account
 from ggzy.trading import procedure
 from ggzy.trading.models import Lot
@@ -44,7 +45,7 @@ def start_opening(lot: Lot, now: datetime) -> str:
     _tell_bidders(
         bids,
         "开标解密通知",
-        f"{lot.code} {lot.name} 已开标，请于{lot.decrypt_closes_at:%Y-%m-%d %H:%M}前在线解密投标文件。",
+        f"{lot.code} {lot.name} 已开标，请于{local_text(lot.decrypt_closes_at)}前在线解密投标文件。",
     )
     return "opening"
 

@@ -22,6 +22,7 @@ from ggzy.kernel.actions import action, require_role
 from ggzy.kernel.calendar import period_end
 from ggzy.kernel.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from ggzy.kernel.roles import Actor, Role
+from ggzy.kernel.timefmt import local_text, local_text_en
 
 Status = CatalogueVersion.Status
 ITEM_FIELDS = (
@@ -347,8 +348,8 @@ def open_consultation(actor: Actor, version_id: int, comment_until: date | None 
     elif comment_until < earliest:
         raise InvalidInput(
             "comment_period_too_short",
-            f"征求意见期不得少于{days}日：截止日期最早为{earliest.isoformat()}",
-            f"The comment period is at least {days} days: the last day is {earliest.isoformat()} at the earliest",
+            f"征求意见期不得少于{days}日：截止日期最早为{local_text(earliest)}",
+            f"The comment period is at least {days} days: the last day is {local_text_en(earliest)} at the earliest",
             rule=rules.comment_rule(),
             details={"earliest": earliest.isoformat(), "days": days},
         )
@@ -410,16 +411,16 @@ def adopt(actor: Actor, version_id: int, effective_from: date, citation: str = "
     if today <= version.comment_until:
         raise Conflict(
             "consultation_open",
-            f"征求意见期至{version.comment_until.isoformat()}止，期满后方可发布",
-            f"Comments are open until {version.comment_until.isoformat()}; adopt after that day",
+            f"征求意见期至{local_text(version.comment_until)}止，期满后方可发布",
+            f"Comments are open until {local_text_en(version.comment_until)}; adopt after that day",
             rule=rules.comment_rule(),
             details={"comment_until": version.comment_until.isoformat()},
         )
     if effective_from < today:
         raise InvalidInput(
             "effective_in_past",
-            f"施行日期{effective_from.isoformat()}早于今天，目录不溯及既往",
-            f"The effective date {effective_from.isoformat()} is in the past",
+            f"施行日期{local_text(effective_from)}早于今天，目录不溯及既往",
+            f"The effective date {local_text_en(effective_from)} is in the past",
         )
     version.citation = (citation or "").strip() or version.citation
     if not version.citation:
@@ -441,8 +442,8 @@ def adopt(actor: Actor, version_id: int, effective_from: date, citation: str = "
     ):
         raise Conflict(
             "effective_not_after_previous",
-            f"施行日期应晚于现行目录{previous.code}的施行日期{previous.effective_from.isoformat()}",
-            f"The effective date must follow {previous.code}'s ({previous.effective_from.isoformat()})",
+            f"施行日期应晚于现行目录{previous.code}的施行日期{local_text(previous.effective_from)}",
+            f"The effective date must follow {previous.code}'s ({local_text_en(previous.effective_from)})",
             details={
                 "previous": previous.code,
                 "previous_effective_from": previous.effective_from.isoformat(),
@@ -534,8 +535,8 @@ def load_national_catalogue(
     if effective < today:
         raise InvalidInput(
             "effective_in_past",
-            f"施行日期{effective.isoformat()}早于今天",
-            f"The effective date {effective.isoformat()} is in the past",
+            f"施行日期{local_text(effective)}早于今天",
+            f"The effective date {local_text_en(effective)} is in the past",
         )
     now = clock.now()
     version = CatalogueVersion.objects.create(

@@ -12,6 +12,7 @@ from ggzy.exchange.models import Node
 from ggzy.kernel.actions import require_login
 from ggzy.kernel.errors import NotFound, PermissionDenied
 from ggzy.kernel.roles import Actor, Role
+from ggzy.kernel.timefmt import local_text, local_text_en
 
 PUBLIC_STATUSES = [
     CatalogueVersion.Status.CONSULTATION,
@@ -82,8 +83,8 @@ def version_in_force(node: Node, on_date: date) -> CatalogueVersion:
     if version is None:
         raise NotFound(
             "catalogue_missing",
-            f"{node.name}在{on_date.isoformat()}没有施行中的交易目录",
-            f"No catalogue is in force for {node.name} on {on_date.isoformat()}",
+            f"{node.name}在{local_text(on_date)}没有施行中的交易目录",
+            f"No catalogue is in force for {node.name} on {local_text_en(on_date)}",
             rule=rules.CATALOGUE_RULE,
         )
     return version

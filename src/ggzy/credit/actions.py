@@ -20,6 +20,7 @@ from ggzy.kernel.actions import action, after_commit, require_role
 from ggzy.kernel.codes import validate_uscc
 from ggzy.kernel.errors import InvalidInput, LegalRule, NotFound, PermissionDenied
 from ggzy.kernel.roles import Actor, Role
+from ggzy.kernel.timefmt import local_text, local_text_en
 from ggzy.registry.models import Department, Entity
 from ggzy_guomi import sm3_digest, sm3_hex
 
@@ -89,9 +90,9 @@ def check_period(kind: rules.CreditKind, valid_from: date, valid_until: date | N
     if valid_until is None or not shortest <= valid_until <= longest:
         raise InvalidInput(
             "ban_period",
-            f"“{kind.name}”的禁入期限应为{ban.min_years}年至{ban.max_years}年：自{valid_from.isoformat()}起，"
-            f"截止日应在{shortest.isoformat()}至{longest.isoformat()}之间",
-            f"A '{kind.code}' ban lasts {ban.min_years} to {ban.max_years} years: end between {shortest} and {longest}",
+            f"“{kind.name}”的禁入期限应为{ban.min_years}年至{ban.max_years}年：自{local_text(valid_from)}起，"
+            f"截止日应在{local_text(shortest)}至{local_text(longest)}之间",
+            f"A '{kind.code}' ban lasts {ban.min_years} to {ban.max_years} years: end between {local_text_en(shortest)} and {local_text_en(longest)}",
             rule=ban.legal,
             details={"earliest_until": shortest.isoformat(), "latest_until": longest.isoformat()},
         )

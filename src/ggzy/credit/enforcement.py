@@ -23,6 +23,7 @@ from ggzy.credit import rules
 from ggzy.credit.models import CreditRecord
 from ggzy.kernel import clock
 from ggzy.kernel.errors import InvalidInput, LegalRule, PermissionDenied
+from ggzy.kernel.timefmt import local_text, local_text_en
 from ggzy.registry.models import Entity
 
 log = logging.getLogger(__name__)
@@ -83,13 +84,14 @@ def banned_error(
     entity_name: str, uscc: str, stage: rules.Stage, bans: list[CreditRecord]
 ) -> PermissionDenied:
     record = bans[0]
-    until = record.valid_until.isoformat() if record.valid_until else "另行决定"
+    until = local_text(record.valid_until) if record.valid_until else "另行决定"
+    until_en = local_text_en(record.valid_until) if record.valid_until else "further notice"
     kind = rules.kind(record.kind)
     return PermissionDenied(
         "entity_banned",
         f"{entity_name}（{uscc}）因“{kind.name if kind else record.kind}”被禁止参加{_categories_zh(record)}交易活动至{until}"
         f"（信用记录#{record.pk}，{record.authority}{record.decision_no}，依据{record.basis_citation}），不得{stage.label}",
-        f"{uscc} is banned from this market until {until} (credit record #{record.pk}, {record.basis_citation}); "
+        f"{uscc} is banned from this market until {until_en} (credit record #{record.pk}, {record.basis_citation}); "
         f"stage '{stage.value}' refused",
         rule=LegalRule(record.basis_citation, record.basis_text or rules.BAN_ENFORCED.text),
         details={"stage": stage.value, "record": record.cite(), "records": [r.cite() for r in bans]},

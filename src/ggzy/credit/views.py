@@ -31,6 +31,7 @@ from ggzy.kernel import clock
 from ggzy.kernel.actions import require_role
 from ggzy.kernel.errors import GgzyError, InvalidInput
 from ggzy.kernel.roles import Actor, Role
+from ggzy.kernel.timefmt import local_text
 from ggzy.registry.auth import actor_from_request
 from ggzy.registry.models import Department, Entity
 from ggzy.web.pages import refusal_status, shows_errors
@@ -266,7 +267,7 @@ def desk(request: HttpRequest) -> HttpResponse:
     messages.success(
         request,
         f"信用记录 #{record.pk} 已登记：{record.subject_name} · {kind_names().get(record.kind, record.kind)}"
-        f"（{record.valid_from:%Y-%m-%d} 至 {record.valid_until:%Y-%m-%d}）。"
+        f"（{local_text(record.valid_from)} 至 {local_text(record.valid_until)}）。"
         if record.valid_until
         else f"信用记录 #{record.pk} 已登记：{record.subject_name}。",
     )

@@ -38,6 +38,7 @@ from ggzy.kernel.codes import build_uscc
 from ggzy.kernel.errors import GgzyError
 from ggzy.kernel.models import CalendarDay
 from ggzy.kernel.roles import Actor
+from ggzy.kernel.timefmt import local_text
 from ggzy.registry.actions import (
     issue_api_token,
     issue_certificate_challenge,
@@ -227,7 +228,7 @@ class TenderSimulation:
         clock.freeze(until)
         award_lot(principal.actor, lot.code, first.bid.receipt_no)
         report_to_supervisor(principal.actor, lot.code)
-        say(f"6b 公示至 {until:%Y-%m-%d %H:%M}，确定中标人 awarded to {first.bid.bidder.name}")
+        say(f"6b 公示至 {local_text(until)}，确定中标人 awarded to {first.bid.bidder.name}")
         clock.advance(timedelta(days=7))
         contract_text = f"{lot.code} 施工合同 {first.price}".encode()
         sign_contract(
@@ -276,7 +277,7 @@ class TenderSimulation:
 
     def _flow(self) -> Outcome:
         say = self.say
-        say(f"[{clock.now():%Y-%m-%d %H:%M}] 模拟开始 simulation {self.run}: {self.count} 个投标人")
+        say(f"[{local_text(clock.now())}] 模拟开始 simulation {self.run}: {self.count} 个投标人")
         self.prepare()
         principal = self.party("principal", f"模拟学校{self.run}", f"sim{self.run}-zb", "640104")
         bidders = [
@@ -334,7 +335,7 @@ class TenderSimulation:
             TENDER_DOCUMENTS,
         )
         publish_notice(principal.actor, notice.pk)
-        say(f"2 发布招标公告 published; 招标文件SM3 {document.sm3[:16]}…，投标截止 {deadline:%Y-%m-%d %H:%M}")
+        say(f"2 发布招标公告 published; 招标文件SM3 {document.sm3[:16]}…，投标截止 {local_text(deadline)}")
 
         clock.advance(timedelta(days=1))
         receipts = []

@@ -45,6 +45,7 @@ from ggzy.kernel.errors import GgzyError, NotFound, PermissionDenied
 from ggzy.kernel.models import AuditCheckpoint
 from ggzy.kernel.platform_key import platform_public_key
 from ggzy.kernel.roles import Role
+from ggzy.kernel.timefmt import local_text
 from ggzy.registry.auth import actor_from_request
 from ggzy.registry.models import Entity
 from ggzy.trading.models import Notice, Project
@@ -570,11 +571,13 @@ def _catalogue_step(
         updated = catalogue_actions.open_consultation(
             actor, version.pk, consult_form.cleaned_data["comment_until"]
         )
-        return f"已公开征求意见，截止{updated.comment_until}"
+        until = updated.comment_until
+        return f"已公开征求意见，截止{local_text(until)}" if until else "已公开征求意见"
     if do == "adopt" and adopt_form.is_valid():
         data = adopt_form.cleaned_data
         updated = catalogue_actions.adopt(actor, version.pk, data["effective_from"], data["citation"])
-        return f"已发布，自{updated.effective_from}起施行"
+        effective = updated.effective_from
+        return f"已发布，自{local_text(effective)}起施行" if effective else "已发布"
     return ""
 
 

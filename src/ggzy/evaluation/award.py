@@ -12,6 +12,7 @@ from ggzy.kernel import audit, calendar, clock, notify
 from ggzy.kernel.actions import action, require_role
 from ggzy.kernel.errors import InvalidInput, NotFound, PermissionDenied
 from ggzy.kernel.roles import Actor, Role
+from ggzy.kernel.timefmt import local_text, local_text_en
 from ggzy.registry.models import Account
 from ggzy.registry.queries import entity_of
 from ggzy.supervision import events
@@ -81,16 +82,16 @@ def publish_candidates(
     if local_date(publicity_from) > latest_start or publicity_from < evaluation.reported_at:
         raise InvalidInput(
             "publicity_start",
-            f"应当自收到评标报告之日起{R.publicity_within_days.value}日内公示中标候选人（最迟{latest_start.isoformat()}）",
-            f"Publish the candidates within {R.publicity_within_days.value} days of the report (by {latest_start})",
+            f"应当自收到评标报告之日起{R.publicity_within_days.value}日内公示中标候选人（最迟{local_text(latest_start)}）",
+            f"Publish the candidates within {R.publicity_within_days.value} days of the report (by {local_text_en(latest_start)})",
             rule=R.publicity_within_days.legal,
         )
     shortest_end = calendar.period_end(local_date(publicity_from), R.publicity_min_days.value)
     if local_date(publicity_until) < shortest_end:
         raise InvalidInput(
             "publicity_too_short",
-            f"公示期不得少于{R.publicity_min_days.value}日：最早可结束于{shortest_end.isoformat()}",
-            f"Publicity lasts at least {R.publicity_min_days.value} days: until {shortest_end} at least",
+            f"公示期不得少于{R.publicity_min_days.value}日：最早可结束于{local_text(shortest_end)}",
+            f"Publicity lasts at least {R.publicity_min_days.value} days: until {local_text_en(shortest_end)} at least",
             rule=R.publicity_min_days.legal,
         )
     award = Award.objects.create(lot=lot, publicity_from=publicity_from, publicity_until=publicity_until)
@@ -101,7 +102,7 @@ def publish_candidates(
     _tell_bidders(
         lot,
         "中标候选人公示",
-        f"{lot.code} 中标候选人公示至{publicity_until:%Y-%m-%d %H:%M}，如有异议请在公示期内提出。",
+        f"{lot.code} 中标候选人公示至{local_text(publicity_until)}，如有异议请在公示期内提出。",
     )
     audit.record(award, {"lot": lot.code, "from": publicity_from, "until": publicity_until}, role=role)
     return award

@@ -37,6 +37,7 @@ from django.conf import settings
 
 from ggzy.kernel.codes import validate_uscc
 from ggzy.kernel.errors import GgzyError, InvalidInput
+from ggzy.kernel.timefmt import local_text, local_text_en
 from ggzy.registry.rules import CA_MUTUAL_RECOGNITION
 from ggzy_guomi import GuomiError, Sm2PublicKey, sm3_hex
 
@@ -284,8 +285,8 @@ def _check_revocation(cert: asn1_x509.Certificate, ca: RecognisedCa, now: dateti
             when = entry["revocation_date"].native
             raise refuse(
                 "certificate_revoked",
-                f"该证书已被{ca.name}吊销（{when:%Y-%m-%d}），不能登记",
-                f"The certificate was revoked by {ca.name} on {when:%Y-%m-%d}",
+                f"该证书已被{ca.name}吊销（{local_text(when)}），不能登记",
+                f"The certificate was revoked by {ca.name} on {local_text_en(when)}",
                 serial=f"{serial:X}",
             )
 
@@ -312,14 +313,14 @@ def verify_certificate(data: str | bytes, uscc: str, now: datetime) -> VerifiedC
     if now < valid_from:
         raise refuse(
             "certificate_not_yet_valid",
-            f"证书尚未生效（生效时间 {valid_from:%Y-%m-%d %H:%M} UTC）",
-            f"The certificate is not valid before {valid_from:%Y-%m-%d %H:%M} UTC",
+            f"证书尚未生效（生效时间 {local_text(valid_from)}）",
+            f"The certificate is not valid before {local_text_en(valid_from)}",
         )
     if now > valid_until:
         raise refuse(
             "certificate_expired",
-            f"证书已过期（失效时间 {valid_until:%Y-%m-%d %H:%M} UTC）",
-            f"The certificate expired at {valid_until:%Y-%m-%d %H:%M} UTC",
+            f"证书已过期（失效时间 {local_text(valid_until)}）",
+            f"The certificate expired at {local_text_en(valid_until)}",
         )
     _check_revocation(cert, ca, now)
     if cert.ca:

@@ -11,6 +11,7 @@ from django.db import models
 from ggzy.exchange.models import Node
 from ggzy.kernel.models import Region
 from ggzy.kernel.roles import Role
+from ggzy.kernel.timefmt import local_text
 
 
 class EntityKind(models.TextChoices):
@@ -225,7 +226,7 @@ class PasswordReset(models.Model):
         verbose_name = verbose_name_plural = "密码重置码"
 
     def __str__(self) -> str:
-        return f"{self.user_id} {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{self.user_id} {local_text(self.created_at)}"
 
 
 class CertificateChallenge(models.Model):

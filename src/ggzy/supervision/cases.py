@@ -17,6 +17,7 @@ from ggzy.kernel.actions import action, require_role
 from ggzy.kernel.errors import InvalidInput, NotFound
 from ggzy.kernel.roles import Actor, Role
 from ggzy.kernel.sequences import next_value
+from ggzy.kernel.timefmt import local_text, local_text_en
 from ggzy.registry.models import Account, Department
 from ggzy.registry.queries import entity_of
 from ggzy.supervision import routing
@@ -114,8 +115,8 @@ def _objection_first(actor_entity_id: int, lot: Lot, form: ComplaintIn, now: dat
     if objection.status == Objection.Status.PENDING and objection.answer_due > now:
         raise InvalidInput(
             "objection_pending",
-            f"异议尚在答复期内（至{timezone.localtime(objection.answer_due):%Y-%m-%d %H:%M}），答复或逾期后方可投诉",
-            "The objection is still within its answer period",
+            f"异议尚在答复期内（至{local_text(objection.answer_due)}），答复或逾期后方可投诉",
+            f"The objection is still within its answer period (until {local_text_en(objection.answer_due)})",
             rule=COMPLAINT,
             details={"answer_due": objection.answer_due.isoformat()},
         )
@@ -154,8 +155,8 @@ def file_complaint(actor: Actor, form: ComplaintIn) -> Case:
     if today > last_day:
         raise InvalidInput(
             "complaint_too_late",
-            f"投诉应当自知道或者应当知道之日起{rule.value}{unit}内提出（起算日{start.isoformat()}，最迟{last_day.isoformat()}）",
-            f"Complaints are due within {rule.value} days of knowing: by {last_day}",
+            f"投诉应当自知道或者应当知道之日起{rule.value}{unit}内提出（起算日{local_text(start)}，最迟{local_text(last_day)}）",
+            f"Complaints are due within {rule.value} days of knowing: by {local_text_en(last_day)}",
             rule=rule.legal,
             details={"start": start.isoformat(), "last_day": last_day.isoformat()},
         )
@@ -180,7 +181,7 @@ def file_complaint(actor: Actor, form: ComplaintIn) -> Case:
     _tell_department(
         department,
         f"新投诉 {case.number}",
-        f"{lot.code}：{entity.name}提出投诉，请于{accept_due:%Y-%m-%d}前决定是否受理。",
+        f"{lot.code}：{entity.name}提出投诉，请于{local_text(accept_due)}前决定是否受理。",
     )
     audit.record(
         case,
@@ -246,7 +247,7 @@ def file_report(actor: Actor, form: ReportIn) -> Case:
     _tell_department(
         department,
         f"新举报 {case.number}",
-        f"收到{'匿名' if anonymous else ''}举报，请于{accept_due:%Y-%m-%d}前决定是否受理。",
+        f"收到{'匿名' if anonymous else ''}举报，请于{local_text(accept_due)}前决定是否受理。",
     )
     audit.record(
         case,
@@ -296,7 +297,7 @@ def accept_case(actor: Actor, case_id: int) -> Case:
     case.next_check = case.decision_due
     case.save()
     _tell_complainant(
-        case, f"投诉举报已受理 {case.number}", f"已受理，将于{case.decision_due:%Y-%m-%d}前作出处理决定。"
+        case, f"投诉举报已受理 {case.number}", f"已受理，将于{local_text(case.decision_due)}前作出处理决定。"
     )
     audit.record(
         case, {"accepted_at": now, "decision_due": case.decision_due, "late": case.accept_overdue}, role=role

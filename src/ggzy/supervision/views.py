@@ -36,6 +36,7 @@ from ggzy.kernel import calendar, clock
 from ggzy.kernel.actions import require_role
 from ggzy.kernel.errors import GgzyError, InvalidInput, LegalRule, NotFound, PermissionDenied
 from ggzy.kernel.roles import Actor, Role
+from ggzy.kernel.timefmt import local_text
 from ggzy.registry.auth import actor_from_request
 from ggzy.registry.models import Department
 from ggzy.supervision import alerts, cases, instructions, powers, queries, routing
@@ -179,7 +180,7 @@ class ComplaintForm(forms.Form):
             (
                 o.pk,
                 f"#{o.pk} {o.get_stage_display()}：{o.notice.title}（{o.get_status_display()}，"
-                f"{timezone.localtime(o.raised_at):%Y-%m-%d}提出）",
+                f"{local_text(o.raised_at)}提出）",
             )
             for o in objections
         ]
@@ -406,7 +407,7 @@ def _scalar(key: str, value: Any) -> str | None:
             except ValueError:
                 return value
             if timezone.is_aware(moment):
-                return f"{timezone.localtime(moment):%Y-%m-%d %H:%M}"
+                return local_text(moment)
             return value
         return value
     return None
@@ -892,7 +893,7 @@ def case_step(request: HttpRequest, case_id: int, step: str) -> HttpResponse:
         if step == "accept":
             done = cases.accept_case(actor, case.pk)
             text = (
-                f"已受理，处理决定期限：{timezone.localtime(done.decision_due):%Y-%m-%d %H:%M}。"
+                f"已受理，处理决定期限：{local_text(done.decision_due)}。"
                 if done.decision_due
                 else "已受理。"
             )
@@ -1006,7 +1007,7 @@ def new_complaint(request: HttpRequest) -> HttpResponse:
     messages.success(
         request,
         f"投诉已提交，编号{case.number}；{case.department.name}将于"
-        f"{timezone.localtime(case.accept_due):%Y-%m-%d %H:%M}前决定是否受理。",
+        f"{local_text(case.accept_due)}前决定是否受理。",
     )
     return redirect("supervision:new_complaint")
 
@@ -1056,7 +1057,7 @@ def new_report(request: HttpRequest) -> HttpResponse:
     messages.success(
         request,
         f"举报已收到，编号{case.number}；{case.department.name}将于"
-        f"{timezone.localtime(case.accept_due):%Y-%m-%d %H:%M}前决定是否受理。请记下编号。",
+        f"{local_text(case.accept_due)}前决定是否受理。请记下编号。",
     )
     return redirect("supervision:new_report")
 

@@ -14,6 +14,7 @@ from ggzy.kernel import audit, calendar, clock, notify
 from ggzy.kernel.actions import action, require_role
 from ggzy.kernel.errors import Conflict, InvalidInput, LegalRule, NotFound, PermissionDenied
 from ggzy.kernel.roles import Actor, Role
+from ggzy.kernel.timefmt import local_text, local_text_en
 from ggzy.registry.actions import parse_public_key
 from ggzy.registry.models import Account, Certificate, Entity, EntityKind
 from ggzy.registry.queries import entity_of
@@ -268,8 +269,8 @@ def check_periods(form: NoticeIn, today: date) -> None:
     if local_date(form.docs_until) < sale_end:
         raise InvalidInput(
             "doc_sale_period",
-            f"招标文件获取期不得少于{rules.doc_sale_days.value}日：最早可截止于{sale_end.isoformat()}",
-            f"Documents must be available at least {rules.doc_sale_days.value} days: until {sale_end} at least",
+            f"招标文件获取期不得少于{rules.doc_sale_days.value}日：最早可截止于{local_text(sale_end)}",
+            f"Documents must be available at least {rules.doc_sale_days.value} days: until {local_text_en(sale_end)} at least",
             rule=rules.doc_sale_days.legal,
             details={"earliest_docs_until": sale_end.isoformat()},
         )
@@ -278,8 +279,8 @@ def check_periods(form: NoticeIn, today: date) -> None:
         offered = at_same_time(earliest, form.bid_deadline)
         raise InvalidInput(
             "bid_period_too_short",
-            f"自招标文件开始发出之日起至投标截止不得少于{rules.bid_period_days.value}日：最早可定于{offered.isoformat()}",
-            f"At least {rules.bid_period_days.value} days from documents to deadline: earliest {offered.isoformat()}",
+            f"自招标文件开始发出之日起至投标截止不得少于{rules.bid_period_days.value}日：最早可定于{local_text(offered)}",
+            f"At least {rules.bid_period_days.value} days from documents to deadline: earliest {local_text_en(offered)}",
             rule=rules.bid_period_days.legal,
             details={"earliest_bid_deadline": offered.isoformat()},
         )
@@ -455,7 +456,7 @@ def publish_notice(actor: Actor, notice_id: int) -> Notice:
             notify.queue_to(
                 user_id,
                 "投标邀请书",
-                f"您受邀参加“{notice.title}”投标，投标截止时间{notice.bid_deadline:%Y-%m-%d %H:%M}。",
+                f"您受邀参加“{notice.title}”投标，投标截止时间{local_text(notice.bid_deadline)}。",
                 sealed_by=notice,  # who was invited is sealed like who took the documents (第21条)
             )
     audit.record(notice, {"published_at": now, "bid_deadline": notice.bid_deadline}, role=role)
@@ -482,8 +483,8 @@ def clarify(actor: Actor, notice_id: int, meta: DocumentMeta, filename: str, dat
         offered = at_same_time(earliest, notice.bid_deadline)
         raise InvalidInput(
             "clarification_too_late",
-            f"澄清或修改距投标截止不足{rules.clarification_days.value}日，应顺延投标截止时间，最早为{offered.isoformat()}",
-            f"Less than {rules.clarification_days.value} days before the deadline: move it to {offered.isoformat()} or later",
+            f"澄清或修改距投标截止不足{rules.clarification_days.value}日，应顺延投标截止时间，最早为{local_text(offered)}",
+            f"Less than {rules.clarification_days.value} days before the deadline: move it to {local_text_en(offered)} or later",
             rule=rules.clarification_days.legal,
             details={"earliest_bid_deadline": offered.isoformat()},
         )
@@ -505,7 +506,7 @@ def clarify(actor: Actor, notice_id: int, meta: DocumentMeta, filename: str, dat
         notify.queue_to(
             user_id,
             f"招标文件{document.get_kind_display()}",
-            f"“{notice.title}”发布了{document.title}，投标截止时间{notice.bid_deadline:%Y-%m-%d %H:%M}。",
+            f"“{notice.title}”发布了{document.title}，投标截止时间{local_text(notice.bid_deadline)}。",
             sealed_by=notice,  # the recipients are the downloaders: sealed until the deadline
         )
     audit.record(

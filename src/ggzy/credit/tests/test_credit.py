@@ -73,7 +73,7 @@ def test_a_banned_entity_is_refused_with_its_record_cited(tender: Tender, regula
         assert err.details["record"]["basis"] == "中华人民共和国招标投标法 第53条"
         assert err.details["record"]["until"] == "2027-09-01"
         assert err.details["stage"] == stage
-        assert "2027-09-01" in err.zh and f"#{record.pk}" in err.zh and "宁建罚〔2026〕8号" in err.zh
+        assert "2027年9月1日" in err.zh and f"#{record.pk}" in err.zh and "宁建罚〔2026〕8号" in err.zh
         assert err.rule is not None and err.rule.citation == record.basis_citation
     enforcement.check(entity, "bid", category="procurement")  # a 法 第53条 ban covers must-tender projects
     enforcement.check(tender.bidders[1][0], "bid", category="engineering")

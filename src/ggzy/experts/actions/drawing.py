@@ -46,6 +46,7 @@ from ggzy.kernel.models import AuditCheckpoint
 from ggzy.kernel.platform_key import platform_key, platform_public_key
 from ggzy.kernel.regions import get_region
 from ggzy.kernel.roles import Actor, Role
+from ggzy.kernel.timefmt import local_text
 from ggzy.registry.models import Account
 from ggzy.supervision import events
 from ggzy.trading.actions import require_project_manager
@@ -282,8 +283,8 @@ def _reveal_seed(draw: DrawRequest) -> AuditCheckpoint:
 def _notify_call(call: DrawnExpert) -> None:
     draw = call.draw
     lot = draw.lot
-    when = timezone.localtime(draw.evaluation_at).strftime("%Y-%m-%d %H:%M")
-    by = timezone.localtime(call.respond_by).strftime("%Y-%m-%d %H:%M")
+    when = local_text(draw.evaluation_at)
+    by = local_text(call.respond_by)
     notify.queue_to(
         call.expert.user_id,
         "评标专家抽取通知",

@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from ggzy.bidding.models import Bid, Upload
+from ggzy.kernel.timefmt import local_text
 from ggzy.supervision.alerts import Finding
 from ggzy.supervision.rules import DECRYPT_CLUSTER_MIN, PLATFORM_FAULT_CLUSTER_MIN, alert_rule
 from ggzy.trading.models import Lot
@@ -131,7 +132,7 @@ def decryption_findings(lots: QuerySet[Lot]) -> list[Finding]:
                 Finding(
                     alert_rule("S07"),
                     f"platform:{day.isoformat()}:{lot.pk}",
-                    f"{day.isoformat()}平台原因解密失败集中（{len(items)}份），涉及{lot.code}",
+                    f"{local_text(day)}平台原因解密失败集中（{len(items)}份），涉及{lot.code}",
                     {"day": day, "platform_faults": summary, "signal": "platform_fault_cluster"},
                     lot=lot,
                 )

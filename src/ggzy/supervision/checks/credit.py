@@ -9,6 +9,7 @@ opened (`lot_findings`, on the chronograph's move to the opening) and in the nig
 
 from ggzy.credit import enforcement
 from ggzy.kernel.errors import LegalRule
+from ggzy.kernel.timefmt import local_text
 from ggzy.registry.models import Entity
 from ggzy.supervision.alerts import Finding
 from ggzy.supervision.checks.bids import AFTER_DEADLINE
@@ -34,7 +35,7 @@ def banned_participant_findings(entity: Entity, lot_ids: list[int] | None = None
             Finding(
                 alert_rule("S14"),
                 f"record:{record.pk}:lot:{lot.pk}",
-                f"{entity.name}已被禁止参加交易至{record.valid_until}，仍参与{lot.code}（{lot.get_state_display()}）",
+                f"{entity.name}已被禁止参加交易至{local_text(record.valid_until) if record.valid_until else '另行决定'}，仍参与{lot.code}（{lot.get_state_display()}）",
                 {
                     "entity": entity.uscc,
                     "name": entity.name,
