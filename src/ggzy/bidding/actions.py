@@ -28,6 +28,7 @@ from ggzy.supervision import events
 from ggzy.trading import procedure
 from ggzy.trading.actions import end_of_day, require_project_manager
 from ggzy.trading.models import Lot, Notice
+from ggzy.trading.queries import node_operator
 from ggzy.trading.rules import DECRYPT_FAILURE, SUBMISSION, UNENCRYPTED_REFUSED
 from ggzy_guomi import (
     GuomiError,
@@ -114,11 +115,12 @@ def record_bond_payment(
     role = require_role(actor, Role.OPERATOR)
     bond = (
         Bond.objects.select_for_update(of=("self",))
-        .select_related("lot__notice")
+        .select_related("lot__notice", "lot__project__node")
         .filter(virtual_account=virtual_account)
         .first()
     )
-    if bond is None:
+    if bond is None or not node_operator(actor, bond.lot.project):
+        # another node's account answers as one that does not exist: nothing to learn by probing
         raise NotFound("bond_account_unknown", "虚拟子账户不存在", "Unknown virtual account")
     if amount < bond.amount:
         raise InvalidInput(

@@ -28,7 +28,7 @@ from ggzy.registry.models import Entity
 from ggzy.registry.queries import bidder_of
 from ggzy.trading import actions as trading_actions
 from ggzy.trading.models import Document, Lot, Notice
-from ggzy.trading.queries import is_overseer, is_party
+from ggzy.trading.queries import is_overseer, is_party, is_staff, overseen_projects
 from ggzy.web.pages import act_then_redirect, refusal_status, remaining, shows_errors
 
 BID_STATUS = dict(Bid.Status.choices)
@@ -281,7 +281,7 @@ def hall_for(actor: Actor, code: str) -> Hall:
     lot = Lot.objects.select_related("notice", "project").filter(code=code).first()
     if lot is None or lot.notice is None:
         raise NotFound("lot_not_found", f"未找到标段{code}", f"No lot {code}")
-    party, overseer = is_party(actor, lot.project), is_overseer(actor)
+    party, overseer = is_party(actor, lot.project), is_overseer(actor, lot.project)
     own = None
     if actor.entity_id is not None and Bid.objects.filter(lot=lot, bidder_id=actor.entity_id).exists():
         own = Entity.objects.get(pk=actor.entity_id)
@@ -416,14 +416,14 @@ def record_fault(request: HttpRequest, code: str) -> HttpResponse:
 @shows_errors
 def openings(request: HttpRequest) -> HttpResponse:
     actor = actor_from_request(request)
-    if not is_overseer(actor):
+    if not is_staff(actor):
         raise PermissionDenied(
             "role_required",
             "此页面供交易中心和行政监督部门使用",
             "This page is for the platform operator and regulators",
             details={"roles": [Role.OPERATOR.value, Role.REGULATOR.value]},
         )
-    lots = Lot.objects.select_related("notice", "project")
+    lots = Lot.objects.select_related("notice", "project").filter(overseen_projects(actor, "project__"))
     return render(
         request,
         "bidding/openings.html",

@@ -38,7 +38,7 @@ def _evaluation_for(actor: Actor, lot_code: str) -> Evaluation:
     if evaluation is None:
         raise NotFound("evaluation_not_started", "评标尚未开始", "The evaluation has not started")
     member = evaluation.members.filter(user_id=actor.user_id or 0).exists()
-    if not (member or is_party(actor, evaluation.lot.project) or is_overseer(actor)):
+    if not (member or is_party(actor, evaluation.lot.project) or is_overseer(actor, evaluation.lot.project)):
         raise PermissionDenied(
             "evaluation_confidential", "评标过程保密，仅评标委员会、招标人和监督人员可见", "Confidential"
         )
@@ -96,7 +96,9 @@ class BidForCommitteeOut(Schema):
 def committee_bids(request: HttpRequest, code: str) -> list[BidForCommitteeOut]:
     actor = actor_from_request(request)
     evaluation = _evaluation_for(actor, code)
-    if not evaluation.members.filter(user_id=actor.user_id or 0).exists() and not is_overseer(actor):
+    if not evaluation.members.filter(user_id=actor.user_id or 0).exists() and not is_overseer(
+        actor, evaluation.lot.project
+    ):
         raise PermissionDenied("not_a_member", "仅评标委员会成员和监督人员可查看投标文件", "Committee only")
     return [
         BidForCommitteeOut(

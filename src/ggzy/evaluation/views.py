@@ -57,7 +57,7 @@ from ggzy.services.archive import FINISHED, archive_lot
 from ggzy.services.models import ArchivePackage
 from ggzy.trading.actions import local_date
 from ggzy.trading.models import Lot, Objection
-from ggzy.trading.queries import is_overseer, is_party
+from ggzy.trading.queries import is_overseer, is_party, is_staff, overseen_projects
 from ggzy.web.pages import BeijingDateTimeField, act_then_redirect, refusal_status, remaining, shows_errors
 
 R = CONSTRUCTION_AWARD
@@ -289,7 +289,7 @@ def room_for(actor: Actor, code: str) -> Room:
     lot = find_lot(code)
     evaluation = Evaluation.objects.filter(lot=lot).first()
     member = evaluation.members.filter(user_id=actor.user_id or 0).first() if evaluation else None
-    party, overseer = is_party(actor, lot.project), is_overseer(actor)
+    party, overseer = is_party(actor, lot.project), is_overseer(actor, lot.project)
     if not (member or party or overseer):
         raise PermissionDenied(
             "evaluation_confidential",
@@ -724,8 +724,8 @@ def lots(request: HttpRequest) -> HttpResponse:
     """The principal's or agent's lots in evaluation and after (all of them for overseers)."""
     actor = actor_from_request(request)
     qs = Lot.objects.filter(state__in=EVALUATED_STATES).select_related("project", "evaluation", "award")
-    if is_overseer(actor):
-        pass
+    if is_staff(actor):
+        qs = qs.filter(overseen_projects(actor, "project__"))
     elif actor.entity_id is not None and (actor.has(Role.PRINCIPAL) or actor.has(Role.AGENT)):
         qs = qs.filter(Q(project__principal_id=actor.entity_id) | Q(project__agent_id=actor.entity_id))
     else:
@@ -855,7 +855,7 @@ class AwardDesk:
 def desk_for(actor: Actor, code: str) -> AwardDesk:
     lot = find_lot(code)
     party = is_party(actor, lot.project)
-    if not (party or is_overseer(actor)):
+    if not (party or is_overseer(actor, lot.project)):
         raise PermissionDenied(
             "not_project_party",
             "只有本项目的招标人或其委托的代理机构可以办理定标和合同",

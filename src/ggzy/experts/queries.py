@@ -11,7 +11,6 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from ggzy.bidding.models import Bid
-from ggzy.catalogue.queries import manages
 from ggzy.experts import draw as pure
 from ggzy.experts.models import DrawnExpert, DrawRequest, Expert, Specialty
 from ggzy.experts.rules import NAMES_SECRET, RANDOM_DRAW, repeat_limit
@@ -36,6 +35,8 @@ from ggzy.kernel.regions import level_and_parent
 from ggzy.kernel.roles import Actor, Role
 from ggzy.supervision import routing
 from ggzy.trading.models import Lot
+from ggzy.trading.queries import node_operator
+from ggzy.trading.queries import supervising_regulator as project_regulator
 from ggzy_guomi import GuomiError
 
 S = Lot.State
@@ -153,17 +154,13 @@ def draw_or_404(draw_id: int) -> DrawRequest:
 
 
 def node_staff(actor: Actor, lot: Lot) -> bool:
-    """Staff of the lot's node: an operator of the project's node or of a node above it (a county branch
-    belongs to its city platform, the city to the province); the system."""
-    return actor.is_system or (actor.has(Role.OPERATOR) and manages(actor, lot.project.node))
+    """Staff of the lot's node (an operator of the project's node or a node above it; the system)."""
+    return node_operator(actor, lot.project)
 
 
 def supervising_regulator(actor: Actor, lot: Lot) -> bool:
-    """A regulator of the department competent for the lot's project (routing by trade category)."""
-    if not actor.has(Role.REGULATOR) or actor.department_id is None:
-        return False
-    department = routing.competent_department(lot.project)
-    return department is not None and department.pk == actor.department_id
+    """A regulator of a department supervising the lot's trade category at its node or above."""
+    return project_regulator(actor, lot.project)
 
 
 def require_node_operator(actor: Actor, lot: Lot) -> str:

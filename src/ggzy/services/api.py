@@ -45,7 +45,7 @@ def download_archive(request: HttpRequest, code: str) -> FileResponse:
     package = ArchivePackage.objects.select_related("lot__project").filter(lot__code=code).first()
     if package is None:
         raise NotFound("archive_not_found", "没有该标段的电子档案", "No archive")
-    if not (is_party(actor, package.lot.project) or is_overseer(actor)):
+    if not (is_party(actor, package.lot.project) or is_overseer(actor, package.lot.project)):
         raise PermissionDenied(
             "archive_restricted", "电子档案向交易当事人和监督人员提供", "For the parties and supervisors"
         )

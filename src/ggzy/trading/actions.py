@@ -21,6 +21,7 @@ from ggzy.registry.queries import entity_of
 from ggzy.supervision import events
 from ggzy.trading import codes, procedure
 from ggzy.trading.models import Document, Download, Lot, Notice, Objection, Project
+from ggzy.trading.queries import is_overseer, is_party
 from ggzy.trading.rules import CONSTRUCTION_TENDER, DOWNLOADERS_SECRET, NO_PREREGISTRATION, OPENING_OBJECTION
 from ggzy.trading.schemas import DocumentMeta, LotIn, NoticeIn, ProjectIn
 from ggzy_guomi import GuomiError, Sm2PublicKey, sm3_hex
@@ -587,12 +588,13 @@ def list_downloads(actor: Actor, notice: Notice) -> list[Download]:
             "Before the deadline nobody, the operator included, may see who took the documents",
             rule=DOWNLOADERS_SECRET,
         )
-    if not (
-        actor.has(Role.OPERATOR)
-        or actor.has(Role.REGULATOR)
-        or actor.entity_id in {notice.project.principal_id, notice.project.agent_id}
-    ):
-        raise PermissionDenied("not_project_party", "无权查看", "Not allowed")
+    if not (is_party(actor, notice.project) or is_overseer(actor, notice.project)):
+        # (a user without an entity once matched a project without an agent: None in {principal, None})
+        raise PermissionDenied(
+            "not_project_party",
+            "只有本项目的招标人、代理机构及其所属交易平台和主管监督部门可以查看文件获取记录",
+            "Only the project's parties, its platform node and its supervising department see the downloads",
+        )
     downloads = list(notice.downloads.select_related("entity"))
     audit.record(notice, {"viewed": "downloads", "count": len(downloads)})
     return downloads

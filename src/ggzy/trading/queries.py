@@ -1,8 +1,12 @@
 """Read-side views of trading objects, shared by the API and the pages."""
 
+from django.db.models import Q
+
+from ggzy.catalogue.queries import manages, node_chain
 from ggzy.kernel import clock
 from ggzy.kernel.errors import NotFound, PermissionDenied
 from ggzy.kernel.roles import Actor, Role
+from ggzy.registry.models import Department
 from ggzy.trading.models import Document, Lot, Notice, Objection, Project
 from ggzy.trading.schemas import DocumentOut, LotOut, NoticeOut, ObjectionOut, ProjectOut
 
@@ -11,8 +15,55 @@ def is_party(actor: Actor, project: Project) -> bool:
     return actor.entity_id is not None and actor.entity_id in {project.principal_id, project.agent_id}
 
 
-def is_overseer(actor: Actor) -> bool:
+def is_overseer(actor: Actor, project: Project) -> bool:
+    """Staff with a say over this project: an operator of its node or a node above it (a county branch
+    belongs to its city's platform, the city to the province), or a regulator whose department supervises
+    its trade category at its node or above (条例 第4条: each department within its competence). Staff of
+    another node or another department see only what the public sees."""
+    return node_operator(actor, project) or supervising_regulator(actor, project)
+
+
+def is_staff(actor: Actor) -> bool:
+    """An operator or a regulator (of some node or department): who may open the staff pages at all."""
     return actor.has(Role.OPERATOR) or actor.has(Role.REGULATOR)
+
+
+def overseen_projects(actor: Actor, prefix: str = "") -> Q:
+    """The filter form of `is_overseer` for lists: the projects this staff member oversees (`prefix`:
+    the path from the listed model to its project, e.g. "project__")."""
+
+    def below(node_id: int | None) -> Q:
+        return (
+            Q(**{f"{prefix}node_id": node_id})
+            | Q(**{f"{prefix}node__parent_id": node_id})
+            | Q(**{f"{prefix}node__parent__parent_id": node_id})
+        )
+
+    if actor.is_system:
+        return Q()
+    scope = Q(pk__in=[])
+    if actor.has(Role.OPERATOR) and actor.node_id is not None:
+        scope |= below(actor.node_id)
+    if actor.has(Role.REGULATOR) and actor.department_id is not None:
+        department = Department.objects.filter(pk=actor.department_id).first()
+        if department is not None:
+            scope |= below(department.node_id) & Q(**{f"{prefix}category__in": department.sectors or []})
+    return scope
+
+
+def node_operator(actor: Actor, project: Project) -> bool:
+    return actor.is_system or (actor.has(Role.OPERATOR) and manages(actor, project.node))
+
+
+def supervising_regulator(actor: Actor, project: Project) -> bool:
+    if not actor.has(Role.REGULATOR) or actor.department_id is None:
+        return False
+    department = Department.objects.filter(pk=actor.department_id).first()
+    return (
+        department is not None
+        and project.category in (department.sectors or [])
+        and any(node.pk == department.node_id for node in node_chain(project.node))
+    )
 
 
 def project_for(actor: Actor, code: str) -> Project:
@@ -20,7 +71,9 @@ def project_for(actor: Actor, code: str) -> Project:
     if project is None:
         raise NotFound("project_not_found", f"未找到项目{code}", f"No project {code}")
     if not (
-        is_party(actor, project) or is_overseer(actor) or project.notices.filter(status="published").exists()
+        is_party(actor, project)
+        or is_overseer(actor, project)
+        or project.notices.filter(status="published").exists()
     ):
         raise PermissionDenied("project_private", "项目尚未公开", "The project is not public yet")
     return project
@@ -30,7 +83,9 @@ def notice_for(actor: Actor, notice_id: int) -> Notice:
     notice = Notice.objects.select_related("project").filter(pk=notice_id).first()
     if notice is None:
         raise NotFound("notice_not_found", "未找到公告", "No such notice")
-    if notice.status == Notice.Status.DRAFT and not (is_party(actor, notice.project) or is_overseer(actor)):
+    if notice.status == Notice.Status.DRAFT and not (
+        is_party(actor, notice.project) or is_overseer(actor, notice.project)
+    ):
         raise NotFound("notice_not_found", "未找到公告", "No such notice")
     return notice
 

@@ -179,7 +179,7 @@ def party_project(actor: Actor, code: str) -> Project:
     project = Project.objects.select_related("principal", "agent", "node").filter(code=code).first()
     if project is None:
         raise NotFound("project_not_found", f"未找到项目{code}", f"No project {code}")
-    if not (is_party(actor, project) or is_overseer(actor)):
+    if not (is_party(actor, project) or is_overseer(actor, project)):
         raise PermissionDenied(
             "not_project_party",
             "只有本项目的招标人或其委托的代理机构可以查看此页面",
@@ -194,7 +194,7 @@ def party_notice(actor: Actor, notice_id: int) -> Notice:
     )
     if notice is None:
         raise NotFound("notice_not_found", "未找到公告", "No such notice")
-    if not (is_party(actor, notice.project) or is_overseer(actor)):
+    if not (is_party(actor, notice.project) or is_overseer(actor, notice.project)):
         if notice.status == Notice.Status.DRAFT:  # a draft does not exist for anyone else
             raise NotFound("notice_not_found", "未找到公告", "No such notice")
         raise PermissionDenied(
