@@ -240,7 +240,7 @@ def opening(request: HttpRequest, lot: str) -> OpeningOut:
     if the_lot is None or record is None:
         raise NotFound("opening_not_found", "尚未开标", "Not opened yet")
     participant = Bid.objects.filter(lot=the_lot, bidder_id=actor.entity_id).exists()
-    if not (participant or is_party(actor, the_lot.project) or is_overseer(actor)):
+    if not (participant or is_party(actor, the_lot.project) or is_overseer(actor, the_lot.project)):
         raise PermissionDenied("not_participant", "开标记录向本标段的参与人公布", "For participants only")
     rows = record.rows if record.closed_at else []
     return OpeningOut(
@@ -266,7 +266,7 @@ def bidders(request: HttpRequest, lot: str) -> list[str]:
             "Before the deadline nobody, the operator included, may see who bid",
             rule=DOWNLOADERS_SECRET,
         )
-    if not (is_party(actor, the_lot.project) or is_overseer(actor)):
+    if not (is_party(actor, the_lot.project) or is_overseer(actor, the_lot.project)):
         raise PermissionDenied("not_project_party", "无权查看", "Not allowed")
     return sorted(
         set(
