@@ -546,12 +546,14 @@ def leaks(sealed: Sealed, walk: list[tuple[str, Output]]) -> list[str]:
     for role, output in walk:
         status, body = fetch(by_role[role], output, token_of(sealed.ctx, role))
         if status >= 500:
-            found.append(f"{output.url} as {role}: {status}")
+            found.append(f"{output.url} as {role}: {status} {body[-600:]}")
             continue
         secrets = sealed.secrets_for(role)
         kinds = ["receipt", "upload"] + ([] if output.template in DIRECTORY else ["identity"])
         for kind in kinds:
             for secret in secrets[kind]:
+                if secret in output.url:
+                    continue  # the caller's own input, echoed ("no receipt HZ… of yours"): known to it
                 if _mentions(body, secret):
                     found.append(f"{output.url} as {role} ({status}) shows {kind} {secret}")
     return found
