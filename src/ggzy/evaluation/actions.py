@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
+from django.db.models import DecimalField
 
 from ggzy.bidding.models import Bid
 from ggzy.evaluation import scoring
@@ -240,6 +241,23 @@ def sign_in(actor: Actor, lot_code: str, public_key: str, no_conflict: bool) -> 
 # ---- the work -----------------------------------------------------------------------------------
 
 
+# The decimals a score holds (Score.points): more is refused, never silently rounded.
+_POINTS = Score._meta.get_field("points")
+assert isinstance(_POINTS, DecimalField)
+SCORE_DECIMALS: int = _POINTS.decimal_places or 0
+
+
+def _check_precision(code: str, points: Decimal) -> None:
+    exponent = points.normalize().as_tuple().exponent if points.is_finite() else None  # 10.100 is 10.1
+    if not isinstance(exponent, int) or exponent < -SCORE_DECIMALS:
+        raise InvalidInput(
+            "score_precision",
+            f"评分因素{code}的分值{points}无效：应为有限数值，最多{SCORE_DECIMALS}位小数",
+            f"Criterion {code}: points {points} must be a finite number with at most {SCORE_DECIMALS} decimals",
+            details={"criterion": code, "points": str(points), "decimal_places": SCORE_DECIMALS},
+        )
+
+
 @action("evaluation.submit_scores")
 def submit_scores(actor: Actor, lot_code: str, scores: dict[str, dict[str, Decimal]]) -> int:
     lot = _lot(lot_code)
@@ -255,6 +273,7 @@ def submit_scores(actor: Actor, lot_code: str, scores: dict[str, dict[str, Decim
         if hasattr(bid, "rejection"):
             raise InvalidInput("bid_rejected", "已否决的投标不再评分", "A rejected bid is not scored")
         for code, points in items.items():
+            _check_precision(code, points)
             if code not in maxima or not 0 <= points <= maxima[code]:
                 raise InvalidInput(
                     "score_out_of_range",
