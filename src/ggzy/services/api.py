@@ -6,6 +6,7 @@ from django.http import FileResponse, HttpRequest
 from ninja import Router, Schema, Status
 
 from ggzy.bidding.models import Bid
+from ggzy.kernel import clock
 from ggzy.kernel.checkpoints import event_inclusion
 from ggzy.kernel.errors import NotFound, PermissionDenied
 from ggzy.kernel.models import AuditEvent
@@ -14,6 +15,7 @@ from ggzy.registry.queries import bidder_of
 from ggzy.services.archive import archive_lot
 from ggzy.services.models import ArchivePackage
 from ggzy.trading.queries import is_overseer, is_party
+from ggzy.trading.rules import DOWNLOADERS_SECRET
 
 router = Router(tags=["services"])
 
@@ -77,5 +79,17 @@ def receipt_inclusion(
     if event is None:
         raise NotFound(
             "receipt_not_found", f"未找到您的回执{receipt_no}", f"No receipt {receipt_no} of yours"
+        )
+    assert bid is not None
+    notice = bid.lot.notice
+    if notice is not None and clock.now() < notice.bid_deadline:
+        # the proof's leaf index is the event's place in the whole chain: two proofs of one bidder
+        # would count the bids and downloads in between
+        raise PermissionDenied(
+            "inclusion_after_deadline",
+            "投标截止后方可取得回执的审计链包含证明（截止前其序号会泄露其间的投标和下载数量）",
+            "The inclusion proof is served after the bid deadline (before it, its position would count "
+            "the bids and downloads in between)",
+            rule=DOWNLOADERS_SECRET,
         )
     return event_inclusion(event, checkpoint)

@@ -1,6 +1,7 @@
 """A receipt is provably in the audit chain, as of checkpoints the bidder kept (issue 10 §2)."""
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -113,3 +114,16 @@ def test_checkpoints_need_a_proof_or_a_server(files: dict[str, Path]) -> None:
         "--checkpoints", str(files["kept"]),
     )  # fmt: skip
     assert code == 1 and "--proof" in err
+
+
+def test_no_proof_before_the_deadline(opened: Opened) -> None:
+    """Its leaf index is the event's place in the chain: two proofs of one bidder before the deadline
+    would count the bids and downloads in between."""
+    from ggzy.kernel import clock
+    from ggzy.trading.models import Notice
+
+    Notice.objects.filter(pk=opened.tender.notice.pk).update(bid_deadline=clock.now() + timedelta(days=1))
+    client = Client()
+    client.force_login(User.objects.get(username="tb0"))
+    answer = client.get(f"/api/services/receipts/{opened.receipts[0]}/inclusion")
+    assert answer.status_code == 403 and answer.json()["code"] == "inclusion_after_deadline"
