@@ -7,6 +7,7 @@ from ninja import Schema
 from pydantic import Field
 
 from ggzy.catalogue.entry import ContractEstimate, Decision, ProjectFacts
+from ggzy.kernel.limits import Code
 
 Amount = Decimal  # yuan, at most 2 decimals; checked again by the actions and by must_enter
 
@@ -23,7 +24,7 @@ class VersionIn(Schema):
 
 
 class ItemIn(Schema):
-    category: str = Field(description="engineering / procurement / land / mining / state_assets / ...")
+    category: Code = Field(description="engineering / procurement / land / mining / state_assets / ...")
     subject: str = Field(default="", max_length=3, description="D6 标的分类：A–E，工程可加类别，如 A08")
     name: str = Field(max_length=200)
     threshold: Amount | None = Field(
@@ -32,8 +33,8 @@ class ItemIn(Schema):
     statutory_threshold: bool = Field(
         default=False, description="the threshold is a statutory one (e.g. 16号令)"
     )
-    funding_scope: str = Field(description="public / non_private / all")
-    basis: str = Field(description="law (法定) / catalogue (目录规定，应进必进)")
+    funding_scope: Code = Field(description="public / non_private / all")
+    basis: Code = Field(description="law (法定) / catalogue (目录规定，应进必进)")
     scope: str = Field(max_length=2000)
     citation: str = Field(max_length=1000)
 
@@ -41,13 +42,13 @@ class ItemIn(Schema):
 class ItemChange(Schema):
     """Fields to change; a field left out is kept (send "threshold": null to remove the limit)."""
 
-    category: str | None = None
+    category: Code | None = None
     subject: str | None = Field(default=None, max_length=3)
     name: str | None = Field(default=None, max_length=200)
     threshold: Amount | None = Field(default=None, ge=0, max_digits=16, decimal_places=2)
     statutory_threshold: bool | None = None
-    funding_scope: str | None = None
-    basis: str | None = None
+    funding_scope: Code | None = None
+    basis: Code | None = None
     scope: str | None = Field(default=None, max_length=2000)
     citation: str | None = Field(default=None, max_length=1000)
 
@@ -119,14 +120,14 @@ class CommentOut(Schema):
 
 
 class ContractIn(Schema):
-    kind: str = Field(description="works（施工）/ goods（货物）/ services（服务）")
+    kind: Code = Field(description="works（施工）/ goods（货物）/ services（服务）")
     amount: Amount = Field(ge=0, max_digits=16, decimal_places=2, description="合同估算价（元）")
     combinable: bool = Field(default=True, description="可与同类合同合并采购（16号令第5条第2款，合计计算）")
     name: str = Field(default="", max_length=200)
 
 
 class FactsIn(Schema):
-    category: str
+    category: Code
     subject: str = Field(default="", max_length=3)
     state_budget_amount: Amount = Field(default=Decimal(0), ge=0, max_digits=16, decimal_places=2)
     total_investment: Amount | None = Field(default=None, ge=0, max_digits=16, decimal_places=2)

@@ -6,6 +6,8 @@ from typing import Any
 from ninja import Schema
 from pydantic import Field
 
+from ggzy.kernel.limits import Code, Reason, Text
+
 
 class PractitionerIn(Schema):
     name: str = Field(max_length=64)
@@ -24,20 +26,20 @@ class CreditRecordIn(Schema):
     )
     name: str = Field(default="", max_length=200, description="主体未在本平台登记时填写名称")
     practitioner: PractitionerIn | None = None
-    kind: str = Field(description="记录类别，见 credit.rules.KINDS")
-    severity: str = Field(default="serious", description="minor / general / serious")
-    source: str = Field(default="", description="regulator / court / platform（由身份决定时可省略）")
+    kind: Code = Field(description="记录类别，见 credit.rules.KINDS")
+    severity: Code = Field(default="serious", description="minor / general / serious")
+    source: Code = Field(default="", description="regulator / court / platform（由身份决定时可省略）")
     decision_no: str = Field(default="", max_length=100)
-    facts: str
+    facts: Text
     valid_from: date
     valid_until: date | None = None
     is_public: bool = True
     basis_citation: str = Field(default="", max_length=300, description="不填则用记录类别的法定依据")
-    basis_text: str = ""
+    basis_text: Reason = ""
 
 
 class RevokeIn(Schema):
-    reason: str
+    reason: Reason
 
 
 class CreditRecordOut(Schema):

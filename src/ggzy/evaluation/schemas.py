@@ -4,53 +4,55 @@ from decimal import Decimal
 from ninja import Schema
 from pydantic import Field
 
+from ggzy.kernel.limits import Code, Key, Reason
+
 
 class CriterionIn(Schema):
     code: str = Field(max_length=16)
     name: str = Field(max_length=100)
-    kind: str = Field(description="technical 技术 / business 商务")
+    kind: Code = Field(description="technical 技术 / business 商务")
     max_points: Decimal = Field(max_digits=6, decimal_places=2)
 
 
 class PlanIn(Schema):
-    method: str = Field(description="lowest_price 经评审的最低投标价法 / comprehensive 综合评估法")
+    method: Code = Field(description="lowest_price 经评审的最低投标价法 / comprehensive 综合评估法")
     price_points: Decimal = Field(default=Decimal(0), max_digits=6, decimal_places=2)
     criteria: list[CriterionIn] = []
 
 
 class CommitteeIn(Schema):
-    experts: list[str] = Field(description="评标专家用户名（来自随机抽取）")
-    representatives: list[str] = Field(default=[], description="招标人代表用户名")
-    chair: str
+    experts: list[Code] = Field(description="评标专家用户名（来自随机抽取）")
+    representatives: list[Code] = Field(default=[], description="招标人代表用户名")
+    chair: Code
     hours: int = 8
 
 
 class SignInIn(Schema):
-    public_key: str = Field(description="本人数字证书的SM2公钥（PEM或hex）")
+    public_key: Key = Field(description="本人数字证书的SM2公钥（PEM或hex）")
     no_conflict: bool = Field(description="声明与投标人无利害关系")
 
 
 class ScoresIn(Schema):
-    scores: dict[str, dict[str, Decimal]] = Field(description="{回执号: {评分因素代码: 分值}}")
+    scores: dict[Code, dict[Code, Decimal]] = Field(description="{回执号: {评分因素代码: 分值}}")
 
 
 class RejectIn(Schema):
-    receipt_no: str
-    ground: str
-    reason: str
+    receipt_no: Code
+    ground: Code
+    reason: Reason
 
 
 class QuestionIn(Schema):
-    receipt_no: str
-    question: str
+    receipt_no: Code
+    question: Reason
 
 
 class AnswerIn(Schema):
-    answer: str
+    answer: Reason
 
 
 class SignatureIn(Schema):
-    signature: str = Field(description="对评标报告PDF原文的SM2签名（DER hex）")
+    signature: Key = Field(description="对评标报告PDF原文的SM2签名（DER hex）")
 
 
 class PublicityIn(Schema):
@@ -59,13 +61,13 @@ class PublicityIn(Schema):
 
 
 class AwardIn(Schema):
-    receipt_no: str
+    receipt_no: Code
 
 
 class ContractIn(Schema):
     amount: Decimal = Field(max_digits=16, decimal_places=2)
     performance_bond: Decimal = Field(default=Decimal(0), max_digits=14, decimal_places=2)
-    contract_sm3: str = Field(description="合同文本的SM3摘要")
+    contract_sm3: Code = Field(description="合同文本的SM3摘要")
 
 
 class CandidateOut(Schema):

@@ -7,6 +7,7 @@ from typing import Any
 from ninja import Schema
 from pydantic import Field
 
+from ggzy.kernel.limits import Code
 from ggzy.registry.schemas import AccountIn
 
 
@@ -18,11 +19,11 @@ class ExpertForm(Schema):
     employer_uscc: str = Field(max_length=32, description="工作单位统一社会信用代码")
     region_code: str = Field(max_length=6, description="所在地 GB/T 2260 行政区划代码")
     title: str = Field(max_length=64, description="职称，如 高级工程师")
-    title_level: str = Field(
+    title_level: Code = Field(
         description="senior 正高级 / deputy_senior 副高级 / intermediate / junior / none"
     )
     practice_since: date = Field(description="从事本专业工作起始日期")
-    specialties: list[str] = Field(description="评标专业代码，如 A0801")
+    specialties: list[Code] = Field(description="评标专业代码，如 A0801")
 
 
 class ApplicationIn(Schema):
@@ -64,15 +65,15 @@ class ExclusionIn(Schema):
 
 class DrawRequestIn(Schema):
     lot_code: str = Field(max_length=20)
-    procedure: str = Field(
+    procedure: Code = Field(
         default="construction_tender", description="construction_tender / government_procurement"
     )
     rows: list[DrawRowIn]
     representatives: int = Field(default=0, ge=0, le=20, description="招标人代表人数（不抽取）")
     evaluation_at: datetime
     venue: str = Field(default="", max_length=200)
-    channel: str = Field(default="voice", description="sms / voice")
-    allowed_regions: list[str] = Field(
+    channel: Code = Field(default="voice", description="sms / voice")
+    allowed_regions: list[Code] = Field(
         default=[], description="专家来源地区；不填为本省（可加外省，远程异地评标）"
     )
     exclusions: list[ExclusionIn] = Field(default=[], description="交易中心排除的专家（须说明原因）")

@@ -5,6 +5,8 @@ from datetime import date, datetime
 from ninja import Schema
 from pydantic import Field
 
+from ggzy.kernel.limits import Code
+
 
 class ContactIn(Schema):
     name: str = Field(max_length=64)
@@ -24,7 +26,7 @@ class QualificationIn(Schema):
 class EntityForm(Schema):
     uscc: str = Field(max_length=32, description="统一社会信用代码（18位）")
     name: str = Field(max_length=200)
-    kinds: list[str] = Field(description="principal / agent / bidder / guarantor")
+    kinds: list[Code] = Field(description="principal / agent / bidder / guarantor")
     legal_representative: str = Field(max_length=64)
     address: str = Field(max_length=300)
     region_code: str = Field(max_length=6, description="GB/T 2260 行政区划代码")
@@ -36,7 +38,7 @@ class EntityChange(Schema):
     """Fields to change; lists replace the whole list. The USCC never changes."""
 
     name: str | None = Field(default=None, max_length=200)
-    kinds: list[str] | None = None
+    kinds: list[Code] | None = None
     legal_representative: str | None = Field(default=None, max_length=64)
     address: str | None = Field(default=None, max_length=300)
     region_code: str | None = Field(default=None, max_length=6)
@@ -59,7 +61,7 @@ class RegistrationIn(Schema):
 
 
 class StaffAccountIn(AccountIn):
-    kind: str = Field(description="regulator / expert / operator")
+    kind: Code = Field(description="regulator / expert / operator")
     node_id: int
     department_id: int | None = None
 
@@ -67,7 +69,7 @@ class StaffAccountIn(AccountIn):
 class DepartmentIn(Schema):
     name: str = Field(max_length=100)
     node_id: int
-    sectors: list[str] = []
+    sectors: list[Code] = []
 
 
 class QualificationOut(Schema):

@@ -6,10 +6,12 @@ from typing import Any
 from ninja import Schema
 from pydantic import Field
 
+from ggzy.kernel.limits import Code, Reason, Text
+
 
 class AlertMoveIn(Schema):
-    to: str = Field(description="reviewing / dismissed / confirmed / transferred")
-    note: str = ""
+    to: Code = Field(description="reviewing / dismissed / confirmed / transferred")
+    note: Reason = ""
     transferred_to: str = Field(default="", max_length=200, description="移交单位（to=transferred 时必填）")
 
 
@@ -48,32 +50,32 @@ class AlertDetailOut(AlertOut):
 
 
 class ComplaintIn(Schema):
-    lot_code: str
-    matter: str = Field(default="other", description="documents / opening / result / other")
+    lot_code: Code
+    matter: Code = Field(default="other", description="documents / opening / result / other")
     objection_id: int | None = Field(
         default=None, description="就条例第22、44、54条事项投诉时，先前提出的异议"
     )
-    request: str = Field(description="明确的请求")
-    text: str = Field(description="事实、理由和证明材料说明")
+    request: Reason = Field(description="明确的请求")
+    text: Text = Field(description="事实、理由和证明材料说明")
     known_on: date = Field(description="知道或者应当知道投诉事项之日")
 
 
 class ReportIn(Schema):
-    lot_code: str = ""
-    project_code: str = ""
-    sector: str = Field(default="", description="未指明项目时：举报事项所属交易类别")
+    lot_code: Code = ""
+    project_code: Code = ""
+    sector: Code = Field(default="", description="未指明项目时：举报事项所属交易类别")
     node_id: int | None = Field(default=None, description="未指明项目时：所在平台节点")
-    text: str
+    text: Text
     contact: str = Field(default="", max_length=100, description="可选；不公开；匿名举报可不填")
 
 
 class ReasonIn(Schema):
-    reason: str
+    reason: Reason
 
 
 class DecisionIn(Schema):
-    outcome: str = Field(description="upheld / partly / dismissed（投诉）；confirmed / unfounded（举报）")
-    decision: str
+    outcome: Code = Field(description="upheld / partly / dismissed（投诉）；confirmed / unfounded（举报）")
+    decision: Reason
     public: bool = True
 
 
@@ -117,16 +119,16 @@ class PublicDecisionOut(Schema):
 
 
 class InstructionIn(Schema):
-    lot_code: str
-    kind: str = Field(description="suspend / terminate / correct")
-    reason: str
+    lot_code: Code
+    kind: Code = Field(description="suspend / terminate / correct")
+    reason: Reason
     case_id: int | None = None
     alert_id: int | None = None
     due: datetime | None = Field(default=None, description="责令改正的期限")
 
 
 class ComplianceIn(Schema):
-    text: str
+    text: Text
 
 
 class InstructionOut(Schema):

@@ -6,10 +6,12 @@ from decimal import Decimal
 from ninja import Schema
 from pydantic import Field
 
+from ggzy.kernel.limits import Code, Document, Key, Reason, Text
+
 
 class LotIn(Schema):
     name: str = Field(max_length=200)
-    contract_kind: str = Field(description="works 施工 / goods 货物 / services 服务")
+    contract_kind: Code = Field(description="works 施工 / goods 货物 / services 服务")
     classify_code: str = Field(max_length=7, description="标段分类代码，如 A08（施工）")
     estimated_value: Decimal = Field(max_digits=16, decimal_places=2)
     control_price: Decimal | None = Field(default=None, max_digits=16, decimal_places=2)
@@ -18,9 +20,9 @@ class LotIn(Schema):
 
 class ProjectIn(Schema):
     name: str = Field(max_length=200)
-    principal_uscc: str | None = Field(default=None, description="代理机构登记时必填：委托的招标人")
-    agent_uscc: str | None = None
-    category: str = "engineering"
+    principal_uscc: Code | None = Field(default=None, description="代理机构登记时必填：委托的招标人")
+    agent_uscc: Code | None = None
+    category: Code = "engineering"
     state_budget_amount: Decimal = Field(default=Decimal(0), max_digits=16, decimal_places=2)
     total_investment: Decimal = Field(max_digits=16, decimal_places=2)
     state_owned_controlled: bool = False
@@ -30,38 +32,38 @@ class ProjectIn(Schema):
 
 
 class NoticeIn(Schema):
-    method: str = Field(description="open 公开招标 / invited 邀请招标")
+    method: Code = Field(description="open 公开招标 / invited 邀请招标")
     title: str = Field(max_length=200)
-    body: str
-    lot_codes: list[str]
+    body: Document
+    lot_codes: list[Code]
     docs_from: datetime
     docs_until: datetime
     bid_deadline: datetime
     decrypt_minutes: int | None = None
     validity_days: int | None = None
-    opening_key: str = Field(
+    opening_key: Key = Field(
         default="", description="一键解密：开标SM2公钥（PEM或hex），投标文件须同时对其加密"
     )
-    invitees: list[str] = Field(default=[], description="邀请招标：受邀投标人的统一社会信用代码")
+    invitees: list[Code] = Field(default=[], description="邀请招标：受邀投标人的统一社会信用代码")
 
 
 class DocumentMeta(Schema):
-    kind: str = "tender_documents"
+    kind: Code = "tender_documents"
     title: str = Field(max_length=200)
-    signature: str = Field(description="发布人对文件原文的SM2签名（DER，hex）")
+    signature: Key = Field(description="发布人对文件原文的SM2签名（DER，hex）")
     new_bid_deadline: datetime | None = None
 
 
 class ObjectionIn(Schema):
-    text: str
+    text: Text
 
 
 class AnswerIn(Schema):
-    answer: str
+    answer: Reason
 
 
 class TerminateIn(Schema):
-    reason: str
+    reason: Reason
 
 
 class LotOut(Schema):
