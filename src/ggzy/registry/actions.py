@@ -1,6 +1,7 @@
 """Registry actions: register an entity once, change it (versioned), manage accounts and API tokens."""
 
 import secrets
+import unicodedata
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -62,6 +63,52 @@ def _required(value: str, field: str, zh: str) -> str:
             f"{field}_required", f"请填写{zh}", f"'{field}' is required", details={"field": field}
         )
     return value
+
+
+def normalise_name(raw: str) -> str:
+    """An entity name as registered: NFKC (full-width letters and digits, compatibility forms), Unicode
+    format characters taken out (zero-width space, right-to-left override: category Cf), every run of
+    whitespace one space, none at either end. Look-alike names then compare equal."""
+    text = unicodedata.normalize("NFKC", raw or "")
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    return " ".join(text.split())
+
+
+def _name_key(name: str) -> str:
+    """What two names share when one only looks like the other: no spaces at all, case folded."""
+    return "".join(normalise_name(name).split()).casefold()
+
+
+def _warn_near_duplicates(entity: Entity) -> list[Entity]:
+    """Entities under other USCCs whose name is the same but for spaces, case or invisible characters
+    (names registered before normalisation included): the operators of the node and of the nodes above it
+    are told, with both codes."""
+    key = _name_key(entity.name)
+    head = key[:2]
+    others = [
+        other
+        for other in Entity.objects.exclude(pk=entity.pk).filter(name__icontains=head).select_related("node")
+        if _name_key(other.name) == key
+    ]
+    if not others:
+        return []
+    listed = "、".join(f"{o.name!r}（{o.uscc}，{o.node.name}）" for o in others)
+    nodes: list[Node] = []
+    node: Node | None = entity.node
+    while node is not None and node not in nodes:  # the node and those above it
+        nodes.append(node)
+        node = node.parent
+    operators = Account.objects.filter(kind=Account.Kind.OPERATOR, node__in=nodes).values_list(
+        "user_id", flat=True
+    )
+    for user_id in operators:
+        notify.queue_to(
+            user_id,
+            "疑似重名主体注册",
+            f"新注册主体“{entity.name}”（{entity.uscc}）与已注册主体名称相同或仅差空格、大小写、不可见字符：{listed}。"
+            "请核实是否冒用名称。",
+        )
+    return others
 
 
 def _kinds(kinds: list[str]) -> list[str]:
@@ -277,7 +324,7 @@ def register_entity(actor: Actor, form: EntityForm, account: AccountIn | None = 
     existing = Entity.objects.filter(uscc=uscc).select_related("node").first()
     if existing is not None:
         raise _entity_conflict(existing)
-    name = _required(form.name, "name", "主体名称")
+    name = _required(normalise_name(form.name), "name", "主体名称")
     kinds = _kinds(form.kinds)
     region = resolve_entity_region(form.region_code)
     contacts = _contacts(form.contacts)
@@ -303,6 +350,7 @@ def register_entity(actor: Actor, form: EntityForm, account: AccountIn | None = 
     _set_kinds(entity, kinds)
     _write_lists(entity, contacts, quals)
     _save_version(entity, actor, None)
+    near = _warn_near_duplicates(entity)
     admin_user = None
     if account is not None:
         admin_user = _new_user(account, "account")
@@ -334,6 +382,7 @@ def register_entity(actor: Actor, form: EntityForm, account: AccountIn | None = 
             "region": region.code,
             "node": node.pk,
             "admin": admin_user.username if admin_user else None,
+            "near_duplicates": [o.uscc for o in near],
         },
         role=Role.OPERATOR.value if actor.has(Role.OPERATOR) else Role.PUBLIC.value,
     )
@@ -369,7 +418,7 @@ def change_entity(actor: Actor, uscc: str, change: EntityChange) -> Entity:
     role = require_own_admin(actor, entity)
     before = snapshot(entity)
     if change.name is not None:
-        entity.name = _required(change.name, "name", "主体名称")
+        entity.name = _required(normalise_name(change.name), "name", "主体名称")
     if change.legal_representative is not None:
         entity.legal_representative = _required(
             change.legal_representative, "legal_representative", "法定代表人"
