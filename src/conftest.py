@@ -20,7 +20,8 @@ def fast_password_hashing(settings):  # type: ignore[no-untyped-def]
 
 @pytest.fixture(autouse=True)
 def isolated_files(settings, tmp_path):  # type: ignore[no-untyped-def]
-    """Each test gets its own file store and platform key."""
+    """Each test gets its own file store, platform key and local time-stamping authority."""
+    from ggzy.kernel import timestamping
     from ggzy.kernel.platform_key import platform_key
 
     settings.MEDIA_ROOT = tmp_path / "files"
@@ -28,9 +29,12 @@ def isolated_files(settings, tmp_path):  # type: ignore[no-untyped-def]
     settings.CA_ROOTS_DIR = tmp_path / "ca"  # the recognised CAs: the demo CA, made on first use
     settings.CA_ROOT_FILES = []
     settings.DEMO_CA_KEY_FILE = tmp_path / "keys" / "demo-ca.key.pem"
+    settings.LOCAL_TSA_KEY_FILE = tmp_path / "keys" / "local-tsa.pem"
     platform_key.cache_clear()
+    timestamping.local_authority_cache_clear()
     yield
     platform_key.cache_clear()
+    timestamping.local_authority_cache_clear()
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ third party is down), stamped by the local authority and naming it, and a warnin
 
 import logging
 import secrets
+from datetime import UTC, datetime
 from functools import cache
 from hashlib import sha256
 from pathlib import Path
@@ -121,7 +122,15 @@ def _local_authority() -> tuple[bytes, bytes]:
     key, so the key and its certificate always travel together."""
     path = Path(settings.LOCAL_TSA_KEY_FILE)
     if not path.exists():
-        create_key_file(path, b"".join(new_local_authority(clock.now())))
+        # Valid from the earlier of the wall clock and the platform clock: verifiers check the certificate
+        # against their own wall clock, whatever the (virtual, in tests and simulations) platform time is.
+        since = min(datetime.now(UTC), clock.now())
+        create_key_file(path, b"".join(new_local_authority(since)))
     pem = path.read_bytes()
     split = pem.index(b"-----BEGIN CERTIFICATE-----")
     return pem[:split], pem[split:]
+
+
+def local_authority_cache_clear() -> None:
+    """Forget the loaded local authority (tests give each test its own key file)."""
+    _local_authority.cache_clear()
