@@ -69,7 +69,8 @@ if typing.TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 SERVER = "http://127.0.0.1:8000"
-PASSWORD = "Ggzy-sim-2026"  # noqa: S105 - simulated accounts only
+# Long enough that no generated username (sim<hex>-<role>) can look like it to the similarity validator.
+PASSWORD = "Ningxia-Public-Resource-Trading-Sim!"  # noqa: S105 - simulated accounts only
 TENDER_DOCUMENTS = (
     "第一章 招标公告\n第二章 投标人须知\n第三章 评标办法（综合评估法）\n第四章 合同条款\n".encode()
 )
