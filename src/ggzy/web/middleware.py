@@ -6,11 +6,11 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.signals import user_login_failed
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse
 
 from ggzy.kernel import audit
 from ggzy.kernel.actions import action
+from ggzy.kernel.errors import GgzyError
 from ggzy.kernel.roles import Actor, Role
 from ggzy.registry.auth import actor_for_user, client_ip
 
@@ -39,13 +39,13 @@ LOCKED_EN = "Too many failed sign-ins: this account is locked from this address 
 
 def locked_out(request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any) -> HttpResponse:
     """django-axes' answer to a locked sign-in: the API error format, or the Chinese error page."""
+    from ggzy.web.views import error_answer
+
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    message = {"zh": LOCKED_ZH.format(minutes=minutes), "en": LOCKED_EN.format(minutes=minutes)}
-    if request.path.startswith("/api/"):
-        error = {"code": "login_locked", "message": message}
-        return JsonResponse(error, status=429, json_dumps_params={"ensure_ascii": False})
-    page = {"code": "login_locked", **message}
-    return render(request, "web/error.html", {"error": page}, status=429)
+    error = GgzyError(
+        "login_locked", LOCKED_ZH.format(minutes=minutes), LOCKED_EN.format(minutes=minutes), status=429
+    )
+    return error_answer(request, error)
 
 
 @action("registry.sign_in_failed")

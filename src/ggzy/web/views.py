@@ -1,5 +1,6 @@
 """Portal and workspace pages. Thin: read with queries, write through actions, show errors in Chinese."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django.apps import apps
@@ -192,12 +193,16 @@ def workspace(request: HttpRequest) -> HttpResponseBase:
 # ---- error pages (handler404 / handler500 in ggzy.urls): Chinese pages, the API's error format on /api/
 
 
-def _api_error(code: str, zh: str, en: str, status: int) -> JsonResponse:
-    return JsonResponse(
-        {"code": code, "message": {"zh": zh, "en": en}},
-        status=status,
-        json_dumps_params={"ensure_ascii": False},
-    )
+def error_answer(
+    request: HttpRequest, error: GgzyError, page: Callable[[], HttpResponse] | None = None
+) -> HttpResponse:
+    """The one way an error page answers: the API's error format under /api/, else `page()` or the
+    Chinese error page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(error.as_json(), status=error.status, json_dumps_params={"ensure_ascii": False})
+    if page is not None:
+        return page()
+    return render(request, "web/error.html", {"error": error}, status=error.status)
 
 
 def too_large() -> GgzyError:
@@ -219,24 +224,21 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
         if isinstance(exception, RequestDataTooBig)
         else GgzyError("bad_request", "请求无法处理", "Bad request")
     )
-    if request.path.startswith("/api/"):
-        return JsonResponse(error.as_json(), status=error.status, json_dumps_params={"ensure_ascii": False})
-    return HttpResponse(get_template("web/error.html").render({"error": error}), status=error.status)
+    page = get_template("web/error.html").render({"error": error})
+    return error_answer(request, error, lambda: HttpResponse(page, status=error.status))
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    if request.path.startswith("/api/"):
-        return _api_error("not_found", "资源不存在", "Not found", 404)
-    return render(request, "404.html", status=404)
+    error = GgzyError("not_found", "资源不存在", "Not found", status=404)
+    return error_answer(request, error, lambda: render(request, "404.html", status=404))
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     """No template context: whatever failed must not fail again while the error page renders."""
-    if request.path.startswith("/api/"):
-        return _api_error(
-            "server_error",
-            "服务器内部错误，已记录；数据未被部分保存",
-            "Internal error (logged); nothing was half-saved",
-            500,
-        )
-    return HttpResponse(get_template("500.html").render(), status=500)
+    error = GgzyError(
+        "server_error",
+        "服务器内部错误，已记录；数据未被部分保存",
+        "Internal error (logged); nothing was half-saved",
+        status=500,
+    )
+    return error_answer(request, error, lambda: HttpResponse(get_template("500.html").render(), status=500))
