@@ -28,7 +28,7 @@ from ggzy.supervision import events
 from ggzy.trading import procedure
 from ggzy.trading.actions import end_of_day, require_project_manager
 from ggzy.trading.models import Lot, Notice
-from ggzy.trading.queries import node_operator
+from ggzy.trading.queries import node_operator, require_node_operator
 from ggzy.trading.rules import DECRYPT_FAILURE, SUBMISSION, UNENCRYPTED_REFUSED
 from ggzy_guomi import (
     GuomiError,
@@ -489,12 +489,18 @@ def deposit_interest(bond: Bond, until: datetime) -> Decimal:
 @action("bidding.refund_bond")
 def refund_bond(actor: Actor, bond_id: int) -> Bond:
     """The trading centre pays a deposit back; lateness against its legal due date is recorded."""
-    role = require_role(actor, Role.OPERATOR)
+    require_role(actor, Role.OPERATOR)
     bond = (
-        Bond.objects.select_for_update(of=("self",)).select_related("lot__notice").filter(pk=bond_id).first()
+        Bond.objects.select_for_update(of=("self",))
+        .select_related("lot__notice", "lot__project__node")
+        .filter(pk=bond_id)
+        .first()
     )
-    if bond is None:
-        raise NotFound("bond_not_found", "未找到保证金记录", "No such bond")
+    if bond is None or not node_operator(actor, bond.lot.project):
+        raise NotFound(
+            "bond_not_found", "未找到保证金记录", "No such bond"
+        )  # another node's: as if not there
+    role = require_node_operator(actor, bond.lot.project)
     if bond.kind != Bond.Kind.DEPOSIT or bond.status != Bond.Status.PAID:
         raise InvalidInput(
             "bond_not_refundable", "只有已缴纳的现金保证金可以退还", "Only a paid deposit is refunded"
@@ -648,8 +654,8 @@ def one_click_open(actor: Actor, lot_code: str, opening_private_key_pem: str) ->
 @action("bidding.record_decrypt_fault")
 def record_decrypt_fault(actor: Actor, lot_code: str, bidder_uscc: str, fault: str, reason: str) -> Bid:
     """The operator records why a bid could not be decrypted; the cause decides 视为撤销 or 视为撤回 (E8)."""
-    role = require_role(actor, Role.OPERATOR)
     lot = _lot(lot_code, lock=True)
+    role = require_node_operator(actor, lot.project)
     if lot.state != Lot.State.OPENING:
         raise InvalidInput(
             "not_opening", "标段不在开标解密阶段", "The lot is not being opened", rule=DECRYPT_FAILURE

@@ -9,13 +9,14 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from ggzy.bidding import actions
 from ggzy.bidding.models import Bid, OpeningRecord
 from ggzy.kernel import clock
 from ggzy.kernel.actions import require_role
 from ggzy.kernel.errors import InvalidInput, NotFound, PermissionDenied
+from ggzy.kernel.limits import Code, Key, Reason
 from ggzy.kernel.roles import Role
 from ggzy.registry.auth import actor_from_request
 from ggzy.trading.models import Lot
@@ -27,9 +28,9 @@ CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+)$")
 
 
 class UploadIn(Schema):
-    lot: str
+    lot: Code
     size: int
-    sm3: str
+    sm3: Code
 
 
 class UploadOut(Schema):
@@ -38,7 +39,7 @@ class UploadOut(Schema):
     chunk_size: int
 
 
-class UploadState(Schema):
+class UploadStateOut(Schema):
     offset: int
     size: int
     status: str
@@ -64,8 +65,8 @@ class MyBidOut(Schema):
 
 
 class DecryptIn(Schema):
-    sm3: str
-    keys: dict[str, str]
+    sm3: Code
+    keys: dict[Code, Key] = Field(max_length=64)  # one wrapped key per file of the envelope
 
 
 class DecryptOut(Schema):
@@ -80,21 +81,21 @@ class BondAccountOut(Schema):
 
 
 class GuaranteeIn(Schema):
-    guarantee_no: str
-    guarantor_uscc: str
+    guarantee_no: Code
+    guarantor_uscc: Code
 
 
 class BondPaymentIn(Schema):
-    virtual_account: str
+    virtual_account: Code
     amount: Decimal
-    payer_account: str
-    payer_name: str
+    payer_account: Code
+    payer_name: str = Field(max_length=200)
 
 
 class FaultIn(Schema):
-    bidder_uscc: str
-    fault: str
-    reason: str
+    bidder_uscc: Code
+    fault: Code
+    reason: Reason
 
 
 class OpeningOut(Schema):
@@ -129,10 +130,10 @@ def write_chunk(request: HttpRequest, upload_id: str) -> OffsetOut:
     return OffsetOut(offset=offset)
 
 
-@router.get("/uploads/{upload_id}", response=UploadState, summary="上传进度")
-def upload_state(request: HttpRequest, upload_id: str) -> UploadState:
+@router.get("/uploads/{upload_id}", response=UploadStateOut, summary="上传进度")
+def upload_state(request: HttpRequest, upload_id: str) -> UploadStateOut:
     upload = actions.upload_status(actor_from_request(request), upload_id)
-    return UploadState(offset=upload.received, size=upload.size, status=upload.status)
+    return UploadStateOut(offset=upload.received, size=upload.size, status=upload.status)
 
 
 @router.post("/uploads/{upload_id}/complete", response={201: ReceiptOut}, summary="完成上传，取得回执")
@@ -185,7 +186,7 @@ def decrypt(request: HttpRequest, lot: str, payload: DecryptIn) -> DecryptOut:
 
 
 class OneClickIn(Schema):
-    opening_private_key_pem: str
+    opening_private_key_pem: Key
 
 
 class OneClickOut(Schema):

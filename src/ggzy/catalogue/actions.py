@@ -14,9 +14,10 @@ from django.utils import timezone
 from ggzy.catalogue import rules
 from ggzy.catalogue.entry import validate_subject
 from ggzy.catalogue.models import CatalogueItem, CatalogueVersion, Comment, TradeCategory
-from ggzy.catalogue.queries import effective_version, manages
+from ggzy.catalogue.queries import effective_version
 from ggzy.catalogue.schemas import ItemChange, ItemIn
 from ggzy.exchange.models import Node
+from ggzy.exchange.queries import operates
 from ggzy.kernel import audit, clock
 from ggzy.kernel.actions import action, require_role
 from ggzy.kernel.calendar import period_end
@@ -44,7 +45,7 @@ ITEM_FIELDS = (
 
 def _require_manager(actor: Actor, node: Node) -> str:
     role = require_role(actor, Role.OPERATOR)
-    if not manages(actor, node):
+    if not operates(actor, node):
         raise PermissionDenied(
             "catalogue_other_node",
             f"只能管理本平台及下级分中心的交易目录，{node.name}不在其中",

@@ -9,6 +9,7 @@ from ggzy.catalogue.entry import Decision, ProjectFacts, must_enter
 from ggzy.catalogue.models import CatalogueItem, CatalogueVersion, Comment, TradeCategory
 from ggzy.catalogue.schemas import CommentOut, ItemOut, VersionDetailOut, VersionOut
 from ggzy.exchange.models import Node
+from ggzy.exchange.queries import node_chain, operates
 from ggzy.kernel.actions import require_login
 from ggzy.kernel.errors import NotFound, PermissionDenied
 from ggzy.kernel.roles import Actor, Role
@@ -20,25 +21,6 @@ PUBLIC_STATUSES = [
     CatalogueVersion.Status.SUPERSEDED,
 ]
 IN_FORCE_STATUSES = [CatalogueVersion.Status.ADOPTED, CatalogueVersion.Status.SUPERSEDED]
-
-
-def node_chain(node: Node) -> list[Node]:
-    """The node and the nodes above it: branch → city → province."""
-    chain: list[Node] = []
-    current: Node | None = node
-    while current is not None and len(chain) < 3:
-        chain.append(current)
-        current = current.parent
-    return chain
-
-
-def manages(actor: Actor, node: Node) -> bool:
-    """An operator manages the catalogues of its own node and of the nodes below it."""
-    if actor.is_system:
-        return True
-    if not actor.has(Role.OPERATOR) or actor.node_id is None:
-        return False
-    return any(n.pk == actor.node_id for n in node_chain(node))
 
 
 def own_version_on(node: Node, on_date: date) -> CatalogueVersion | None:
@@ -170,7 +152,7 @@ def version_detail(v: CatalogueVersion) -> VersionDetailOut:
 def comments_for(actor: Actor, version: CatalogueVersion) -> list[CommentOut]:
     """Comments with who sent them: for the operators who must weigh them (R2.2), not for the portal."""
     require_login(actor)
-    if not (actor.is_system or manages(actor, version.node)):
+    if not (actor.is_system or operates(actor, version.node)):
         raise PermissionDenied(
             "catalogue_comments_private",
             "征求意见的提交人信息仅供交易中心处理意见使用",

@@ -15,13 +15,14 @@ from django.utils import timezone
 from ggzy.credit import enforcement, rules
 from ggzy.credit.models import CreditRecord
 from ggzy.credit.schemas import CreditRecordIn
+from ggzy.exchange.queries import operates, operates_province, require_province_operator
 from ggzy.kernel import audit, clock
 from ggzy.kernel.actions import action, after_commit, require_role
 from ggzy.kernel.codes import validate_uscc
 from ggzy.kernel.errors import InvalidInput, LegalRule, NotFound, PermissionDenied
 from ggzy.kernel.roles import Actor, Role
 from ggzy.kernel.timefmt import local_text, local_text_en
-from ggzy.registry.models import Department, Entity
+from ggzy.registry.models import Account, Department, Entity
 from ggzy_guomi import sm3_digest, sm3_hex
 
 IMPORT_FORMAT = "ggzy-credit-import/1"
@@ -254,6 +255,14 @@ def _push_entity(entity_id: int) -> None:
     after_commit(lambda: enforcement.changed(entity_id))
 
 
+def _operates_recorder(actor: Actor, record: CreditRecord) -> bool:
+    """The centre whose staff recorded it, or one above it; imported records: the province's centre."""
+    recorder = Account.objects.filter(user__username=record.recorded_by).select_related("node").first()
+    if recorder is None or recorder.node is None:
+        return operates_province(actor)
+    return operates(actor, recorder.node)
+
+
 @action("credit.revoke_entry")
 def revoke_entry(actor: Actor, record_id: int, reason: str) -> CreditRecord:
     """Revoke a record (e.g. the decision was annulled on review): it leaves every list at once."""
@@ -268,7 +277,7 @@ def revoke_entry(actor: Actor, record_id: int, reason: str) -> CreditRecord:
             CreditRecord.Source.PLATFORM,
             CreditRecord.Source.COURT,
             CreditRecord.Source.NATIONAL,
-        }
+        } and _operates_recorder(actor, record)
     if not allowed and not actor.is_system:
         raise PermissionDenied(
             "not_record_owner",
@@ -446,6 +455,7 @@ def import_national(actor: Actor, data: bytes | dict[str, Any]) -> ImportReport:
     """Import records from the national credit platform (format `ggzy-credit-import/1`, see
     docs/collusion.md "Credit import"). All or nothing: one bad record refuses the file, naming it."""
     role = require_role(actor, Role.OPERATOR)
+    require_province_operator(actor, "全国信用信息导入")
     raw = data if isinstance(data, bytes) else json.dumps(data, ensure_ascii=False).encode()
     try:
         document = json.loads(raw.decode("utf-8")) if isinstance(data, bytes) else data

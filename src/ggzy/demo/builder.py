@@ -10,9 +10,9 @@ from datetime import date
 
 from ggzy.catalogue.actions import load_national_catalogue
 from ggzy.exchange.actions import create_node
+from ggzy.exchange.calendar_actions import load_official_calendar
 from ggzy.exchange.models import Node
 from ggzy.kernel import clock
-from ggzy.kernel.calendar_actions import load_official_calendar
 from ggzy.kernel.codes import build_uscc
 from ggzy.kernel.models import Region
 from ggzy.kernel.roles import Actor

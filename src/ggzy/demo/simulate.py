@@ -28,12 +28,12 @@ from ggzy.demo.builder import add_experts
 from ggzy.evaluation.actions import finish_scoring, sign_in, sign_report, start_evaluation, submit_scores
 from ggzy.evaluation.award import award_lot, publish_candidates, report_to_supervisor, sign_contract
 from ggzy.evaluation.schemas import CommitteeIn
+from ggzy.exchange.calendar_actions import load_official_calendar
 from ggzy.exchange.models import Node
 from ggzy.experts.actions import commit_draw, create_draw, execute_draw, respond
 from ggzy.experts.schemas import DrawRequestIn, DrawRowIn
 from ggzy.kernel import calendar, chronograph, clock
 from ggzy.kernel.audit import verify_chain
-from ggzy.kernel.calendar_actions import load_official_calendar
 from ggzy.kernel.codes import build_uscc
 from ggzy.kernel.errors import GgzyError
 from ggzy.kernel.models import CalendarDay

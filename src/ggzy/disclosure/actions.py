@@ -1,10 +1,10 @@
 """Disclosure actions: rule clean-up announcements (R5.2), published by the trading centre's operators."""
 
-from ggzy.catalogue.queries import manages
 from ggzy.disclosure.index import on_published
 from ggzy.disclosure.models import CleanupAnnouncement
 from ggzy.disclosure.rules import R52
 from ggzy.exchange.models import Node
+from ggzy.exchange.queries import operates
 from ggzy.kernel import audit, clock
 from ggzy.kernel.actions import action, require_role
 from ggzy.kernel.errors import InvalidInput, PermissionDenied
@@ -31,7 +31,7 @@ def publish_cleanup(
     node = Node.objects.select_related("parent__parent").filter(pk=node_id).first()
     if node is None:
         raise InvalidInput("node_unknown", "平台节点不存在", "Unknown node", details={"node_id": node_id})
-    if not manages(actor, node):
+    if not operates(actor, node):
         raise PermissionDenied(
             "cleanup_other_node",
             f"只能以本平台或下级分中心的名义发布，{node.name}不在其中",

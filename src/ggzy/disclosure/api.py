@@ -14,12 +14,13 @@ from ggzy.disclosure.public import is_public_project
 from ggzy.disclosure.rules import TABLE, Stage
 from ggzy.kernel.checkpoints import latest_checkpoint_document
 from ggzy.kernel.errors import InvalidInput, NotFound
+from ggzy.kernel.limits import Code, Reason
 from ggzy.trading.models import Project
 
 router = Router(tags=["disclosure"], auth=None)
 
 
-class FeedItem(Schema):
+class FeedItemOut(Schema):
     seq: int
     at: str
     change: str
@@ -31,8 +32,8 @@ class FeedItem(Schema):
     links: dict[str, str] = {}
 
 
-class FeedPage(Schema):
-    items: list[FeedItem]
+class FeedPageOut(Schema):
+    items: list[FeedItemOut]
     next_after: int
     has_more: bool
     # The newest signed audit checkpoint (kernel.checkpoints): feed readers keep them; all of them are
@@ -41,20 +42,20 @@ class FeedPage(Schema):
 
 
 class SearchFilters(Schema):
-    q: str = ""
-    kind: str = ""
-    category: str = ""
-    method: str = ""
-    region: str = ""
-    status: str = ""
-    date_from: str = ""
-    date_to: str = ""
-    amount_min: str = ""
-    amount_max: str = ""
+    q: Reason = ""
+    kind: Code = ""
+    category: Code = ""
+    method: Code = ""
+    region: Code = ""
+    status: Code = ""
+    date_from: Code = ""
+    date_to: Code = ""
+    amount_min: Code = ""
+    amount_max: Code = ""
     page: int = 1
 
 
-@router.get("/feed", response=FeedPage, summary="变更订阅：按审计链序号（即提交顺序）游标分页，不漏不乱")
+@router.get("/feed", response=FeedPageOut, summary="变更订阅：按审计链序号（即提交顺序）游标分页，不漏不乱")
 def change_feed(request: HttpRequest, after: int = 0, limit: int = feed.DEFAULT_LIMIT) -> dict[str, Any]:
     if after < 0:
         raise InvalidInput("feed_after", "after 不能为负数", "after must not be negative")

@@ -40,6 +40,7 @@ from ggzy.disclosure.public import (
 )
 from ggzy.disclosure.rules import TABLE, Stage, public
 from ggzy.exchange.models import Node
+from ggzy.exchange.queries import operates
 from ggzy.kernel import timestamping
 from ggzy.kernel.errors import GgzyError, NotFound, PermissionDenied
 from ggzy.kernel.models import AuditCheckpoint
@@ -397,7 +398,7 @@ def catalogue_detail(request: HttpRequest, version_id: int) -> HttpResponse:
             "form": form,
             "error": error,
             "open_for_comment": version.status == CatalogueVersion.Status.CONSULTATION,
-            "manages": catalogue_queries.manages(actor, version.node),
+            "manages": operates(actor, version.node),
         },
         status=422 if error else 200,
     )
@@ -519,11 +520,7 @@ def catalogue_edit(request: HttpRequest, version_id: int) -> HttpResponseBase:
             if done:
                 messages.success(request, done)
                 return redirect("disclosure:catalogue_edit", version_id=version.pk)
-    comments = (
-        catalogue_queries.comments_for(actor, version)
-        if catalogue_queries.manages(actor, version.node)
-        else []
-    )
+    comments = catalogue_queries.comments_for(actor, version) if operates(actor, version.node) else []
     return render(
         request,
         "disclosure/catalogue_edit.html",

@@ -45,6 +45,7 @@ from ggzy.supervision import events
 from ggzy.trading import procedure
 from ggzy.trading.actions import require_project_manager
 from ggzy.trading.models import Lot
+from ggzy.trading.queries import require_node_operator
 from ggzy_guomi import GuomiError, sm3_hex
 
 DEFAULT_PLAN = PlanIn(
@@ -164,8 +165,8 @@ def set_plan(actor: Actor, lot_code: str, form: PlanIn) -> EvaluationPlan:
 def start_evaluation(actor: Actor, lot_code: str, form: CommitteeIn) -> Evaluation:
     """The operator seats the committee: exactly the experts drawn at random for this lot who accepted
     (nobody designates them, 条例 第46条), plus the principal's representatives the draw allowed for."""
-    role = require_role(actor, Role.OPERATOR)
     lot = _lot(lot_code)
+    role = require_node_operator(actor, lot.project)
     if lot.state != Lot.State.EVALUATION or Evaluation.objects.filter(lot=lot).exists():
         raise InvalidInput(
             "not_ready_for_evaluation", "标段不在待评标状态", "The lot is not awaiting evaluation"

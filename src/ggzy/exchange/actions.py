@@ -3,6 +3,7 @@
 import re
 
 from ggzy.exchange.models import Node
+from ggzy.exchange.queries import require_operator_of
 from ggzy.exchange.rules import NETWORK_RULE, PLATFORM_CODE_RULE
 from ggzy.kernel import audit, clock
 from ggzy.kernel.actions import action, require_role
@@ -88,6 +89,7 @@ def create_node(
                 f"{node_level.label}的上级必须是{parent_level.label}",
                 f"A {node_level.value} node must sit under a {parent_level.value} node",
             )
+        require_operator_of(actor, parent)
         if not region.is_within(parent.region):
             raise _network_error(
                 "node_region_outside_parent",

@@ -1,10 +1,11 @@
 """Node network endpoints."""
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from ggzy.exchange import actions
 from ggzy.exchange.models import Node
+from ggzy.kernel.limits import Code
 from ggzy.registry.auth import actor_from_request
 
 router = Router(tags=["nodes"])
@@ -20,11 +21,11 @@ class NodeOut(Schema):
 
 
 class NodeIn(Schema):
-    name: str
-    level: str
-    region_code: str
+    name: str = Field(max_length=200)
+    level: Code
+    region_code: Code
     parent_id: int | None = None
-    platform_code: str | None = None
+    platform_code: Code | None = None
 
 
 def node_out(n: Node) -> NodeOut:

@@ -12,10 +12,16 @@ from ggzy.kernel.models import AuditEvent, CalendarDay, Notification, Region
 
 
 def is_operator(request: HttpRequest) -> bool:
+    """The admin lists the whole database, every node's: it is for the province's centre (the node with
+    no parent) and superusers. City and county centres work in their workspace pages, scoped to them."""
     user = request.user
     if not user.is_active or not user.is_staff:
         return False
-    return bool(user.is_superuser or getattr(getattr(user, "account", None), "kind", "") == "operator")
+    if user.is_superuser:
+        return True
+    account = getattr(user, "account", None)
+    node = getattr(account, "node", None)
+    return getattr(account, "kind", "") == "operator" and node is not None and node.parent_id is None
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

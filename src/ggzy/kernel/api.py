@@ -8,7 +8,7 @@ from ninja import Router, Schema
 
 from ggzy.kernel import checkpoints, timestamping
 from ggzy.kernel.actions import require_role
-from ggzy.kernel.audit import chain_summary, numbered, visible_events
+from ggzy.kernel.audit import chain_summary, may_read_trail, numbered, visible_events
 from ggzy.kernel.errors import InvalidInput, NotFound
 from ggzy.kernel.models import AuditCheckpoint, Region
 from ggzy.kernel.platform_key import platform_public_key
@@ -115,7 +115,11 @@ def verify_audit(request: HttpRequest) -> ChainOut:
 def audit_events(
     request: HttpRequest, object_type: str, object_id: str, limit: int = 200
 ) -> list[AuditEventOut]:
-    require_role(actor_from_request(request), Role.OPERATOR, Role.REGULATOR)
+    actor = actor_from_request(request)
+    require_role(actor, Role.OPERATOR, Role.REGULATOR)
+    if not may_read_trail(actor, object_type, object_id):
+        # Another node's or department's object: as if there were none.
+        raise NotFound("audit_object_not_found", "未找到该对象的审计轨迹", "No audit trail for that object")
     qs = visible_events().filter(object_type=object_type, object_id=object_id).order_by("seq")
     return [
         AuditEventOut(

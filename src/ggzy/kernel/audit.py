@@ -20,6 +20,7 @@ from ggzy.kernel import clock
 from ggzy.kernel.actions import current_action
 from ggzy.kernel.canonical import canonical_bytes, plain
 from ggzy.kernel.models import AuditEvent, AuditHead
+from ggzy.kernel.roles import Actor
 from ggzy_guomi import sm3_hex
 from ggzy_guomi.checkpoint import event_hash as shared_event_hash
 
@@ -137,6 +138,24 @@ _seal_resolvers: dict[str, SealResolver] = {}
 
 def register_seal(object_type: str, still_sealed: SealResolver) -> None:
     _seal_resolvers[object_type] = still_sealed
+
+
+TrailReader = Callable[[Actor, str], bool]
+_trail_readers: dict[str, TrailReader] = {}
+ANY_OTHER_TYPE = "*"
+
+
+def register_trail_reader(object_type: str, may_read: TrailReader) -> None:
+    """Who may read an object's audit trail: the package that owns the object type says so (its staff
+    scope: node, department); `ANY_OTHER_TYPE` answers for the types no package registered."""
+    _trail_readers[object_type] = may_read
+
+
+def may_read_trail(actor: Actor, object_type: str, object_id: str) -> bool:
+    if actor.is_system:
+        return True
+    reader = _trail_readers.get(object_type) or _trail_readers.get(ANY_OTHER_TYPE)
+    return reader is not None and reader(actor, object_id)
 
 
 def sealed_now(now: datetime | None = None) -> set[str]:

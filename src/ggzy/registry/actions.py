@@ -11,7 +11,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 
 from ggzy.exchange.models import Node
-from ggzy.exchange.queries import home_node_for
+from ggzy.exchange.queries import home_node_for, require_operator_of
 from ggzy.kernel import audit, clock, notify
 from ggzy.kernel.actions import action, require_login, require_role, require_user
 from ggzy.kernel.codes import validate_uscc
@@ -482,18 +482,8 @@ def _entity_account(username: str) -> Account:
 def _require_operator_for(actor: Actor, entity: Entity) -> str:
     """Operators of the node the entity registered at, or of a node above it."""
     role = require_role(actor, Role.OPERATOR)
-    if actor.is_system:
-        return role
-    node: Node | None = entity.node
-    while node is not None:
-        if node.pk == actor.node_id:
-            return role
-        node = node.parent
-    raise PermissionDenied(
-        "operator_node",
-        f"{entity.name}在{entity.node.name}注册，须由该节点或其上级节点的交易中心办理",
-        f"{entity.name} registered at {entity.node.name}: its operator or one above it handles this",
-    )
+    require_operator_of(actor, entity.node, entity.name)
+    return role
 
 
 def _reason(reason: str) -> str:
@@ -650,6 +640,7 @@ def create_department(actor: Actor, form: DepartmentIn) -> Department:
         raise InvalidInput(
             "node_unknown", "平台节点不存在", "Unknown node", details={"node_id": form.node_id}
         )
+    require_operator_of(actor, node)
     name = _required(form.name, "name", "部门名称")
     if Department.objects.filter(node=node, name=name).exists():
         raise Conflict("department_exists", f"{node.name}已有“{name}”", f"{name} already exists at this node")
@@ -674,13 +665,15 @@ def create_staff_account(actor: Actor, form: StaffAccountIn) -> User:
         raise InvalidInput(
             "node_unknown", "平台节点不存在", "Unknown node", details={"node_id": form.node_id}
         )
+    require_operator_of(actor, node)
     department = None
     if form.kind == Account.Kind.REGULATOR:
-        department = Department.objects.filter(pk=form.department_id or 0).first()
+        department = Department.objects.filter(pk=form.department_id or 0).select_related("node").first()
         if department is None:
             raise InvalidInput(
                 "department_required", "监管人员须属于一个行政监督部门", "A regulator belongs to a department"
             )
+        require_operator_of(actor, department.node, department.name)
     user = _new_user(form, "account")
     if form.kind == Account.Kind.OPERATOR:
         user.is_staff = True  # operators may open the (read-only) admin

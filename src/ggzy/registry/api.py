@@ -4,12 +4,13 @@ from datetime import datetime
 
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from ggzy.api import ANYONE
 from ggzy.kernel.codes import validate_uscc
 from ggzy.kernel.errors import NotAuthenticated
+from ggzy.kernel.limits import CODE_MAX, Code
 from ggzy.registry import actions, queries
 from ggzy.registry.auth import actor_for_user, actor_from_request, client_ip
 from ggzy.registry.models import Account, Certificate, Department, Entity
@@ -58,9 +59,9 @@ class DepartmentOut(Schema):
 
 
 class TokenIn(Schema):
-    username: str
-    password: str
-    label: str = ""
+    username: Code
+    password: str = Field(max_length=CODE_MAX * 4)
+    label: str = Field(default="", max_length=100)
 
 
 class TokenOut(Schema):

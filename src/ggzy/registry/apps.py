@@ -7,8 +7,10 @@ class RegistryConfig(AppConfig):
     verbose_name = "市场主体与用户 Registry"
 
     def ready(self) -> None:
-        from ggzy.kernel import chronograph
+        from ggzy.kernel import audit, chronograph
+        from ggzy.registry import queries
         from ggzy.registry.actions import expire_qualification
         from ggzy.registry.models import Qualification
 
         chronograph.register(Qualification, expire_qualification)
+        audit.register_trail_reader("registry.entity", queries.may_read_entity_trail)

@@ -2,11 +2,12 @@
 
 from django.db.models import QuerySet
 
+from ggzy.exchange.queries import node_chain, operates
 from ggzy.kernel import clock
 from ggzy.kernel.actions import require_login
 from ggzy.kernel.errors import NotFound, PermissionDenied
 from ggzy.kernel.roles import Actor, Role
-from ggzy.registry.models import Certificate, Entity
+from ggzy.registry.models import Certificate, Department, Entity
 from ggzy.registry.schemas import ContactOut, EntityDetailOut, EntityPublicOut, QualificationOut
 
 
@@ -22,8 +23,26 @@ def entity_by_uscc(uscc: str) -> Entity:
 
 
 def can_see_private(actor: Actor, entity: Entity) -> bool:
-    """Contacts are personal data: the entity's own users, operators and regulators only."""
-    return actor.entity_id == entity.pk or actor.has(Role.OPERATOR) or actor.has(Role.REGULATOR)
+    """Contacts are personal data: the entity's own users, and staff whose region covers the node the
+    entity registered at: its operators (that node or above) and regulators of a department there or
+    above (an entity has no trade category: every department deals with it)."""
+    return actor.entity_id == entity.pk or oversees_entity(actor, entity)
+
+
+def oversees_entity(actor: Actor, entity: Entity) -> bool:
+    if operates(actor, entity.node):
+        return True
+    if not actor.has(Role.REGULATOR) or actor.department_id is None:
+        return False
+    department = Department.objects.filter(pk=actor.department_id).first()
+    return department is not None and any(n.pk == department.node_id for n in node_chain(entity.node))
+
+
+def may_read_entity_trail(actor: Actor, object_id: str) -> bool:
+    if not object_id.isdigit():
+        return False
+    entity = Entity.objects.select_related("node__parent__parent").filter(pk=object_id).first()
+    return entity is not None and oversees_entity(actor, entity)
 
 
 def require_private_access(actor: Actor, entity: Entity) -> None:

@@ -27,6 +27,7 @@ from ggzy.services import merkle
 from ggzy.services.models import ArchivePackage
 from ggzy.trading import procedure
 from ggzy.trading.models import Lot
+from ggzy.trading.queries import require_node_operator
 from ggzy_guomi import merkle as tree
 from ggzy_guomi import sm3_hex
 from ggzy_guomi.checkpoint import Checkpoint, event_leaf
@@ -293,7 +294,7 @@ def verify_against_chain(
 
 @action("services.archive_lot")
 def archive_lot(actor: Actor, lot_code: str) -> ArchivePackage:
-    role = require_role(actor, Role.OPERATOR)
+    require_role(actor, Role.OPERATOR)
     lot = (
         Lot.objects.select_for_update(of=("self",))
         .select_related("project", "notice")
@@ -302,6 +303,7 @@ def archive_lot(actor: Actor, lot_code: str) -> ArchivePackage:
     )
     if lot is None:
         raise NotFound("lot_not_found", f"未找到标段{lot_code}", f"No lot {lot_code}")
+    role = require_node_operator(actor, lot.project)
     if hasattr(lot, "archive"):
         raise Conflict("already_archived", "该标段已归档", "Already archived")
     if lot.state not in FINISHED:

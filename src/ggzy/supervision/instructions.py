@@ -177,6 +177,7 @@ def issue_instruction(actor: Actor, form: InstructionIn) -> Instruction:
 @action("supervision.lift_suspension")
 def lift_suspension(actor: Actor, instruction_id: int, reason: str) -> Instruction:
     """Resume a suspended lot in the state it was suspended in (recorded as a RESUME instruction)."""
+    require_role(actor, Role.REGULATOR)  # before the lookup: others learn nothing of which ids exist
     suspension = (
         Instruction.objects.select_for_update(of=("self",)).filter(pk=instruction_id, kind=K.SUSPEND).first()
     )

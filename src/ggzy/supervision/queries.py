@@ -9,6 +9,7 @@ from django.apps import apps
 from django.db.models import Count, Max, Q, QuerySet
 
 from ggzy.exchange.models import Node
+from ggzy.exchange.queries import operates_province
 from ggzy.kernel import clock
 from ggzy.kernel.actions import require_login, require_role
 from ggzy.kernel.audit import visible_events
@@ -20,6 +21,7 @@ from ggzy.supervision import routing
 from ggzy.supervision.models import Alert, Case, Instruction, LotScreen
 from ggzy.supervision.rules import COLLUSION_EVIDENCE
 from ggzy.trading.models import Lot
+from ggzy.trading.queries import node_operator, overseen_projects
 
 STALE_ALERT_DAYS = 7  # a new alert untouched for a week counts as overdue on the dashboard ([U])
 
@@ -38,8 +40,17 @@ def alerts_for(actor: Actor) -> QuerySet[Alert]:
     """A regulator sees its department's queue; an operator sees alerts no department could take."""
     require_login(actor)
     if actor.has(Role.OPERATOR):
-        return Alert.objects.filter(department__isnull=True)
+        return operator_alerts(actor).filter(department__isnull=True)
     return Alert.objects.filter(department=department_of(actor))
+
+
+def operator_alerts(actor: Actor) -> QuerySet[Alert]:
+    """The alerts an operator may see: those on projects of its node or below; alerts on no project
+    (an entity's, platform-wide) only the province's centre."""
+    mine = overseen_projects(actor, "project__")
+    if operates_province(actor):
+        mine |= Q(project__isnull=True)
+    return Alert.objects.filter(mine)
 
 
 def alert_for(actor: Actor, alert_id: int) -> Alert:
@@ -129,9 +140,9 @@ def _lot(code: str) -> Lot:
 
 
 def require_lot_supervisor(actor: Actor, lot: Lot) -> None:
-    """Operators, and regulators of the department competent for the lot's project."""
+    """Operators of the lot's node or above, and regulators of the department competent for its project."""
     require_login(actor)
-    if actor.has(Role.OPERATOR):
+    if node_operator(actor, lot.project):
         return
     department = routing.competent_department(lot.project)
     if actor.has(Role.REGULATOR) and department is not None and actor.department_id == department.pk:

@@ -32,6 +32,7 @@ from pydantic import ValidationError
 
 from ggzy.catalogue.models import TradeCategory
 from ggzy.exchange.models import Node
+from ggzy.exchange.queries import operates
 from ggzy.kernel import calendar, clock
 from ggzy.kernel.actions import require_role
 from ggzy.kernel.errors import GgzyError, InvalidInput, LegalRule, NotFound, PermissionDenied
@@ -238,9 +239,10 @@ def desk_for(actor: Actor) -> Desk:
 
 
 def alerts_seen(desk: Desk) -> QuerySet[Alert]:
-    """A regulator: its department's queue (`queries.alerts_for`); an operator: every alert, read-only."""
+    """A regulator: its department's queue (`queries.alerts_for`); an operator: the alerts of its node
+    and below, read-only."""
     if desk.operator:
-        return Alert.objects.all()
+        return queries.operator_alerts(desk.actor)
     return queries.alerts_for(desk.actor)
 
 
@@ -533,6 +535,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     departments = list(Department.objects.select_related("node").order_by("node_id", "name"))
     department = desk.department
     if desk.operator:
+        # A department's board covers its whole region: a centre reads the boards of the departments
+        # at its own node or below it (the province's centre, every board).
+        departments = [d for d in departments if operates(desk.actor, d.node)]
         wanted = request.GET.get("department", "")
         department = next(
             (d for d in departments if str(d.pk) == wanted), departments[0] if departments else None
@@ -541,9 +546,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "desk": desk,
         "departments": departments,
         "selected": department,
-        "unrouted": Alert.objects.filter(department__isnull=True).select_related("lot")[:20]
-        if desk.operator
-        else [],
+        "unrouted": queries.alerts_for(desk.actor).select_related("lot")[:20] if desk.operator else [],
         "rules": {
             "stale": queries.STALE_ALERT_DAYS,
             "collusion": COLLUSION_ALERT_SCORE,

@@ -1,9 +1,12 @@
 """Read-side views of trading objects, shared by the API and the pages."""
 
-from django.db.models import Q
+from collections.abc import Callable
 
-from ggzy.catalogue.queries import manages, node_chain
+from django.db.models import Q, QuerySet
+
+from ggzy.exchange.queries import node_chain, operates, require_operator_of
 from ggzy.kernel import clock
+from ggzy.kernel.actions import require_role
 from ggzy.kernel.errors import NotFound, PermissionDenied
 from ggzy.kernel.roles import Actor, Role
 from ggzy.registry.models import Department
@@ -52,7 +55,14 @@ def overseen_projects(actor: Actor, prefix: str = "") -> Q:
 
 
 def node_operator(actor: Actor, project: Project) -> bool:
-    return actor.is_system or (actor.has(Role.OPERATOR) and manages(actor, project.node))
+    return actor.is_system or (actor.has(Role.OPERATOR) and operates(actor, project.node))
+
+
+def require_node_operator(actor: Actor, project: Project) -> str:
+    """The operator role, of the project's node or a node above it; returns the role acted in."""
+    role = require_role(actor, Role.OPERATOR)
+    require_operator_of(actor, project.node, project.name)
+    return role
 
 
 def supervising_regulator(actor: Actor, project: Project) -> bool:
@@ -64,6 +74,26 @@ def supervising_regulator(actor: Actor, project: Project) -> bool:
         and project.category in (department.sectors or [])
         and any(node.pk == department.node_id for node in node_chain(project.node))
     )
+
+
+def trail_readers() -> dict[str, Callable[[Actor, str], bool]]:
+    """Audit trails of trading objects: the project's overseers (its node's operators, the departments
+    supervising it), as `is_overseer` says."""
+
+    def of(projects: Callable[[str], QuerySet[Project]]) -> Callable[[Actor, str], bool]:
+        def may_read(actor: Actor, object_id: str) -> bool:
+            if not object_id.isdigit():
+                return False
+            project = projects(object_id).select_related("node__parent__parent").first()
+            return project is not None and is_overseer(actor, project)
+
+        return may_read
+
+    return {
+        "trading.project": of(lambda pk: Project.objects.filter(pk=pk)),
+        "trading.lot": of(lambda pk: Project.objects.filter(lots__pk=pk)),
+        "trading.notice": of(lambda pk: Project.objects.filter(notices__pk=pk)),
+    }
 
 
 def project_for(actor: Actor, code: str) -> Project:

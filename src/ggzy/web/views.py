@@ -8,21 +8,24 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import RequestDataTooBig
-from django.db.models import Count
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import get_template
 
 from ggzy.exchange.models import Node
+from ggzy.exchange.queries import operates_province
 from ggzy.kernel.audit import chain_summary, visible_events
 from ggzy.kernel.errors import GgzyError
-from ggzy.kernel.models import Notification
-from ggzy.kernel.roles import Role
+from ggzy.kernel.models import AuditEvent, Notification
+from ggzy.kernel.roles import Actor, Role
 from ggzy.registry import actions as registry_actions
 from ggzy.registry import queries as registry_queries
 from ggzy.registry.auth import actor_for_user, actor_from_request, client_ip
 from ggzy.registry.models import Account, Entity, EntityKind, EntityKindAssignment
 from ggzy.registry.schemas import AccountIn, ContactIn, EntityForm, QualificationIn
+from ggzy.trading.models import Lot, Project
+from ggzy.trading.queries import overseen_projects
 from ggzy.web.forms import EntityRegistrationForm
 
 
@@ -176,7 +179,7 @@ def workspace(request: HttpRequest) -> HttpResponseBase:
         template = "web/workspace_entity.html"
     elif actor.has(Role.OPERATOR):
         context["chain"] = chain_summary()  # no event count: it would count the sealed events
-        context["events"] = visible_events().order_by("-seq")[:20]
+        context["events"] = operator_events(actor).order_by("-seq")[:20]
         context["nodes"] = Node.objects.select_related("region", "parent")
         template = "web/workspace_operator.html"
     elif actor.has(Role.REGULATOR):
@@ -188,6 +191,20 @@ def workspace(request: HttpRequest) -> HttpResponseBase:
     else:
         template = "web/workspace_public.html"
     return render(request, template, context)
+
+
+def operator_events(actor: Actor) -> QuerySet[AuditEvent]:
+    """Recent events for an operator's workspace: the province's centre sees the platform's; a city or
+    county centre only those on its own projects and their lots."""
+    events = visible_events()
+    if operates_province(actor):
+        return events
+    projects = list(Project.objects.filter(overseen_projects(actor)).values_list("pk", flat=True))
+    lots = Lot.objects.filter(project_id__in=projects).values_list("pk", flat=True)
+    return events.filter(
+        Q(object_type="trading.project", object_id__in=[str(pk) for pk in projects])
+        | Q(object_type="trading.lot", object_id__in=[str(pk) for pk in lots])
+    )
 
 
 # ---- error pages (handler404 / handler500 in ggzy.urls): Chinese pages, the API's error format on /api/

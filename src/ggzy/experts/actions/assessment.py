@@ -31,7 +31,7 @@ def assess(actor: Actor, call_id: int, form: AssessmentIn) -> Assessment:
     require_role(actor, Role.OPERATOR, Role.PRINCIPAL)
     draw, call = call_for_update(call_id)
     project = draw.lot.project
-    if actor.has(Role.OPERATOR):
+    if actor.has(Role.OPERATOR) and queries.node_staff(actor, draw.lot):  # the lot's own centre
         rater, role = Assessment.Rater.OPERATOR, Role.OPERATOR.value
     elif actor.has(Role.PRINCIPAL) and actor.entity_id == project.principal_id:
         rater, role = Assessment.Rater.PRINCIPAL, Role.PRINCIPAL.value

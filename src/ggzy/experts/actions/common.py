@@ -13,12 +13,13 @@ from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as StdnumError
 
 from ggzy.exchange.models import Node
+from ggzy.exchange.queries import home_node_for, node_chain, operates
 from ggzy.experts.models import Expert, Specialty, StatusChange
 from ggzy.experts.rules import ID_NUMBER
 from ggzy.kernel import clock
-from ggzy.kernel.errors import Conflict, InvalidInput, NotFound
-from ggzy.kernel.roles import Actor
-from ggzy.registry.models import Account
+from ggzy.kernel.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from ggzy.kernel.roles import Actor, Role
+from ggzy.registry.models import Account, Department
 from ggzy.registry.rules import MOBILE
 from ggzy.registry.schemas import AccountIn
 from ggzy_guomi import sm3_digest
@@ -116,6 +117,24 @@ def expert_for_update(code: str) -> Expert:
     if expert is None:
         raise NotFound("expert_not_found", f"未找到专家{code}", f"No expert {code}")
     return expert
+
+
+def require_keeper(actor: Actor, expert: Expert) -> None:
+    """The library is the province's one; each expert's entry is kept (admitted, sanctioned, declared for)
+    by the centre of the region the expert works in, or one above it, and sanctioned also by a
+    department sitting at that node or above (an expert serves every trade category)."""
+    home = home_node_for(expert.region_id)
+    if home is None or operates(actor, home):
+        return
+    if actor.has(Role.REGULATOR) and actor.department_id is not None:
+        department = Department.objects.filter(pk=actor.department_id).first()
+        if department is not None and any(n.pk == department.node_id for n in node_chain(home)):
+            return
+    raise PermissionDenied(
+        "expert_other_region",
+        f"专家{expert.code}属于{home.name}，须由该节点或其上级节点办理",
+        f"Expert {expert.code} belongs to {home.name}: its staff, or staff above it, handle this",
+    )
 
 
 def set_status(expert: Expert, to: str, actor: Actor, reason: str = "", until: date | None = None) -> None:

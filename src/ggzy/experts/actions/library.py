@@ -12,6 +12,7 @@ from ggzy.experts.actions.common import (
     expert_for_update,
     id_digest,
     new_expert_user,
+    require_keeper,
     required,
     set_status,
     specialties_of,
@@ -149,6 +150,7 @@ def qualification_problems(expert: Expert, on: date) -> list[InvalidInput]:
 def approve(actor: Actor, code: str) -> Expert:
     role = require_role(actor, Role.OPERATOR)
     expert = expert_for_update(code)
+    require_keeper(actor, expert)
     if expert.status != Expert.Status.PENDING:
         raise Conflict(
             "expert_not_pending",
@@ -172,6 +174,7 @@ def reject(actor: Actor, code: str, reason: str) -> Expert:
     role = require_role(actor, Role.OPERATOR)
     reason = required(reason, "reason", "不予通过的理由")
     expert = expert_for_update(code)
+    require_keeper(actor, expert)
     if expert.status != Expert.Status.PENDING:
         raise Conflict(
             "expert_not_pending",
@@ -189,7 +192,9 @@ def reject(actor: Actor, code: str, reason: str) -> Expert:
 
 def _own_or_operator(actor: Actor, expert_code: str | None) -> tuple[Expert, str]:
     if expert_code and actor.has(Role.OPERATOR):
-        return expert_for_update(expert_code), Role.OPERATOR.value
+        kept = expert_for_update(expert_code)
+        require_keeper(actor, kept)
+        return kept, Role.OPERATOR.value
     require_role(actor, Role.EXPERT)
     expert = Expert.objects.select_for_update(of=("self",)).filter(user_id=actor.user_id or 0).first()
     if expert is None:
@@ -243,6 +248,7 @@ def _sanction(actor: Actor, code: str, to: str, reason: str, until: date | None)
     if until is not None and until < clock.today():
         raise InvalidInput("until_past", "期限不能早于今天", "The period ends in the past")
     expert = expert_for_update(code)
+    require_keeper(actor, expert)
     if expert.status in {Expert.Status.PENDING, Expert.Status.REJECTED, Expert.Status.RETIRED}:
         raise Conflict(
             "expert_not_in_library",
@@ -280,6 +286,7 @@ def reinstate(actor: Actor, code: str, reason: str) -> Expert:
     role = require_role(actor, Role.OPERATOR, Role.REGULATOR)
     reason = required(reason, "reason", "恢复理由")
     expert = expert_for_update(code)
+    require_keeper(actor, expert)
     if expert.status not in {Expert.Status.SUSPENDED, Expert.Status.BLACKLISTED}:
         raise Conflict(
             "expert_not_sanctioned",

@@ -2,8 +2,8 @@ from datetime import date
 
 import pytest
 
+from ggzy.exchange.calendar_actions import load_official_calendar, set_calendar_day
 from ggzy.kernel import calendar
-from ggzy.kernel.calendar_actions import load_official_calendar, set_calendar_day
 from ggzy.kernel.errors import InvalidInput, PermissionDenied
 from ggzy.kernel.models import AuditEvent, CalendarDay
 from ggzy.kernel.roles import Actor
@@ -64,3 +64,32 @@ def test_unknown_year_is_refused(system: Actor) -> None:
     with pytest.raises(InvalidInput) as err:
         load_official_calendar(system, 1999)
     assert err.value.code == "calendar_year_unknown"
+
+
+def test_a_city_operator_may_not_change_the_provinces_calendar(network: dict, system: Actor) -> None:
+    """Every working-day period in the province counts on the table: only the province's centre keeps it."""
+    from ggzy.registry.actions import create_staff_account
+    from ggzy.registry.schemas import StaffAccountIn
+    from ggzy.testing import PASSWORD, actor_of
+
+    create_staff_account(
+        system,
+        StaffAccountIn(
+            username="ycop",
+            password=PASSWORD,
+            name="银运营",
+            mobile="13900000011",
+            kind="operator",
+            node_id=network["yinchuan"].pk,
+        ),
+    )
+    before = AuditEvent.objects.count()
+    for attempt in (
+        lambda: set_calendar_day(actor_of("ycop"), date(2026, 3, 9), "holiday"),
+        lambda: load_official_calendar(actor_of("ycop"), 2026),
+    ):
+        with pytest.raises(PermissionDenied) as refused:
+            attempt()
+        assert refused.value.code == "operator_province"
+    assert AuditEvent.objects.count() == before and not CalendarDay.objects.exists()
+    set_calendar_day(actor_of("op"), date(2026, 3, 9), "holiday")  # the province's own operator may

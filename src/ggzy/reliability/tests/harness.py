@@ -262,8 +262,8 @@ def _setup_in_process(bidders: int) -> dict[str, Any]:  # runs inside the `prepa
 
     from ggzy.catalogue.actions import load_national_catalogue
     from ggzy.exchange.actions import create_node
+    from ggzy.exchange.calendar_actions import load_official_calendar
     from ggzy.kernel import calendar, clock
-    from ggzy.kernel.calendar_actions import load_official_calendar
     from ggzy.kernel.errors import GgzyError
     from ggzy.kernel.platform_key import platform_key
     from ggzy.kernel.roles import Actor

@@ -17,7 +17,7 @@ platform disagrees with the matrix would be listed in KNOWN_DEVIATIONS (empty: n
 import itertools
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -30,10 +30,17 @@ from ggzy.bidding.actions import complete_upload, start_upload, write_chunk
 from ggzy.bidding.models import Bid
 from ggzy.catalogue.actions import create_draft, load_national_catalogue
 from ggzy.catalogue.models import CatalogueVersion
+from ggzy.exchange.calendar_actions import load_official_calendar
 from ggzy.kernel import chronograph, clock
-from ggzy.kernel.calendar_actions import load_official_calendar
-from ggzy.registry.actions import create_staff_account, issue_api_token, register_public_user
-from ggzy.registry.schemas import StaffAccountIn
+from ggzy.kernel.roles import Actor
+from ggzy.registry.actions import (
+    create_department,
+    create_staff_account,
+    issue_api_token,
+    register_public_user,
+)
+from ggzy.registry.models import Entity
+from ggzy.registry.schemas import DepartmentIn, StaffAccountIn
 from ggzy.testing import PASSWORD, account_form, actor_of, entity_with_key, local, new_uscc, seal_bid
 from ggzy.trading.actions import (
     answer_objection,
@@ -59,16 +66,23 @@ ROLES = (
     "regulator",
     "public",
     "anonymous",
+    # Outsiders (issue 11 §3, object level): the same role as one above, but from elsewhere.
+    "other_operator",  # an operator of another city's platform (吴忠), not above the project's node (银川)
+    "other_regulator",  # a regulator of another department (财政厅: procurement), not construction's
+    "other_entity",  # the administrator of another bidder entity: not the `{uscc}` entity, not a party
 )
 EVERYONE = frozenset(ROLES)
 SIGNED_IN = EVERYONE - {"anonymous"}
+# Each outsider is refused wherever only its base role (of the right node, department or entity) is
+# allowed, unless the rule opens the cell to it (`open_to`: a list filtered to the caller's own scope, or
+# an act on no object of this fixture). Any refusal will do for them: 401, 403, or 404 (as if not there).
+OUTSIDERS = {"other_operator": "operator", "other_regulator": "regulator", "other_entity": "bidder"}
 NOBODY: frozenset[str] = frozenset()
 PARTIES = frozenset({"principal", "agent"})  # the project's principal and its agent
 OVERSEERS = frozenset({"operator", "regulator"})
 ENTITIES = frozenset({"principal", "agent", "bidder", "guarantor"})  # registered market entities
 COMMITTEE = frozenset({"expert"})  # a member of the lot's evaluation committee
 NO_COMMITTEE = "needs a seated evaluation committee (expert draw): nobody gets through before"
-NO_OBJECT = "needs the object (alert, case, suspension) in the fixture: looked up before the role check"
 USERNAMES = {
     "principal": "zb",
     "agent": "dl",
@@ -78,6 +92,9 @@ USERNAMES = {
     "operator": "op",
     "regulator": "reg",
     "public": "gz",
+    "other_operator": "wzop",
+    "other_regulator": "czreg",
+    "other_entity": "qt",
 }
 
 _serial = itertools.count(1)
@@ -97,6 +114,13 @@ class Rule:
     # which needs the expert draw): `allowed` documents the intent, and the driver checks only that
     # nobody gets through — every caller gets 401, 403 or 404 — and that nothing fails with a 500.
     pending: str = ""
+    open_to: frozenset[str] = frozenset()  # outsiders allowed here too (see OUTSIDERS)
+
+    def admits(self, role: str) -> bool:
+        if role not in OUTSIDERS:
+            return role in self.allowed
+        # Where the public may go, anyone may; otherwise an outsider only where the rule opens it.
+        return "public" in self.allowed or (OUTSIDERS[role] in self.allowed and role in self.open_to)
 
 
 @dataclass
@@ -620,7 +644,7 @@ BEFORE_DEADLINE: dict[tuple[str, str], Rule] = {
         OVERSEERS, "recomputing a draw: centre and regulators"
     ),
     ("POST", "/api/experts/draws/{draw_id}/sealed-list"): Rule(
-        frozenset({"operator"}), "the centre prints the sealed list"
+        NOBODY, "names stay sealed until the evaluation starts: nobody, the centre included, prints them"
     ),
     ("GET", "/api/experts"): Rule(OVERSEERS, "the library (masked): centre and regulators"),
     ("GET", "/api/experts/{code}"): Rule(
@@ -670,7 +694,9 @@ BEFORE_DEADLINE: dict[tuple[str, str], Rule] = {
         },
     ),
     ("POST", "/api/credit/records/{record_id}/revoke"): Rule(
-        OVERSEERS, "who records may revoke (none here: 404)", const({"reason": "测试"})
+        frozenset({"regulator"}),
+        "the recording department (住建厅's decision here)",
+        const({"reason": "测试"}),
     ),
     ("POST", "/api/credit/import"): Rule(
         frozenset({"operator"}), "the centre imports the national credit data", const({"format": "nothing"})
@@ -681,9 +707,11 @@ BEFORE_DEADLINE: dict[tuple[str, str], Rule] = {
     ("GET", "/api/supervision/departments/{department_id}/powers"): Rule(EVERYONE, "public"),
     ("GET", "/api/supervision/dashboard"): Rule(frozenset({"regulator"}), "the regulators' workbench"),
     ("GET", "/api/supervision/alerts"): Rule(OVERSEERS, "alerts: supervisors"),
-    ("GET", "/api/supervision/alerts/{alert_id}"): Rule(OVERSEERS, "alerts: supervisors", pending=NO_OBJECT),
+    ("GET", "/api/supervision/alerts/{alert_id}"): Rule(OVERSEERS, "alerts: supervisors"),
     ("POST", "/api/supervision/alerts/{alert_id}/move"): Rule(
-        OVERSEERS, "supervisors handle alerts", const({"to": "checking"}), pending=NO_OBJECT
+        frozenset({"regulator"}),
+        "the competent department handles its alerts (the centre sees them, read-only)",
+        const({"to": "checking"}),
     ),
     ("GET", "/api/supervision/lots/{code}/trail"): Rule(
         OVERSEERS, "the full trail: supervisors", params={"code": "lot"}
@@ -707,24 +735,26 @@ BEFORE_DEADLINE: dict[tuple[str, str], Rule] = {
     ("GET", "/api/supervision/cases"): Rule(
         frozenset({"regulator"}), "complaints and reports: the department's"
     ),
-    ("GET", "/api/supervision/cases/{case_id}"): Rule(frozenset({"regulator"}), "a case", pending=NO_OBJECT),
+    ("GET", "/api/supervision/cases/{case_id}"): Rule(
+        frozenset({"regulator", "guarantor"}),
+        "a case: the department, and its complainant (the guarantor here)",
+    ),
     ("POST", "/api/supervision/cases/{case_id}/accept"): Rule(
-        frozenset({"regulator"}), "the department decides", pending=NO_OBJECT
+        frozenset({"regulator"}), "the department decides"
     ),
     ("POST", "/api/supervision/cases/{case_id}/refuse"): Rule(
-        frozenset({"regulator"}), "the department decides", const({"reason": "测试"}), pending=NO_OBJECT
+        frozenset({"regulator"}), "the department decides", const({"reason": "测试"})
     ),
     ("POST", "/api/supervision/cases/{case_id}/pause"): Rule(
-        frozenset({"regulator"}), "the department decides", const({"reason": "测试"}), pending=NO_OBJECT
+        frozenset({"regulator"}), "the department decides", const({"reason": "测试"})
     ),
     ("POST", "/api/supervision/cases/{case_id}/resume"): Rule(
-        frozenset({"regulator"}), "the department decides", pending=NO_OBJECT
+        frozenset({"regulator"}), "the department decides"
     ),
     ("POST", "/api/supervision/cases/{case_id}/decide"): Rule(
         frozenset({"regulator"}),
         "the department decides",
         const({"outcome": "dismissed", "decision": "测试"}),
-        pending=NO_OBJECT,
     ),
     ("GET", "/api/supervision/decisions"): Rule(EVERYONE, "published decisions are public"),
     ("POST", "/api/supervision/instructions"): Rule(
@@ -736,7 +766,6 @@ BEFORE_DEADLINE: dict[tuple[str, str], Rule] = {
         frozenset({"regulator"}),
         "the department lifts a suspension",
         const({"reason": "测试"}),
-        pending=NO_OBJECT,
     ),
     ("POST", "/api/supervision/instructions/{instruction_id}/compliance"): Rule(
         PARTIES, "the principal or agent reports compliance (none here: 404)", const({"text": "已改正"})
@@ -804,6 +833,74 @@ AFTER_DEADLINE: dict[tuple[str, str], Rule] = {
     ),
 }
 
+# Cells open to outsiders (see OUTSIDERS), and why: acts on no object of another node, department or
+# entity, or lists the platform filters to the caller's own scope.
+OP, REG, ENT = "other_operator", "other_regulator", "other_entity"
+OPEN_TO: dict[tuple[str, str], tuple[frozenset[str], str]] = {
+    ("GET", "/api/audit/verify"): (frozenset({OP, REG}), "the chain's integrity concerns no one object"),
+    ("POST", "/api/registry/entities"): (
+        frozenset({OP}),
+        "any centre registers a walk-in entity (recorded at that centre; registration is recognised everywhere)",
+    ),
+    ("GET", "/api/registry/entities/{uscc}/private"): (
+        frozenset({REG}),
+        "财政厅 sits at the province, above the entity's node (an entity has no trade category)",
+    ),
+    ("GET", "/api/registry/entities/{uscc}/versions"): (
+        frozenset({REG}),
+        "as the private data",
+    ),
+    ("GET", "/api/trading/documents/{document_id}/download"): (
+        frozenset({ENT}),
+        "any registered entity takes the documents",
+    ),
+    ("POST", "/api/trading/notices/{notice_id}/objections"): (
+        frozenset({ENT}),
+        "any potential bidder objects",
+    ),
+    ("POST", "/api/bids/uploads"): (frozenset({ENT}), "any bidder may bid"),
+    ("POST", "/api/bids/{lot}/bond-account"): (frozenset({ENT}), "any bidder may pay a bond"),
+    ("POST", "/api/bids/{lot}/guarantee"): (frozenset({ENT}), "any bidder may hand in a guarantee"),
+    ("POST", "/api/supervision/complaints"): (
+        frozenset({ENT}),
+        "a potential bidder may complain; the department judges its standing",
+    ),
+    ("GET", "/api/experts"): (frozenset({OP, REG}), "the province's one library, masked"),
+    ("GET", "/api/experts/{code}"): (frozenset({OP, REG}), "as the library"),
+    ("POST", "/api/experts/{code}/suspend"): (
+        frozenset({REG}),
+        "财政厅 sits at the province, above the expert's region (experts serve every trade category)",
+    ),
+    ("POST", "/api/experts/{code}/blacklist"): (frozenset({REG}), "as suspending"),
+    ("POST", "/api/experts/{code}/reinstate"): (frozenset({REG}), "as suspending"),
+    ("POST", "/api/credit/records"): (
+        frozenset({OP, REG}),
+        "a record is the recorder's own decision on any entity (bans: within the department's sectors)",
+    ),
+    ("GET", "/api/supervision/dashboard"): (frozenset({REG}), "its own department's workbench"),
+    ("GET", "/api/supervision/alerts"): (frozenset({OP, REG}), "filtered to the caller's own queue"),
+    ("GET", "/api/supervision/cases"): (frozenset({REG}), "filtered to the caller's department"),
+}
+BEFORE_OPEN_TO = {
+    **OPEN_TO,
+    ("POST", "/api/bids/{lot}/decrypt"): (
+        frozenset({ENT}),
+        "before the deadline the window is closed for everyone: no bid to look for yet",
+    ),
+}
+
+
+def opened(
+    matrix: dict[tuple[str, str], Rule], open_to: dict[tuple[str, str], tuple[frozenset[str], str]]
+) -> None:
+    for key, (roles, _why) in open_to.items():
+        if key in matrix:
+            matrix[key] = replace(matrix[key], open_to=roles)
+
+
+opened(BEFORE_DEADLINE, BEFORE_OPEN_TO)
+opened(AFTER_DEADLINE, OPEN_TO)
+
 # Cells where the platform answers differently from the matrix today: (method, path, role) → what it does.
 # Keep it empty: a new deviation is a bug to fix (or a rule to correct), not a cell to skip.
 KNOWN_DEVIATIONS: dict[tuple[str, str, str], str] = {}
@@ -843,6 +940,7 @@ def ctx(vclock, network, system) -> Ctx:  # type: ignore[no-untyped-def]
         ),
     )
     register_public_user(system, account_form("gz"))
+    outsiders(system, network)
     the_project = create_project(
         actor_of("zb"),
         ProjectIn(
@@ -897,6 +995,7 @@ def ctx(vclock, network, system) -> Ctx:  # type: ignore[no-untyped-def]
     envelope = seal_bid(lot.code, entity, key, "24400000.00")
     upload, _ = start_upload(actor_of("tb0"), lot.code, len(envelope), sm3_hex(envelope))
     draft = create_draft(actor_of("op"), network["province"].pk, "NX-AUTHZ", "测试草稿", national.pk)
+    objects = staff_objects(system, lot)
     tokens = {role: issue_api_token(actor_of(name), "authz")[1] for role, name in USERNAMES.items()}
     _, spare = issue_api_token(actor_of("zb"), "spare")
     return Ctx(
@@ -924,27 +1023,107 @@ def ctx(vclock, network, system) -> Ctx:  # type: ignore[no-untyped-def]
             "checkpoint_seq": "1",
             "question_id": "999999",
             "call_id": "999999",
-            "draw_id": "999999",
-            "expert_code": "ZJ999999",
-            "record_id": "999999",
             "search_text": "教学楼",
             "month": "2026-03",
             "name": "category",
-            "alert_id": "999999",
-            "case_id": "999999",
-            "instruction_id": "999999",
             "department_id": str(network["housing"].pk),
             "expert_key": Sm2PrivateKey.generate().public_key.to_pem(),
+            **objects,
         },
         tokens=tokens,
         bidder_key=key,
     )
 
 
+def outsiders(system: Actor, network: dict[str, Any]) -> None:
+    """wzop operates 吴忠's platform; czreg regulates procurement for 财政厅; qt administers another bidder."""
+    finance = create_department(
+        system, DepartmentIn(name="财政厅", node_id=network["province"].pk, sectors=["procurement"])
+    )
+    for username, kind, node, department in (
+        ("wzop", "operator", network["wuzhong"], None),
+        ("czreg", "regulator", network["province"], finance),
+    ):
+        create_staff_account(
+            system,
+            StaffAccountIn(
+                username=username,
+                password=PASSWORD,
+                name=f"外{username}",
+                mobile="13900000008",
+                kind=kind,
+                node_id=node.pk,
+                department_id=department.pk if department else None,
+            ),
+        )
+    entity_with_key("bidder", "qt", region="640302")
+
+
+def staff_objects(system: Actor, lot: Lot) -> dict[str, str]:
+    """Real objects for the staff endpoints, so that an outsider's refusal is about scope, not absence:
+    an expert of 银川's region in the library, a draw the principal requested, a credit record, an alert,
+    a complaint and an order to correct by the competent department (住建厅). None names a bidder of
+    the lot (the record is on qt, the complaint the guarantor's): the sealing walk looks for them."""
+    from ggzy.credit.actions import record_entry
+    from ggzy.credit.schemas import CreditRecordIn
+    from ggzy.demo.builder import add_experts
+    from ggzy.experts.actions import create_draw
+    from ggzy.experts.models import Expert
+    from ggzy.experts.schemas import DrawRequestIn, DrawRowIn
+    from ggzy.supervision.alerts import Finding, raise_alert
+    from ggzy.supervision.cases import file_complaint
+    from ggzy.supervision.instructions import issue_instruction
+    from ggzy.supervision.rules import alert_rule
+    from ggzy.supervision.schemas import ComplaintIn, InstructionIn
+
+    (username,) = add_experts(actor_of("op"), 1, "authzx")
+    expert = Expert.objects.get(user__username=username)
+    draw = create_draw(
+        actor_of("zb"),
+        DrawRequestIn(
+            lot_code=lot.code,
+            rows=[DrawRowIn(specialty="A0801", count=5)],
+            evaluation_at=local(2026, 3, 24, 10),
+        ),
+    )
+    record = record_entry(
+        actor_of("reg"),
+        CreditRecordIn(
+            uscc=Entity.objects.get(accounts__user__username="qt").uscc,
+            kind="administrative_penalty",
+            facts="授权矩阵测试",
+            valid_from=clock.today(),
+        ),
+    )
+    finding = Finding(
+        rule=alert_rule("S08"),
+        key="authz",
+        title="授权矩阵测试预警",
+        evidence={},
+        project=lot.project,
+        lot=lot,
+    )
+    alert = raise_alert(system, finding)
+    assert alert is not None
+    case = file_complaint(
+        actor_of("db"),
+        ComplaintIn(lot_code=lot.code, request="请求", text="投诉内容", known_on=clock.today()),
+    )
+    order = issue_instruction(
+        actor_of("reg"), InstructionIn(lot_code=lot.code, kind="correct", reason="授权矩阵测试")
+    )
+    return {
+        "expert_code": expert.code,
+        "draw_id": str(draw.pk),
+        "record_id": str(record.pk),
+        "alert_id": str(alert.pk),
+        "case_id": str(case.pk),
+        "instruction_id": str(order.pk),
+    }
+
+
 def to_deadline(ctx: Ctx) -> None:
     """tb0 (the `bidder` role) bids too, then the deadline passes and the chronograph opens the lot."""
-    from ggzy.registry.models import Entity
-
     envelope = seal_bid(ctx["lot"], Entity.objects.get(uscc=ctx["uscc"]), ctx.bidder_key, "24400000.00")
     job, _ = start_upload(actor_of("tb0"), ctx["lot"], len(envelope), sm3_hex(envelope))
     write_chunk(actor_of("tb0"), job.public_id, 0, len(envelope), envelope)
@@ -992,7 +1171,7 @@ def check(matrix: dict[tuple[str, str], Rule], ctx: Ctx, *, deviations: str) -> 
     failures = []
     for (method, template), rule in matrix.items():
         # Forbidden roles first: a refused call must not change anything the allowed calls rely on.
-        for role in sorted(ROLES, key=lambda r: r in rule.allowed):
+        for role in sorted(ROLES, key=rule.admits):
             known = (method, template, role) in KNOWN_DEVIATIONS
             if (deviations == "skip" and known) or (deviations == "only" and not known):
                 continue
@@ -1003,11 +1182,15 @@ def check(matrix: dict[tuple[str, str], Rule], ctx: Ctx, *, deviations: str) -> 
                 continue
             if status >= 500:
                 failures.append(f"{method} {template} as {role}: {status} server error {text}")
-            elif role in rule.allowed and status in (401, 403):
+            elif rule.admits(role) and status in (401, 403):
                 failures.append(
                     f"{method} {template} as {role}: allowed ({rule.why}) but got {status} {text}"
                 )
-            elif role not in rule.allowed and status not in (401, 403):
+            elif role in OUTSIDERS and not rule.admits(role) and status not in (401, 403, 404):
+                failures.append(
+                    f"{method} {template} as {role}: outside its scope ({rule.why}) but got {status} {text}"
+                )
+            elif role not in OUTSIDERS and not rule.admits(role) and status not in (401, 403):
                 failures.append(
                     f"{method} {template} as {role}: forbidden ({rule.why}) but got {status} {text}"
                 )

@@ -41,9 +41,9 @@ from ggzy.credit.schemas import CreditRecordIn
 from ggzy.kernel import audit, chronograph, clock, notify
 from ggzy.kernel.models import AuditEvent, Notification
 from ggzy.kernel.roles import Actor
-from ggzy.registry.actions import create_staff_account, issue_api_token, register_certificate
+from ggzy.registry.actions import register_certificate
 from ggzy.registry.models import Entity
-from ggzy.registry.schemas import CertificateIn, StaffAccountIn
+from ggzy.registry.schemas import CertificateIn
 from ggzy.reliability.tests import test_authorization as matrix
 from ggzy.reliability.tests.test_authorization import (
     BEFORE_DEADLINE,
@@ -55,7 +55,7 @@ from ggzy.reliability.tests.test_authorization import (
     fill,
 )
 from ggzy.supervision.models import Alert
-from ggzy.testing import PASSWORD, actor_of, entity_with_key, local, seal_bid
+from ggzy.testing import actor_of, entity_with_key, local, seal_bid
 from ggzy.trading.actions import answer_objection, clarify, download_document
 from ggzy.trading.models import Document, Lot, Notice, Objection
 from ggzy.trading.schemas import DocumentMeta
@@ -134,19 +134,7 @@ def deliver_all() -> None:
 def sealed(ctx: Ctx, network, system) -> Sealed:  # type: ignore[no-untyped-def]
     """03-10: tb1..tb3 bid and took the documents, tb4 took them only, tb0 (the `bidder`) has an unfinished
     upload, tb1 objected; the principal clarifies (moving the deadline), everyone who took the documents
-    is told. An operator of another node (Wuzhong) looks on."""
-    create_staff_account(
-        system,
-        StaffAccountIn(
-            username="op2",
-            password=PASSWORD,
-            name="吴运营",
-            mobile="13900000009",
-            kind="operator",
-            node_id=network["wuzhong"].pk,
-        ),
-    )
-    ctx.tokens["other_operator"] = issue_api_token(actor_of("op2"), "seal")[1]
+    is told. The authorization fixture's outsiders (吴忠's operator, 财政厅's regulator, another bidder) look on."""
     entity_with_key("bidder", "tb4", region="640121")
     notice = Notice.objects.get(pk=int(ctx["notice_id"]))
     lot = Lot.objects.get(code=ctx["lot"])
@@ -386,7 +374,7 @@ def test_the_audit_chain_counts_no_sealed_event(sealed: Sealed) -> None:
 
 # Roles as the brief names them: the public (signed out, and signed in), another bidder (tb0, who has an
 # unfinished upload of its own), the operator of the tender's node and of another node, the regulator,
-# the principal and its agent, an expert, a guarantor.
+# the principal and its agent, an expert, a guarantor, another department's regulator, another bidder.
 WALK_ROLES = (
     "anonymous",
     "public",
@@ -398,8 +386,10 @@ WALK_ROLES = (
     "agent",
     "expert",
     "guarantor",
+    "other_regulator",
+    "other_entity",
 )
-WALK_USERS = {**USERNAMES, "other_operator": "op2"}
+WALK_USERS = USERNAMES
 
 # GET routes that are themselves a sealed action (taking the documents): walking them would make the
 # walker a downloader. They are covered as actions (the fixture's downloads, the newcomer's).

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from ggzy.catalogue.actions import load_national_catalogue
-from ggzy.kernel.calendar_actions import load_official_calendar
+from ggzy.exchange.calendar_actions import load_official_calendar
 from ggzy.kernel.roles import Actor
 from ggzy.registry.models import Entity
 from ggzy.testing import actor_of, entity_with_key, local

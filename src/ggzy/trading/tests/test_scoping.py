@@ -98,3 +98,50 @@ def test_a_user_without_an_entity_never_matches_a_project_without_an_agent(
     url = f"/api/trading/notices/{opened.tender.notice.pk}/downloads"
     for nobody in ("citizen1", opened.experts[0]):
         assert outsiders[nobody].get(url).status_code == 403
+
+
+def test_another_citys_operator_reads_no_trail_and_acts_on_nothing_of_the_lot(
+    opened: Opened, outsiders: dict[str, Client]
+) -> None:
+    """Found by the object-level matrix: 吴忠's operator read a 银川 lot's trail and audit events, recorded
+    a decryption fault on it and rated its experts; each now refused, nothing written."""
+    from ggzy.bidding.actions import record_decrypt_fault
+    from ggzy.experts.actions import assess
+    from ggzy.experts.models import DrawnExpert
+    from ggzy.experts.schemas import AssessmentIn
+    from ggzy.kernel.models import AuditEvent
+
+    lot = opened.tender.lot
+    trail = f"/api/supervision/lots/{lot.code}/trail"
+    events = f"/api/audit/events?object_type=trading.project&object_id={lot.project_id}"
+    assert outsiders["wz_op"].get(trail).status_code == 403
+    assert outsiders["wz_op"].get(events).status_code == 404  # as if there were no such object
+    assert outsiders["cz_reg"].get(events).status_code == 404
+    for insider in ("op", "reg"):
+        assert outsiders[insider].get(trail).status_code == 200
+        assert outsiders[insider].get(events).json()  # the project's own overseers read its events
+    before = AuditEvent.objects.count()
+    bidder = lot.bids.select_related("bidder").first()
+    assert bidder is not None
+    call = DrawnExpert.objects.filter(draw__lot=lot).first()
+    assert call is not None
+    for attempt in (
+        lambda: record_decrypt_fault(actor_of("wz_op"), lot.code, bidder.bidder.uscc, "bidder", "测试"),
+        lambda: assess(
+            actor_of("wz_op"),
+            call.pk,
+            AssessmentIn(attitude=9, discipline=9, professional=9, confidentiality=9),
+        ),
+    ):
+        with pytest.raises(GgzyError) as refused:
+            attempt()
+        assert refused.value.status in (403, 404), refused.value.code
+    assert AuditEvent.objects.count() == before
+
+
+def test_the_admin_lists_the_whole_database_for_the_provinces_centre_only(
+    opened: Opened, outsiders: dict[str, Client]
+) -> None:
+    for url in ("/admin/kernel/auditevent/", "/admin/kernel/notification/", "/admin/registry/entity/"):
+        assert outsiders["wz_op"].get(url).status_code in (302, 403), url  # to the admin's sign-in
+        assert outsiders["op"].get(url).status_code == 200, url

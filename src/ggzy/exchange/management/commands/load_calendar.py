@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from ggzy.kernel.calendar_actions import load_official_calendar
+from ggzy.exchange.calendar_actions import load_official_calendar
 from ggzy.kernel.roles import Actor
 
 

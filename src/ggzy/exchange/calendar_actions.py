@@ -1,7 +1,9 @@
-"""Operator actions on the holiday table."""
+"""Operator actions on the holiday table: it decides every working-day period in the province, so only
+the province's centre keeps it."""
 
 from datetime import date
 
+from ggzy.exchange.queries import require_province_operator
 from ggzy.kernel import audit
 from ggzy.kernel.actions import action, require_role
 from ggzy.kernel.calendar import OFFICIAL_SOURCE, official_days
@@ -14,6 +16,7 @@ from ggzy.kernel.roles import Actor, Role
 def load_official_calendar(actor: Actor, year: int) -> int:
     """Replace one year's holidays and in-lieu workdays with the official schedule."""
     role = require_role(actor, Role.OPERATOR)
+    require_province_operator(actor, "节假日安排")
     days = official_days(year)
     if not days:
         raise InvalidInput(
@@ -37,6 +40,7 @@ def set_calendar_day(
 ) -> CalendarDay | None:
     """Mark one day as a holiday or in-lieu workday, or (kind="normal") return it to the plain week."""
     role = require_role(actor, Role.OPERATOR)
+    require_province_operator(actor, "节假日安排")
     if kind not in {*CalendarDay.Kind.values, "normal"}:
         raise InvalidInput(
             "calendar_kind",
