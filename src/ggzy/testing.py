@@ -9,6 +9,7 @@ from ggzy.kernel.roles import Actor
 from ggzy.registry.schemas import AccountIn, ContactIn, EntityForm
 
 if TYPE_CHECKING:
+    from ggzy.kernel.models import Notification
     from ggzy.registry.democa import CertificateAuthority
     from ggzy.registry.models import Certificate, Entity
     from ggzy_guomi import Sm2PrivateKey, Sm2PublicKey
@@ -173,3 +174,12 @@ def downgrade_to_v1(envelope: bytes, key: "Sm2PrivateKey") -> bytes:
         for entry, data in entries.items():
             archive.writestr(zipfile.ZipInfo(entry, (1980, 1, 1, 0, 0, 0)), data)
     return out.getvalue()
+
+
+class CapturingNotifier:
+    """A test SMS/e-mail gateway: what it was handed to send, in order (settings.NOTIFIER)."""
+
+    sent: list[tuple[int, str, str]] = []  # (recipient id, subject, body)
+
+    def send(self, notification: "Notification") -> None:
+        CapturingNotifier.sent.append((notification.recipient_id, notification.subject, notification.body))

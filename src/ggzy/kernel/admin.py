@@ -78,6 +78,8 @@ class AuditEventAdmin(ReadOnlyAdmin):
 class NotificationAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "recipient", "channel", "subject", "status"]
     list_filter = ["status", "channel"]
+    # A message is its recipient's: the operator sees that it was sent, never what it says.
+    exclude = ["body", "body_after_send"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Notification]:
         return super().get_queryset(request).exclude(seal__in=sealed_now())

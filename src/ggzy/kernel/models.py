@@ -135,6 +135,9 @@ class Notification(models.Model):
     seal = models.CharField("保密至", max_length=100, blank=True, default="")
     created_at = models.DateTimeField("创建时间")
     sent_at = models.DateTimeField("发送时间", null=True, blank=True)
+    # A message carrying a one-time secret (a password reset code) for the holder's phone alone: once
+    # sent, `body` is replaced by this, so the database keeps no usable code.
+    body_after_send = models.TextField("发送后保留的内容", blank=True, default="")
 
     class Meta:
         ordering = ["-created_at", "-id"]

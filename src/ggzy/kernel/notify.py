@@ -55,9 +55,12 @@ def notifier() -> Notifier:
     return instance
 
 
-def queue(recipient: User, subject: str, body: str, channel: str = "platform") -> Notification:
-    """Create a message inside the running action; delivery starts after commit."""
-    return queue_to(recipient.pk, subject, body, channel)
+def queue(
+    recipient: User, subject: str, body: str, channel: str = "platform", body_after_send: str = ""
+) -> Notification:
+    """Create a message inside the running action; delivery starts after commit. `body_after_send`: what
+    the platform keeps once the message is sent, for a body carrying a one-time secret."""
+    return queue_to(recipient.pk, subject, body, channel, body_after_send=body_after_send)
 
 
 class _Batch:
@@ -84,7 +87,12 @@ def _batch() -> _Batch:
 
 
 def queue_to(
-    user_id: int, subject: str, body: str, channel: str = "platform", sealed_by: Model | None = None
+    user_id: int,
+    subject: str,
+    body: str,
+    channel: str = "platform",
+    sealed_by: Model | None = None,
+    body_after_send: str = "",
 ) -> Notification:
     """`sealed_by` seals the message with that object: out of every listing and log while the seal holds."""
     message = Notification.objects.create(
@@ -92,6 +100,7 @@ def queue_to(
         channel=channel,
         subject=subject,
         body=body,
+        body_after_send=body_after_send,
         created_at=clock.now(),
         seal="{}:{}".format(*audit.object_ref(sealed_by)) if sealed_by is not None else "",
     )
@@ -130,13 +139,15 @@ def deliver(actor: Actor, notification_id: int) -> Notification:
         notifier().send(message)
         message.status = Notification.Status.SENT
         message.sent_at = clock.now()
+        if message.body_after_send:
+            message.body, message.body_after_send = message.body_after_send, ""
     except Exception as exc:  # a gateway failure is recorded, not raised: the message stays visible
         if is_sealed(message):
             log.warning("a notification sealed by %s failed: %s", message.seal, type(exc).__name__)
         else:
             log.warning("notification %s failed: %s", message.pk, exc)
         message.status = Notification.Status.FAILED
-    message.save(update_fields=["status", "sent_at"])
+    message.save(update_fields=["status", "sent_at", "body", "body_after_send"])
     object_type, _, object_id = message.seal.partition(":")
     seal = (object_type, object_id) if message.seal else None  # the delivery is sealed with the message
     audit.record(message, {"status": message.status, "channel": message.channel}, sealed_by=seal)

@@ -1,7 +1,6 @@
 """Registry actions: register an entity once, change it (versioned), manage accounts and API tokens."""
 
 import secrets
-import unicodedata
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -12,7 +11,7 @@ from django.core.exceptions import ValidationError
 
 from ggzy.exchange.models import Node
 from ggzy.exchange.queries import home_node_for, require_operator_of
-from ggzy.kernel import audit, clock, notify
+from ggzy.kernel import audit, chronograph, clock, notify
 from ggzy.kernel.actions import action, require_login, require_role, require_user
 from ggzy.kernel.codes import validate_uscc
 from ggzy.kernel.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -34,8 +33,11 @@ from ggzy.registry.models import (
     PasswordReset,
     Qualification,
 )
+from ggzy.registry.names import name_key, normalise_name
 from ggzy.registry.rules import (
     CA_MUTUAL_RECOGNITION,
+    CERTIFICATE_RECHECK,
+    CERTIFICATE_RECHECK_UNKNOWN,
     MOBILE,
     ONE_REGISTRATION,
     OWN_ADMINISTRATION,
@@ -65,31 +67,13 @@ def _required(value: str, field: str, zh: str) -> str:
     return value
 
 
-def normalise_name(raw: str) -> str:
-    """An entity name as registered: NFKC (full-width letters and digits, compatibility forms), Unicode
-    format characters taken out (zero-width space, right-to-left override: category Cf), every run of
-    whitespace one space, none at either end. Look-alike names then compare equal."""
-    text = unicodedata.normalize("NFKC", raw or "")
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
-    return " ".join(text.split())
-
-
-def _name_key(name: str) -> str:
-    """What two names share when one only looks like the other: no spaces at all, case folded."""
-    return "".join(normalise_name(name).split()).casefold()
-
-
 def _warn_near_duplicates(entity: Entity) -> list[Entity]:
     """Entities under other USCCs whose name is the same but for spaces, case or invisible characters
     (names registered before normalisation included): the operators of the node and of the nodes above it
     are told, with both codes."""
-    key = _name_key(entity.name)
-    head = key[:2]
-    others = [
-        other
-        for other in Entity.objects.exclude(pk=entity.pk).filter(name__icontains=head).select_related("node")
-        if _name_key(other.name) == key
-    ]
+    others = list(
+        Entity.objects.exclude(pk=entity.pk).filter(name_key=name_key(entity.name)).select_related("node")
+    )
     if not others:
         return []
     listed = "、".join(f"{o.name!r}（{o.uscc}，{o.node.name}）" for o in others)
@@ -508,6 +492,7 @@ def _send_reset_code(user: User, why: str) -> None:
         f"{why}账户：{user.username}；重置码：{code}（{hours}小时内有效，仅可使用一次；"
         "在登录页“重置密码”或 POST /api/auth/password-reset 使用）。",
         channel="sms",
+        body_after_send=f"{why}账户：{user.username}；重置码已发送到账户持有人的手机，平台不保存。",
     )
 
 
@@ -826,6 +811,7 @@ def register_certificate(actor: Actor, uscc: str, form: CertificateIn) -> Certif
         subject=verified.subject,
         pem=verified.pem,
         fingerprint=verified.fingerprint,
+        next_check=now + CERTIFICATE_RECHECK,
     )
     audit.record(
         cert,
@@ -839,3 +825,53 @@ def register_certificate(actor: Actor, uscc: str, form: CertificateIn) -> Certif
         role=role,
     )
     return cert
+
+
+# ---- certificates re-checked against the CAs' current revocation lists --------------------------------
+
+UNKNOWN_STATUS = {"crl_stale", "crl_unavailable"}
+
+
+def recheck_certificate(certificate_id: int, now: datetime) -> None:
+    """Chronograph handler: verify a registered certificate again, as at registration, with the CRLs the
+    CAs publish now. A revoked certificate (or one whose CA is no longer recognised) stops signing at
+    once (bids, documents and reports are verified only against unrevoked certificates) and its entity is
+    told; an expired one simply lapses (its validity dates already say so)."""
+    if chronograph.claim(Certificate, certificate_id, now, CERTIFICATE_RECHECK_UNKNOWN):  # not another's
+        _recheck_certificate(Actor.system("chronograph"), certificate_id, now)
+
+
+@action("registry.recheck_certificate")
+def _recheck_certificate(actor: Actor, certificate_id: int, now: datetime) -> None:
+    cert = Certificate.objects.select_for_update(of=("self",)).select_related("entity").get(pk=certificate_id)
+    outcome = "good"
+    if cert.revoked_at is not None or cert.valid_until <= now:
+        outcome, cert.next_check = "lapsed", None
+    else:
+        try:
+            verify_certificate(cert.pem, cert.entity.uscc, now)
+            cert.next_check = now + CERTIFICATE_RECHECK
+        except InvalidInput as refusal:
+            if refusal.code not in UNKNOWN_STATUS:
+                _revoke_certificate(cert, now, refusal)
+                outcome, cert.next_check = refusal.code, None
+            else:
+                outcome, cert.next_check = (
+                    refusal.code,
+                    now + CERTIFICATE_RECHECK_UNKNOWN,
+                )  # look again sooner
+    cert.save(update_fields=["revoked_at", "revoked_reason", "next_check"])
+    audit.record(cert, {"entity": cert.entity.uscc, "serial": cert.serial, "outcome": outcome})
+
+
+def _revoke_certificate(cert: Certificate, now: datetime, refusal: InvalidInput) -> None:
+    cert.revoked_at = now
+    cert.revoked_reason = refusal.zh[:300]
+    admins = Account.objects.filter(entity=cert.entity, is_entity_admin=True)
+    for user_id in admins.values_list("user_id", flat=True):
+        notify.queue_to(
+            user_id,
+            "数字证书已停用",
+            f"贵单位登记的数字证书（{cert.issuer}，序列号{cert.serial}）经核验已不能使用："
+            f"{cert.revoked_reason}。请登记新的证书后再签名或投标。",
+        )

@@ -5,6 +5,8 @@ An entity registers once, keyed by its 统一社会信用代码, and is recognis
 moment can be shown later.
 """
 
+from typing import Any
+
 from django.contrib.auth.models import User
 from django.db import models
 
@@ -12,6 +14,7 @@ from ggzy.exchange.models import Node
 from ggzy.kernel.models import Region
 from ggzy.kernel.roles import Role
 from ggzy.kernel.timefmt import local_text
+from ggzy.registry.names import name_key
 
 
 class EntityKind(models.TextChoices):
@@ -36,6 +39,8 @@ class Entity(models.Model):
 
     uscc = models.CharField("统一社会信用代码", max_length=18, unique=True)
     name = models.CharField("名称", max_length=200)
+    # The look-alike key of the name (registry.names.name_key), kept in step by save().
+    name_key = models.CharField("名称比对键", max_length=200, db_index=True, editable=False, default="")
     legal_representative = models.CharField("法定代表人", max_length=64)
     address = models.CharField("住所", max_length=300)
     region = models.ForeignKey(Region, models.PROTECT, verbose_name="行政区划")
@@ -51,6 +56,13 @@ class Entity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.uscc}）"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.name_key = name_key(self.name)
+        fields = kwargs.get("update_fields")
+        if fields is not None and "name" in fields:
+            kwargs["update_fields"] = {*fields, "name_key"}
+        super().save(*args, **kwargs)
 
     @property
     def kind_values(self) -> list[str]:
@@ -264,6 +276,9 @@ class Certificate(models.Model):
     subject = models.CharField("证书主体", max_length=500, blank=True)
     pem = models.TextField("证书（PEM）", blank=True)
     fingerprint = models.CharField("证书指纹（SM3）", max_length=64, blank=True)
+    revoked_reason = models.CharField("吊销原因", max_length=300, blank=True)
+    # The chronograph re-checks every unrevoked certificate against the CAs' current CRLs at this time.
+    next_check = models.DateTimeField("下次核验", null=True, blank=True, db_index=True)
 
     class Meta:
         ordering = ["entity_id", "-valid_until"]

@@ -1,6 +1,8 @@
 """Rules of registration: one registration per USCC, one form, no local barriers."""
 
+import os
 import re
+from datetime import timedelta
 
 from ggzy.kernel.errors import LegalRule
 from ggzy.kernel.roles import Role
@@ -27,3 +29,9 @@ OWN_ADMINISTRATION = LegalRule(
 )
 # Platform staff: they oversee the market and never act as one of its entities.
 STAFF_ROLES = frozenset({Role.OPERATOR, Role.REGULATOR, Role.EXPERT, Role.PUBLIC})
+
+# How often a registered certificate is checked again against its CA's CRL ([U]: no rule sets it; the CAs
+# publish CRLs at least daily, so a daily check finds a revocation within a day of its publication).
+CERTIFICATE_RECHECK = timedelta(days=int(os.environ.get("GGZY_CERTIFICATE_RECHECK_DAYS", "1")))
+# A CRL past its next update, or none configured: the status is unknown, so look again sooner ([U]).
+CERTIFICATE_RECHECK_UNKNOWN = timedelta(hours=1)

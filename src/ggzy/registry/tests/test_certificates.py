@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.test import Client
 
 from ggzy.kernel import clock
@@ -276,3 +277,51 @@ def test_register_key_helper_is_what_the_suites_use(cas: dict, entity: Entity) -
     key = Sm2PrivateKey.generate()
     cert = register_key("alpha", entity.uscc, key, ca=cas["cfca"])
     assert cert.issuer == cas["cfca"].name
+
+
+# ---- re-checked against the CAs' current CRLs (a certificate revoked after its registration) -------------
+
+
+def test_a_certificate_revoked_after_registration_stops_signing(cas: dict, entity: Entity) -> None:
+    """Attack first: on the old code a certificate, once registered, stayed good whatever its CA published
+    later: a stolen key, revoked by the CA, still signed bids."""
+    from ggzy.kernel import chronograph
+    from ggzy.kernel.models import Notification
+    from ggzy.registry.queries import active_certificate
+
+    key = Sm2PrivateKey.generate()
+    pem = cas["nxca"].issue(entity.uscc, entity.name, key.public_key)
+    cert = submit(entity, key, pem)
+    clock.advance(timedelta(hours=2))
+    chronograph.sweep()
+    assert Certificate.objects.get(pk=cert.pk).revoked_at is None  # not due yet: checked daily
+    cas["nxca"].revoke(pem, clock.now())
+    cas["nxca"].publish(settings.CA_ROOTS_DIR, "nxca")  # the CA's new CRL
+    assert active_certificate(entity, cert.key_id) is not None  # still in use until checked
+    clock.advance(timedelta(days=1))
+    chronograph.sweep()
+    stopped = Certificate.objects.get(pk=cert.pk)
+    assert stopped.revoked_at == clock.now() and stopped.next_check is None
+    assert "吊销" in stopped.revoked_reason
+    assert active_certificate(entity, cert.key_id) is None  # it signs nothing any more
+    told = Notification.objects.filter(recipient=User.objects.get(username="alpha").pk)
+    assert told.filter(subject="数字证书已停用").exists()
+    assert AuditEvent.objects.filter(action="registry.recheck_certificate").count() == 1
+
+
+def test_a_good_certificate_is_checked_again_daily_and_an_unknown_status_sooner(
+    cas: dict, entity: Entity
+) -> None:
+    from ggzy.kernel import chronograph
+    from ggzy.registry.rules import CERTIFICATE_RECHECK, CERTIFICATE_RECHECK_UNKNOWN
+
+    key = Sm2PrivateKey.generate()
+    cert = submit(entity, key, cas["cfca"].issue(entity.uscc, entity.name, key.public_key))
+    clock.advance(CERTIFICATE_RECHECK)
+    chronograph.sweep()
+    assert Certificate.objects.get(pk=cert.pk).next_check == clock.now() + CERTIFICATE_RECHECK
+    (settings.CA_ROOTS_DIR / "cfca.crl.pem").unlink()  # the CRL is gone: the status is unknown
+    clock.advance(CERTIFICATE_RECHECK)
+    chronograph.sweep()
+    kept = Certificate.objects.get(pk=cert.pk)
+    assert kept.revoked_at is None and kept.next_check == clock.now() + CERTIFICATE_RECHECK_UNKNOWN

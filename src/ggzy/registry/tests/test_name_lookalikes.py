@@ -6,8 +6,9 @@ import pytest
 
 from ggzy.kernel.models import Notification
 from ggzy.kernel.roles import Actor
-from ggzy.registry.actions import change_entity, normalise_name, register_entity
+from ggzy.registry.actions import change_entity, register_entity
 from ggzy.registry.models import Account
+from ggzy.registry.names import normalise_name
 from ggzy.registry.schemas import EntityChange
 from ggzy.testing import account_form, entity_form
 
@@ -67,3 +68,22 @@ def test_a_renamed_entity_is_normalised_too(network) -> None:  # type: ignore[no
     entity = register_entity(Actor.anonymous("10.0.0.2"), entity_form(name=NAME), account_form("alpha"))
     changed = change_entity(actor_of("alpha"), entity.uscc, EntityChange(name="新名称\u200b有限公司 "))
     assert changed.name == "新名称有限公司"
+
+
+def test_a_name_stored_before_normalisation_is_found_whatever_its_first_characters(
+    network,
+) -> None:  # type: ignore[no-untyped-def]
+    """The old search only looked at names containing the new name's first two characters: a name kept
+    from before normalisation with a zero-width space between them ("宁\\u200b夏…") was never compared."""
+    from importlib import import_module
+
+    from ggzy.registry.models import Entity
+
+    old = register_entity(Actor.anonymous("10.0.0.2"), entity_form(name=NAME), account_form("alpha"))
+    Entity.objects.filter(pk=old.pk).update(name=NAME[0] + "\u200b" + NAME[1:], name_key="")
+    fill = import_module("ggzy.registry.migrations.0005_entity_name_key").fill_name_keys
+    from django.apps import apps
+
+    fill(apps, None)  # the migration's back-fill, as on a database from before
+    register_entity(Actor.anonymous("10.0.0.3"), entity_form(name=NAME), account_form("beta"))
+    assert _operator_warnings(), "the operators are told"

@@ -238,3 +238,25 @@ def test_only_operators_of_the_entitys_node_or_above_freeze_it(
     # Staff accounts are not entity accounts: this endpoint does not reach them.
     response = post(client, "/api/registry/entity-accounts/reg/freeze", body, token_for(client, "op"))
     assert response.status_code == 404
+
+
+def test_the_reset_code_goes_to_the_holders_phone_and_is_not_kept(
+    receipted: Tender, client: Client, settings: Any
+) -> None:
+    """Attack first: the code sat in the notification's body, readable to whoever reads the database (or,
+    before, the admin's notification pages): an operator could reset an account and take it over."""
+    from ggzy.kernel import notify
+    from ggzy.kernel.roles import Actor
+    from ggzy.testing import CapturingNotifier
+
+    settings.NOTIFIER = "ggzy.testing.CapturingNotifier"
+    CapturingNotifier.sent.clear()
+    post(client, "/api/registry/entity-accounts/tb0/reset", {"reason": "本人申请"}, token_for(client, "op"))
+    code = reset_code("tb0")  # queued, not yet sent
+    message = Notification.objects.filter(recipient__username="tb0", channel="sms").latest("created_at")
+    notify.deliver(Actor.system("notifier"), message.pk)
+    assert any(code in body for _, _, body in CapturingNotifier.sent)  # the gateway got it
+    kept = Notification.objects.get(pk=message.pk)
+    assert kept.status == Notification.Status.SENT
+    assert code not in kept.body and not kept.body_after_send and "平台不保存" in kept.body
+    assert complete(client, "tb0", code, "Another-pass-2026").status_code == 204
