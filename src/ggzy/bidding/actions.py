@@ -15,7 +15,7 @@ from ggzy.bidding import storage
 from ggzy.bidding.models import Bid, Bond, Upload
 from ggzy.bidding.numbers import new_bond_account, new_receipt_no
 from ggzy.credit import enforcement
-from ggzy.kernel import audit, calendar, clock
+from ggzy.kernel import audit, clock
 from ggzy.kernel.actions import action, after_commit, require_role
 from ggzy.kernel.errors import Conflict, InvalidInput, LegalRule, NotFound, PermissionDenied
 from ggzy.kernel.platform_key import platform_key
@@ -470,8 +470,9 @@ def withdraw_bid(actor: Actor, lot_code: str) -> Bid:
     # 条例 第35条: a deposit already received goes back within 5 days of the withdrawal.
     bond = Bond.objects.select_for_update(of=("self",)).filter(lot=lot, bidder=bidder).first()
     if bond is not None and bond.kind == Bond.Kind.DEPOSIT and bond.status == Bond.Status.PAID:
-        days = procedure.rules_for(lot).bond_refund_after_withdrawal_days.value
-        bond.refund_due = end_of_day(calendar.period_end(clock.today(), days))
+        bond.refund_due = end_of_day(
+            procedure.rules_for(lot).bond_refund_after_withdrawal_days.end(clock.today())
+        )
         bond.save(update_fields=["refund_due"])
     audit.record(bid, {"receipt_no": bid.receipt_no}, sealed_by=_notice(lot))
     return bid

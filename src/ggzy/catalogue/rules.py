@@ -12,21 +12,13 @@ from decimal import Decimal
 from django.conf import settings
 
 from ggzy.kernel.errors import LegalRule
+from ggzy.kernel.rules import Rule
 
 ORDER16 = "必须招标的工程项目规定（国家发展改革委令第16号）"
 TENDER_LAW = "中华人民共和国招标投标法"
 PLAN63 = "国务院办公厅关于印发整合建立统一的公共资源交易平台工作方案的通知（国办发〔2015〕63号）"
 CITY_PLAN = "公共资源交易平台整合实施方案（市级）"  # seeds/001, "a city implementation plan"
 JIANGSU = "关于深化公共资源交易平台整合共享的实施意见（苏政办发〔2020〕）"  # seeds/004
-
-
-@dataclass(frozen=True)
-class Rule[T]:
-    """A value with the legal rule it comes from; `unconfirmed` marks [U] configuration."""
-
-    value: T
-    legal: LegalRule
-    unconfirmed: bool = False
 
 
 # --- the catalogue itself (R2) ---------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from ggzy.kernel.errors import LegalRule
+from ggzy.kernel.rules import Rule
 
 LAW = "中华人民共和国招标投标法"
 REG = "中华人民共和国招标投标法实施条例"
@@ -17,13 +18,6 @@ GPL = "中华人民共和国政府采购法"
 GPR = "中华人民共和国政府采购法实施条例"
 PLAN63 = "国务院办公厅关于印发整合建立统一的公共资源交易平台工作方案的通知（国办发〔2015〕63号）"
 NDRC1117 = "国家发展改革委等部门关于严格执行招标投标法规制度进一步规范招标投标主体行为的若干意见（发改法规规〔2022〕1117号）"
-
-
-@dataclass(frozen=True)
-class Rule[T]:
-    value: T
-    legal: LegalRule
-    unconfirmed: bool = False
 
 
 class Stage(StrEnum):

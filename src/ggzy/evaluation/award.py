@@ -8,7 +8,7 @@ from ggzy.bidding.models import Bid, Bond
 from ggzy.credit import enforcement
 from ggzy.evaluation.models import Award, Candidate, Evaluation
 from ggzy.evaluation.rules import CONSTRUCTION_AWARD, FIRST_RANKED
-from ggzy.kernel import audit, calendar, clock, notify
+from ggzy.kernel import audit, clock, notify
 from ggzy.kernel.actions import action, require_role
 from ggzy.kernel.errors import InvalidInput, NotFound, PermissionDenied
 from ggzy.kernel.roles import Actor, Role
@@ -78,7 +78,7 @@ def publish_candidates(
         )
     if not evaluation.candidates.exists():
         raise InvalidInput("no_candidates", "没有中标候选人，应当依法重新招标", "No candidates: tender again")
-    latest_start = calendar.period_end(local_date(evaluation.reported_at), R.publicity_within_days.value)
+    latest_start = R.publicity_within_days.end(local_date(evaluation.reported_at))
     if local_date(publicity_from) > latest_start or publicity_from < evaluation.reported_at:
         raise InvalidInput(
             "publicity_start",
@@ -86,7 +86,7 @@ def publish_candidates(
             f"Publish the candidates within {R.publicity_within_days.value} days of the report (by {local_text_en(latest_start)})",
             rule=R.publicity_within_days.legal,
         )
-    shortest_end = calendar.period_end(local_date(publicity_from), R.publicity_min_days.value)
+    shortest_end = R.publicity_min_days.end(local_date(publicity_from))
     if local_date(publicity_until) < shortest_end:
         raise InvalidInput(
             "publicity_too_short",
@@ -127,7 +127,7 @@ def object_to_result(actor: Actor, lot_code: str, text: str) -> Objection:
         raise InvalidInput("objection_text", "请填写异议内容", "State the objection")
     if not lot.bids.filter(bidder=entity).exists():
         raise PermissionDenied("not_a_bidder", "只有本标段的投标人可以提出异议", "Only bidders of the lot")
-    due = end_of_day(calendar.period_end(clock.today(), R.objection_answer_days.value))
+    due = end_of_day(R.objection_answer_days.end(clock.today()))
     assert lot.notice is not None
     objection = Objection.objects.create(
         notice=lot.notice,
@@ -180,7 +180,7 @@ def award_lot(actor: Actor, lot_code: str, receipt_no: str) -> Award:
         )
     assert lot.notice is not None
     validity_end = local_date(lot.notice.bid_deadline) + timedelta(days=lot.notice.validity_days)
-    left = calendar.working_days_between(clock.today(), validity_end)
+    left = R.award_before_validity_working_days.count(clock.today(), validity_end)
     if left < R.award_before_validity_working_days.value:
         raise InvalidInput(
             "validity_too_close",
@@ -191,8 +191,8 @@ def award_lot(actor: Actor, lot_code: str, receipt_no: str) -> Award:
     enforcement.check(candidate.bid.bidder, "contract", category=lot.project.category)
     award.winner = candidate.bid
     award.awarded_at = now
-    award.contract_due = end_of_day(calendar.period_end(clock.today(), R.contract_days.value))
-    award.report_due = end_of_day(calendar.period_end(clock.today(), R.report_days.value))
+    award.contract_due = end_of_day(R.contract_days.end(clock.today()))
+    award.report_due = end_of_day(R.report_days.end(clock.today()))
     _schedule(award)
     award.save()
     procedure.move(lot, Lot.State.AWARDED, now)
@@ -254,7 +254,7 @@ def sign_contract(
     award.contract_late = award.contract_late or (award.contract_due is not None and now > award.contract_due)
     _schedule(award)
     award.save()
-    refund_due = end_of_day(calendar.period_end(clock.today(), R.bond_refund_days.value))
+    refund_due = end_of_day(R.bond_refund_days.end(clock.today()))
     Bond.objects.filter(lot=lot, kind=Bond.Kind.DEPOSIT, status=Bond.Status.PAID).update(
         refund_due=refund_due
     )

@@ -4,7 +4,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ggzy.kernel.errors import LegalRule
-from ggzy.trading.rules import BOND_INTEREST, LAW, REG, Rule
+from ggzy.kernel.rules import Period, Rule, working_days
+from ggzy.trading.rules import BOND_INTEREST, LAW, REG
 
 ORDER12 = "评标委员会和评标方法暂行规定（七部委12号令）"
 
@@ -64,28 +65,28 @@ AWARD_BEFORE_VALIDITY_ENDS = LegalRule(
 class AwardRules:
     extension_share: Rule[Decimal]
     max_candidates: Rule[int]
-    publicity_within_days: Rule[int]
-    publicity_min_days: Rule[int]
-    objection_answer_days: Rule[int]
-    contract_days: Rule[int]
-    report_days: Rule[int]
-    bond_refund_days: Rule[int]
+    publicity_within_days: Period
+    publicity_min_days: Period
+    objection_answer_days: Period
+    contract_days: Period
+    report_days: Period
+    bond_refund_days: Period
     performance_bond_ratio: Rule[Decimal]
-    award_before_validity_working_days: Rule[int]
+    award_before_validity_working_days: Period
     abnormally_low_ratio: Rule[Decimal]
 
 
 CONSTRUCTION_AWARD = AwardRules(
     extension_share=Rule(Decimal(1) / Decimal(3), EXTENSION),
     max_candidates=Rule(3, CANDIDATES),
-    publicity_within_days=Rule(3, PUBLICITY),
-    publicity_min_days=Rule(3, PUBLICITY),
-    objection_answer_days=Rule(3, PUBLICITY),
-    contract_days=Rule(30, CONTRACT_PERIOD),
-    report_days=Rule(15, REPORT_PERIOD),
-    bond_refund_days=Rule(5, BOND_INTEREST),
+    publicity_within_days=Period(3, PUBLICITY),
+    publicity_min_days=Period(3, PUBLICITY),
+    objection_answer_days=Period(3, PUBLICITY),
+    contract_days=Period(30, CONTRACT_PERIOD),
+    report_days=Period(15, REPORT_PERIOD),
+    bond_refund_days=Period(5, BOND_INTEREST),
     performance_bond_ratio=Rule(Decimal("0.10"), PERFORMANCE_BOND),
-    award_before_validity_working_days=Rule(30, AWARD_BEFORE_VALIDITY_ENDS),
+    award_before_validity_working_days=working_days(30, AWARD_BEFORE_VALIDITY_ENDS),
     # 明显低于其他报价: no statutory ratio. Flag below 85% of the mean of the valid prices (configuration).
     abnormally_low_ratio=Rule(Decimal("0.85"), ABNORMALLY_LOW, unconfirmed=True),
 )

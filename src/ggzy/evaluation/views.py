@@ -47,7 +47,7 @@ from ggzy.evaluation.schemas import CommitteeIn
 from ggzy.experts.actions import print_sealed_list
 from ggzy.experts.models import DrawRequest, Expert
 from ggzy.experts.rules import NAMES_SECRET, RANDOM_DRAW
-from ggzy.kernel import calendar, clock
+from ggzy.kernel import clock
 from ggzy.kernel.errors import GgzyError, InvalidInput, NotFound, PermissionDenied
 from ggzy.kernel.roles import Actor, Role
 from ggzy.registry.auth import actor_from_request
@@ -868,13 +868,13 @@ def publicity_hints(evaluation: Evaluation | None) -> dict[str, Any]:
     if evaluation is None or evaluation.reported_at is None:
         return {}
     received = local_date(evaluation.reported_at)
-    latest = calendar.period_end(received, R.publicity_within_days.value)
+    latest = R.publicity_within_days.end(received)
     return {
         "received": received,
         "latest_start": latest,
         "within_days": R.publicity_within_days.value,
         "min_days": R.publicity_min_days.value,
-        "earliest_end": calendar.period_end(received, R.publicity_min_days.value),
+        "earliest_end": R.publicity_min_days.end(received),
         "rule": R.publicity_min_days.legal,
     }
 

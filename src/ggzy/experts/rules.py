@@ -13,7 +13,8 @@ from decimal import Decimal
 from django.conf import settings
 
 from ggzy.kernel.errors import InvalidInput, LegalRule
-from ggzy.trading.rules import LAW, REG, Rule
+from ggzy.kernel.rules import Rule
+from ggzy.trading.rules import LAW, REG
 
 ORDER12 = "评标委员会和评标方法暂行规定（七部委令第12号）"
 ORDER87 = "政府采购货物和服务招标投标管理办法（财政部令第87号）"

@@ -16,6 +16,7 @@ from ggzy.kernel import audit, calendar, clock, notify
 from ggzy.kernel.actions import action, require_role
 from ggzy.kernel.errors import InvalidInput, NotFound
 from ggzy.kernel.roles import Actor, Role
+from ggzy.kernel.rules import Period
 from ggzy.kernel.sequences import next_value
 from ggzy.kernel.timefmt import local_text, local_text_en
 from ggzy.registry.models import Account, Department
@@ -143,24 +144,19 @@ def file_complaint(actor: Actor, form: ComplaintIn) -> Case:
     objection = _objection_first(entity.pk, lot, form, now)
     start = complaint_clock_start(form, objection)
     if project.category == PROCUREMENT:
-        rule = PROCUREMENT_COMPLAINT_WORKING_DAYS
-        last_day = calendar.add_working_days(start, rule.value)
-        unit = "个工作日"
-        decide = PROCUREMENT_DECIDE_WORKING_DAYS
+        rule, decide = PROCUREMENT_COMPLAINT_WORKING_DAYS, PROCUREMENT_DECIDE_WORKING_DAYS
     else:
-        rule = COMPLAINT_WITHIN_DAYS
-        last_day = calendar.period_end(start, rule.value)
-        unit = "日"
-        decide = DECIDE_WORKING_DAYS
+        rule, decide = COMPLAINT_WITHIN_DAYS, DECIDE_WORKING_DAYS
+    last_day = rule.end(start)
     if today > last_day:
         raise InvalidInput(
             "complaint_too_late",
-            f"投诉应当自知道或者应当知道之日起{rule.value}{unit}内提出（起算日{local_text(start)}，最迟{local_text(last_day)}）",
+            f"投诉应当自知道或者应当知道之日起{rule.text}内提出（起算日{local_text(start)}，最迟{local_text(last_day)}）",
             f"Complaints are due within {rule.value} days of knowing: by {local_text_en(last_day)}",
             rule=rule.legal,
             details={"start": start.isoformat(), "last_day": last_day.isoformat()},
         )
-    accept_due = end_of_day(calendar.add_working_days(today, ACCEPT_WORKING_DAYS.value))
+    accept_due = end_of_day(ACCEPT_WORKING_DAYS.end(today))
     case = Case.objects.create(
         number=_number("TS"),
         kind=Case.Kind.COMPLAINT,
@@ -227,7 +223,7 @@ def file_report(actor: Actor, form: ReportIn) -> Case:
             )
         department = found[0]
     now, today = clock.now(), clock.today()
-    accept_due = end_of_day(calendar.add_working_days(today, REPORT_ACCEPT_WORKING_DAYS.value))
+    accept_due = end_of_day(REPORT_ACCEPT_WORKING_DAYS.end(today))
     anonymous = actor.user_id is None
     case = Case.objects.create(
         number=_number("JB"),
@@ -273,12 +269,12 @@ def _case_for_update(case_id: int) -> Case:
     return case
 
 
-def _decide_days(case: Case) -> int:
+def _decide_period(case: Case) -> Period:
     if case.kind == Case.Kind.REPORT:
-        return REPORT_DECIDE_WORKING_DAYS.value
+        return REPORT_DECIDE_WORKING_DAYS
     if case.project is not None and case.project.category == PROCUREMENT:
-        return PROCUREMENT_DECIDE_WORKING_DAYS.value
-    return DECIDE_WORKING_DAYS.value
+        return PROCUREMENT_DECIDE_WORKING_DAYS
+    return DECIDE_WORKING_DAYS
 
 
 @action("supervision.accept_case")
@@ -293,7 +289,7 @@ def accept_case(actor: Actor, case_id: int) -> Case:
     case.status = Case.Status.ACCEPTED
     case.accepted_at = now
     case.accept_overdue = case.accept_overdue or now > case.accept_due
-    case.decision_due = end_of_day(calendar.add_working_days(clock.today(), _decide_days(case)))
+    case.decision_due = end_of_day(_decide_period(case).end(clock.today()))
     case.next_check = case.decision_due
     case.save()
     _tell_complainant(

@@ -8,6 +8,7 @@ province sets (and documents) before production.
 from dataclasses import dataclass
 
 from ggzy.kernel.errors import LegalRule
+from ggzy.kernel.rules import Period, Rule, working_days
 
 LAW = "中华人民共和国招标投标法"
 REG = "中华人民共和国招标投标法实施条例"
@@ -19,13 +20,6 @@ GPR = "中华人民共和国政府采购法实施条例"
 ORDER94 = "政府采购质疑和投诉办法（财政部令第94号）"
 NDRC1117 = "国家发展改革委等部门关于严格执行招标投标法规制度进一步规范招标投标主体行为的若干意见（发改法规规〔2022〕1117号）"
 JIANGSU = "关于深化公共资源交易平台整合共享的实施意见（苏政办发〔2020〕）"
-
-
-@dataclass(frozen=True)
-class Rule[T]:
-    value: T
-    legal: LegalRule
-    unconfirmed: bool = False
 
 
 @dataclass(frozen=True)
@@ -243,13 +237,13 @@ SCREEN_REFERENCE_MIN_LOTS = Rule(200, BIG_DATA, unconfirmed=True)
 SCREEN_HISTORY_DAYS = Rule(365, BIG_DATA, unconfirmed=True)
 
 # Complaints (条例 第60–61条 [C]); procurement complaints (94号令 [S]); reports (举报) [U].
-COMPLAINT_WITHIN_DAYS = Rule(10, COMPLAINT)
-ACCEPT_WORKING_DAYS = Rule(3, COMPLAINT_HANDLING)
-DECIDE_WORKING_DAYS = Rule(30, COMPLAINT_HANDLING)
-PROCUREMENT_COMPLAINT_WORKING_DAYS = Rule(15, PROCUREMENT_COMPLAINT, unconfirmed=True)
-PROCUREMENT_DECIDE_WORKING_DAYS = Rule(30, PROCUREMENT_COMPLAINT, unconfirmed=True)
-REPORT_ACCEPT_WORKING_DAYS = Rule(3, REPORT, unconfirmed=True)
-REPORT_DECIDE_WORKING_DAYS = Rule(30, REPORT, unconfirmed=True)
+COMPLAINT_WITHIN_DAYS = Period(10, COMPLAINT)
+ACCEPT_WORKING_DAYS = working_days(3, COMPLAINT_HANDLING)
+DECIDE_WORKING_DAYS = working_days(30, COMPLAINT_HANDLING)
+PROCUREMENT_COMPLAINT_WORKING_DAYS = working_days(15, PROCUREMENT_COMPLAINT, unconfirmed=True)
+PROCUREMENT_DECIDE_WORKING_DAYS = working_days(30, PROCUREMENT_COMPLAINT, unconfirmed=True)
+REPORT_ACCEPT_WORKING_DAYS = working_days(3, REPORT, unconfirmed=True)
+REPORT_DECIDE_WORKING_DAYS = working_days(30, REPORT, unconfirmed=True)
 # Matters on which the party must object to the principal first (条例 第60条 second paragraph).
 OBJECTION_FIRST = {"documents": "documents", "opening": "opening", "result": "result"}
 

@@ -266,7 +266,7 @@ def check_periods(form: NoticeIn, today: date) -> None:
         raise InvalidInput(
             "docs_from_past", "招标文件获取开始时间不能早于今天", "Documents cannot start in the past"
         )
-    sale_end = calendar.period_end(local_date(form.docs_from), rules.doc_sale_days.value)
+    sale_end = rules.doc_sale_days.end(local_date(form.docs_from))
     if local_date(form.docs_until) < sale_end:
         raise InvalidInput(
             "doc_sale_period",
@@ -275,7 +275,7 @@ def check_periods(form: NoticeIn, today: date) -> None:
             rule=rules.doc_sale_days.legal,
             details={"earliest_docs_until": sale_end.isoformat()},
         )
-    earliest = calendar.period_end(local_date(form.docs_from), rules.bid_period_days.value)
+    earliest = rules.bid_period_days.end(local_date(form.docs_from))
     if local_date(form.bid_deadline) < earliest:
         offered = at_same_time(earliest, form.bid_deadline)
         raise InvalidInput(
@@ -478,7 +478,7 @@ def clarify(actor: Actor, notice_id: int, meta: DocumentMeta, filename: str, dat
             "document_kind", "类型应为 clarification 或 amendment", "kind: clarification or amendment"
         )
     rules = CONSTRUCTION_TENDER
-    earliest = calendar.period_end(clock.today(), rules.clarification_days.value)
+    earliest = rules.clarification_days.end(clock.today())
     deadline = meta.new_bid_deadline or notice.bid_deadline
     if local_date(deadline) < earliest:
         offered = at_same_time(earliest, notice.bid_deadline)
@@ -624,7 +624,7 @@ def raise_objection(actor: Actor, notice_id: int, text: str) -> Objection:
             rule=rules.objection_to_documents_days.legal,
         )
     now = clock.now()
-    due = end_of_day(calendar.period_end(today, rules.objection_answer_days.value))
+    due = end_of_day(rules.objection_answer_days.end(today))
     objection = Objection.objects.create(
         notice=notice,
         stage=Objection.Stage.DOCUMENTS,

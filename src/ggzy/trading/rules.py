@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ggzy.kernel.errors import LegalRule
+from ggzy.kernel.rules import Period, Rule
 
 LAW = "中华人民共和国招标投标法"
 REG = "中华人民共和国招标投标法实施条例"
@@ -16,27 +17,20 @@ ETB = "电子招标投标办法（国家发展改革委等八部委令第20号�
 
 
 @dataclass(frozen=True)
-class Rule[T]:
-    value: T
-    legal: LegalRule
-    unconfirmed: bool = False
-
-
-@dataclass(frozen=True)
 class TenderRules:
     method: str
-    bid_period_days: Rule[int]
-    doc_sale_days: Rule[int]
-    clarification_days: Rule[int]
-    objection_to_documents_days: Rule[int]
-    objection_answer_days: Rule[int]
+    bid_period_days: Period
+    doc_sale_days: Period
+    clarification_days: Period
+    objection_to_documents_days: Period
+    objection_answer_days: Period
     min_bidders: Rule[int]
     min_invited: Rule[int]
     bond_ratio: Rule[Decimal]
     bond_cap: Rule[Decimal]
     decrypt_minutes_default: Rule[int]
-    bid_validity_days_default: Rule[int]
-    bond_refund_after_withdrawal_days: Rule[int]
+    bid_validity_days_default: Period
+    bond_refund_after_withdrawal_days: Period
     deposit_interest_rate: Rule[Decimal]
 
 
@@ -85,19 +79,19 @@ BOND_INTEREST = LegalRule(
 
 CONSTRUCTION_TENDER = TenderRules(
     method="construction_tender",
-    bid_period_days=Rule(20, BID_PERIOD),
-    doc_sale_days=Rule(5, DOC_SALE),
-    clarification_days=Rule(15, CLARIFICATION),
-    objection_to_documents_days=Rule(10, OBJECTION),
-    objection_answer_days=Rule(3, OBJECTION),
+    bid_period_days=Period(20, BID_PERIOD),
+    doc_sale_days=Period(5, DOC_SALE),
+    clarification_days=Period(15, CLARIFICATION),
+    objection_to_documents_days=Period(10, OBJECTION),
+    objection_answer_days=Period(3, OBJECTION),
     min_bidders=Rule(3, MIN_BIDDERS),
     min_invited=Rule(3, MIN_INVITED),
     bond_ratio=Rule(Decimal("0.02"), BOND_RATIO),
     bond_cap=Rule(Decimal("800000"), BOND_CAP, unconfirmed=True),
     # The window is set per notice; 30 minutes is the platform default (issue 3), not a statutory number.
     decrypt_minutes_default=Rule(30, DECRYPT_WINDOW, unconfirmed=True),
-    bid_validity_days_default=Rule(90, BID_VALIDITY, unconfirmed=True),
-    bond_refund_after_withdrawal_days=Rule(5, BOND_REFUND_ON_WITHDRAWAL),
+    bid_validity_days_default=Period(90, BID_VALIDITY, unconfirmed=True),
+    bond_refund_after_withdrawal_days=Period(5, BOND_REFUND_ON_WITHDRAWAL),
     # 银行同期存款利息 (条例 第57条): the PBOC demand-deposit benchmark, 0.35% a year — check the bank's rate.
     deposit_interest_rate=Rule(Decimal("0.0035"), BOND_INTEREST, unconfirmed=True),
 )

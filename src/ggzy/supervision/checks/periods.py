@@ -41,7 +41,7 @@ def notice_findings(notices: QuerySet[Notice]) -> list[Finding]:
             "docs_until": notice.docs_until,
             "bid_deadline": notice.bid_deadline,
         }
-        earliest = calendar.period_end(docs_from, rules.bid_period_days.value)
+        earliest = rules.bid_period_days.end(docs_from)
         if _d(notice.bid_deadline) < earliest:
             days = calendar.calendar_days_between(docs_from, _d(notice.bid_deadline))
             findings.append(
@@ -61,7 +61,7 @@ def notice_findings(notices: QuerySet[Notice]) -> list[Finding]:
                     legal=rules.bid_period_days.legal,
                 )
             )
-        sale_end = calendar.period_end(docs_from, rules.doc_sale_days.value)
+        sale_end = rules.doc_sale_days.end(docs_from)
         if _d(notice.docs_until) < sale_end:
             days = calendar.calendar_days_between(docs_from, _d(notice.docs_until))
             findings.append(
@@ -96,7 +96,7 @@ def clarification_findings(notices: QuerySet[Notice]) -> list[Finding]:
         if lot is None:
             continue
         rules = procedure.rules_for(lot)
-        latest_deadline = calendar.period_end(_d(document.published_at), rules.clarification_days.value)
+        latest_deadline = rules.clarification_days.end(_d(document.published_at))
         if _d(notice.bid_deadline) < latest_deadline:
             days = calendar.calendar_days_between(_d(document.published_at), _d(notice.bid_deadline))
             findings.append(

@@ -19,8 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ggzy.kernel.errors import LegalRule
+from ggzy.kernel.rules import Rule
 from ggzy.supervision.collusion.table import BidTable, Bools, Floats, Ints, Pairs
-from ggzy.supervision.rules import BIG_DATA, NDRC1117, Rule
+from ggzy.supervision.rules import BIG_DATA, NDRC1117
 
 NETWORK = LegalRule(
     f"{NDRC1117} (十一)",
