@@ -62,8 +62,8 @@ def lifecycle(lots: int) -> dict[str, Any]:  # runs in the worker process, Djang
     )
     from ggzy.catalogue.actions import load_national_catalogue
     from ggzy.exchange.actions import create_node
-    from ggzy.kernel import calendar, chronograph, clock
     from ggzy.exchange.calendar_actions import load_official_calendar
+    from ggzy.kernel import calendar, chronograph, clock
     from ggzy.kernel.roles import Actor
     from ggzy.testing import actor_of, entity_with_key, seal_bid
     from ggzy.trading.actions import attach_document, create_notice, create_project, publish_notice

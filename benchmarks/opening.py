@@ -22,6 +22,7 @@ from common import emit, note
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from ggzy.bidding.actions import BID_FORM, parse_bid_form
+from ggzy.trading.specs import CONSTRUCTION_TENDER_SPEC
 from ggzy_guomi import (
     Sm2PrivateKey,
     Sm2PublicKey,
@@ -81,7 +82,7 @@ def seal_all(work: Path, count: int, signer: Sm2PrivateKey) -> list[Sealed]:
 def platform_open(item: Sealed, signer: Sm2PublicKey) -> None:
     with open(item.path, "rb") as envelope:
         opened = open_envelope_with_keys(envelope, item.keys, signer_public_key=signer)
-    parse_bid_form(opened.files[BID_FORM])
+    parse_bid_form(opened.files[BID_FORM], CONSTRUCTION_TENDER_SPEC.bid_form)
 
 
 def direct_decrypt(item: Sealed, signer: Sm2PublicKey) -> None:

@@ -30,6 +30,7 @@ from ggzy.trading.actions import end_of_day, require_project_manager
 from ggzy.trading.models import Lot, Notice
 from ggzy.trading.queries import node_operator, require_node_operator
 from ggzy.trading.rules import DECRYPT_FAILURE, SUBMISSION, UNENCRYPTED_REFUSED
+from ggzy.trading.specs import BidField, spec_for
 from ggzy_guomi import (
     GuomiError,
     IntegrityError,
@@ -48,7 +49,6 @@ from ggzy_guomi import (
 CHUNK_SIZE = 4 * 1024 * 1024
 MAX_ENVELOPE_BYTES = 512 * 1024 * 1024
 BID_FORM = "bid-form.json"
-BID_FORM_FIELDS = ("price", "duration_days", "quality", "project_manager")
 
 
 def _bidder(actor: Actor) -> Entity:
@@ -525,23 +525,27 @@ def refund_bond(actor: Actor, bond_id: int) -> Bond:
 # ---- decryption at the opening ---------------------------------------------------------------------
 
 
-def parse_bid_form(data: bytes) -> dict[str, Any]:
-    """The opening-record fields of the decrypted bid form (投标函/开标一览表)."""
+def parse_bid_form(data: bytes, form_fields: tuple[BidField, ...]) -> dict[str, Any]:
+    """The decrypted bid form (投标函/开标一览表), field by field as the lot's procedure specifies it."""
     form = json.loads(data.decode("utf-8"))
-    if not isinstance(form, dict) or any(k not in form for k in BID_FORM_FIELDS):
-        raise ValueError(f"{BID_FORM} must hold {', '.join(BID_FORM_FIELDS)}")
-    try:
-        price = Decimal(str(form["price"]))
-    except InvalidOperation as exc:
-        raise ValueError("price is not a number") from exc
-    if price <= 0:
-        raise ValueError("price must be positive")
-    return {
-        "price": str(price.quantize(Decimal("0.01"))),
-        "duration_days": int(form["duration_days"]),
-        "quality": str(form["quality"]),
-        "project_manager": str(form["project_manager"]),
-    }
+    names = [f.name for f in form_fields]
+    if not isinstance(form, dict) or any(k not in form for k in names):
+        raise ValueError(f"{BID_FORM} must hold {', '.join(names)}")
+    return {f.name: _bid_value(f, form[f.name]) for f in form_fields}
+
+
+def _bid_value(field: BidField, raw: object) -> object:
+    if field.kind == "amount":
+        try:
+            amount = Decimal(str(raw))
+        except InvalidOperation as exc:
+            raise ValueError(f"{field.name} is not a number") from exc
+        if not amount.is_finite() or amount <= 0:
+            raise ValueError(f"{field.name} must be positive")
+        return str(amount.quantize(Decimal("0.01")))
+    if field.kind == "integer":
+        return int(raw) if isinstance(raw, int | float) else int(str(raw))
+    return str(raw)
 
 
 @action("bidding.decrypt_bid")
@@ -594,7 +598,7 @@ def _open_bid(bid: Bid, keys: dict[str, bytes], actor: Actor, now: datetime) -> 
         )
         with bid.envelope.open("rb") as envelope:
             opened = open_envelope_with_keys(envelope, keys, signer_public_key=certificate_key)
-        form = parse_bid_form(opened.files[BID_FORM])
+        form = parse_bid_form(opened.files[BID_FORM], spec_for(bid.lot).bid_form)
     except (GuomiError, ValueError, KeyError) as exc:
         # Not recorded as a failure yet: the bidder may retry within the window.
         raise InvalidInput(

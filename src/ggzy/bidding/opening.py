@@ -16,6 +16,7 @@ from ggzy.kernel.timefmt import local_text
 from ggzy.registry.models import Account
 from ggzy.trading import procedure
 from ggzy.trading.models import Lot
+from ggzy.trading.specs import spec_for
 from ggzy_guomi import sm3_file
 
 
@@ -85,6 +86,7 @@ def close_opening(lot: Lot, now: datetime) -> str:
 
 def opening_rows(lot: Lot) -> list[dict[str, object]]:
     bonds = {b.bidder_id: b for b in Bond.objects.filter(lot=lot)}
+    read_out = [f.name for f in spec_for(lot).bid_form if f.read_at_opening]
     rows: list[dict[str, object]] = []
     for bid in lot.bids.exclude(status__in=[Bid.Status.SUPERSEDED, Bid.Status.WITHDRAWN]).select_related(
         "bidder"
@@ -96,10 +98,7 @@ def opening_rows(lot: Lot) -> list[dict[str, object]]:
                 "bidder": bid.bidder.name,
                 "uscc": bid.bidder.uscc,
                 "status": bid.status,
-                "price": form.get("price"),
-                "duration_days": form.get("duration_days"),
-                "quality": form.get("quality"),
-                "project_manager": form.get("project_manager"),
+                **{name: form.get(name) for name in read_out},
                 "bond": bond.status if bond else "none",  # no bond arranged at all
                 "bond_kind": bond.kind if bond else None,
                 "decrypted_at": bid.decrypted_at.isoformat() if bid.decrypted_at else None,

@@ -25,9 +25,9 @@ from ggzy.evaluation.models import (
 from ggzy.evaluation.report import render_report
 from ggzy.evaluation.rules import (
     ABNORMALLY_LOW,
-    CONSTRUCTION_AWARD,
     MANDATORY_REJECTION,
     REJECTION_GROUNDS,
+    award_rules_for,
 )
 from ggzy.evaluation.schemas import CommitteeIn, CriterionIn, PlanIn
 from ggzy.experts.models import DrawRequest
@@ -42,10 +42,10 @@ from ggzy.registry.actions import parse_public_key
 from ggzy.registry.models import Account
 from ggzy.registry.queries import entity_of
 from ggzy.supervision import events
-from ggzy.trading import procedure
 from ggzy.trading.actions import require_project_manager
 from ggzy.trading.models import Lot
 from ggzy.trading.queries import require_node_operator
+from ggzy.trading.specs import spec_for
 from ggzy_guomi import GuomiError, sm3_hex
 
 DEFAULT_PLAN = PlanIn(
@@ -196,7 +196,7 @@ def start_evaluation(actor: Actor, lot_code: str, form: CommitteeIn) -> Evaluati
             "Representatives must be the principal's users, as many as the draw allowed",
         )
     experts = list(drawn.values())
-    committee_rules(procedure.rules_for(lot).method).check(len(experts), len(reps), lot.estimated_value)
+    committee_rules(spec_for(lot).id).check(len(experts), len(reps), lot.estimated_value)
     if form.chair not in {u.username for u in experts + reps}:
         raise InvalidInput("committee_chair", "组长须为评标委员会成员", "The chair must be a member")
     now = clock.now()
@@ -373,7 +373,7 @@ def ask_extension(actor: Actor, lot_code: str) -> Evaluation:
     member.save(update_fields=["asked_extension_at"])
     members = evaluation.members.count()
     asking = evaluation.members.filter(asked_extension_at__isnull=False).count()
-    rules = CONSTRUCTION_AWARD
+    rules = award_rules_for(evaluation.lot)
     extended = Decimal(asking) > rules.extension_share.value * members
     if extended:
         evaluation.planned_end = max(evaluation.planned_end, clock.now()) + timedelta(hours=4)
@@ -410,7 +410,7 @@ def unresolved_low_prices(evaluation: Evaluation) -> list[Bid]:
     """Abnormally low bids with no answered clarification (they must be explained or rejected)."""
     bids = valid_bids(evaluation)
     prices = {b.pk: Decimal((b.bid_form or {})["price"]) for b in bids}
-    flagged = scoring.abnormally_low(prices, CONSTRUCTION_AWARD.abnormally_low_ratio.value)
+    flagged = scoring.abnormally_low(prices, award_rules_for(evaluation.lot).abnormally_low_ratio.value)
     answered = set(
         Clarification.objects.filter(evaluation=evaluation, answered_at__isnull=False).values_list(
             "bid_id", flat=True
@@ -446,7 +446,7 @@ def finish_scoring(actor: Actor, lot_code: str) -> Evaluation:
         if plan.method == "comprehensive"
         else scoring.rank_lowest_price(figures)
     )
-    rules = CONSTRUCTION_AWARD
+    rules = award_rules_for(evaluation.lot)
     for r in ranked[: rules.max_candidates.value]:
         Candidate.objects.create(
             evaluation=evaluation, bid_id=r.bid_id, rank=r.rank, price=r.price, score=r.score

@@ -7,7 +7,7 @@ from decimal import Decimal
 from ggzy.bidding.models import Bid, Bond
 from ggzy.credit import enforcement
 from ggzy.evaluation.models import Award, Candidate, Evaluation
-from ggzy.evaluation.rules import CONSTRUCTION_AWARD, FIRST_RANKED
+from ggzy.evaluation.rules import FIRST_RANKED, award_rules_for
 from ggzy.kernel import audit, clock, notify
 from ggzy.kernel.actions import action, require_role
 from ggzy.kernel.errors import InvalidInput, NotFound, PermissionDenied
@@ -19,8 +19,6 @@ from ggzy.supervision import events
 from ggzy.trading import procedure
 from ggzy.trading.actions import end_of_day, local_date, require_project_manager
 from ggzy.trading.models import Lot, Objection
-
-R = CONSTRUCTION_AWARD
 
 
 def _lot(lot_code: str) -> Lot:
@@ -70,6 +68,7 @@ def publish_candidates(
     actor: Actor, lot_code: str, publicity_from: datetime, publicity_until: datetime
 ) -> Award:
     lot = _lot(lot_code)
+    rules = award_rules_for(lot)
     role = require_project_manager(actor, lot.project)
     evaluation = Evaluation.objects.filter(lot=lot, status=Evaluation.Status.REPORTED).first()
     if evaluation is None or evaluation.reported_at is None or lot.state != Lot.State.EVALUATION:
@@ -78,21 +77,21 @@ def publish_candidates(
         )
     if not evaluation.candidates.exists():
         raise InvalidInput("no_candidates", "没有中标候选人，应当依法重新招标", "No candidates: tender again")
-    latest_start = R.publicity_within_days.end(local_date(evaluation.reported_at))
+    latest_start = rules.publicity_within_days.end(local_date(evaluation.reported_at))
     if local_date(publicity_from) > latest_start or publicity_from < evaluation.reported_at:
         raise InvalidInput(
             "publicity_start",
-            f"应当自收到评标报告之日起{R.publicity_within_days.value}日内公示中标候选人（最迟{local_text(latest_start)}）",
-            f"Publish the candidates within {R.publicity_within_days.value} days of the report (by {local_text_en(latest_start)})",
-            rule=R.publicity_within_days.legal,
+            f"应当自收到评标报告之日起{rules.publicity_within_days.value}日内公示中标候选人（最迟{local_text(latest_start)}）",
+            f"Publish the candidates within {rules.publicity_within_days.value} days of the report (by {local_text_en(latest_start)})",
+            rule=rules.publicity_within_days.legal,
         )
-    shortest_end = R.publicity_min_days.end(local_date(publicity_from))
+    shortest_end = rules.publicity_min_days.end(local_date(publicity_from))
     if local_date(publicity_until) < shortest_end:
         raise InvalidInput(
             "publicity_too_short",
-            f"公示期不得少于{R.publicity_min_days.value}日：最早可结束于{local_text(shortest_end)}",
-            f"Publicity lasts at least {R.publicity_min_days.value} days: until {local_text_en(shortest_end)} at least",
-            rule=R.publicity_min_days.legal,
+            f"公示期不得少于{rules.publicity_min_days.value}日：最早可结束于{local_text(shortest_end)}",
+            f"Publicity lasts at least {rules.publicity_min_days.value} days: until {local_text_en(shortest_end)} at least",
+            rule=rules.publicity_min_days.legal,
         )
     award = Award.objects.create(lot=lot, publicity_from=publicity_from, publicity_until=publicity_until)
     _schedule(award)
@@ -114,6 +113,7 @@ def object_to_result(actor: Actor, lot_code: str, text: str) -> Objection:
     require_role(actor, Role.BIDDER)
     entity = entity_of(actor)
     lot = _lot(lot_code)
+    rules = award_rules_for(lot)
     award = _award(lot)
     now = clock.now()
     if lot.state != Lot.State.PUBLICITY or not award.publicity_from <= now <= award.publicity_until:
@@ -121,13 +121,13 @@ def object_to_result(actor: Actor, lot_code: str, text: str) -> Objection:
             "outside_publicity",
             "对评标结果的异议应当在中标候选人公示期间提出",
             "Only during the publicity",
-            rule=R.objection_answer_days.legal,
+            rule=rules.objection_answer_days.legal,
         )
     if not text.strip():
         raise InvalidInput("objection_text", "请填写异议内容", "State the objection")
     if not lot.bids.filter(bidder=entity).exists():
         raise PermissionDenied("not_a_bidder", "只有本标段的投标人可以提出异议", "Only bidders of the lot")
-    due = end_of_day(R.objection_answer_days.end(clock.today()))
+    due = end_of_day(rules.objection_answer_days.end(clock.today()))
     assert lot.notice is not None
     objection = Objection.objects.create(
         notice=lot.notice,
@@ -146,6 +146,7 @@ def object_to_result(actor: Actor, lot_code: str, text: str) -> Objection:
 @action("evaluation.award")
 def award_lot(actor: Actor, lot_code: str, receipt_no: str) -> Award:
     lot = _lot(lot_code)
+    rules = award_rules_for(lot)
     role = require_project_manager(actor, lot.project)
     award = _award(lot)
     now = clock.now()
@@ -154,14 +155,14 @@ def award_lot(actor: Actor, lot_code: str, receipt_no: str) -> Award:
             "publicity_running",
             "中标候选人公示期结束后方可定标",
             "Award after the publicity ends",
-            rule=R.publicity_min_days.legal,
+            rule=rules.publicity_min_days.legal,
         )
     if lot.objections.filter(stage=Objection.Stage.RESULT, status=Objection.Status.PENDING).exists():
         raise InvalidInput(
             "objection_pending",
             "对评标结果的异议答复前，应当暂停招标投标活动",
             "Answer the objections first",
-            rule=R.objection_answer_days.legal,
+            rule=rules.objection_answer_days.legal,
         )
     candidate = (
         Candidate.objects.filter(evaluation__lot=lot, bid__receipt_no=receipt_no)
@@ -180,19 +181,19 @@ def award_lot(actor: Actor, lot_code: str, receipt_no: str) -> Award:
         )
     assert lot.notice is not None
     validity_end = local_date(lot.notice.bid_deadline) + timedelta(days=lot.notice.validity_days)
-    left = R.award_before_validity_working_days.count(clock.today(), validity_end)
-    if left < R.award_before_validity_working_days.value:
+    left = rules.award_before_validity_working_days.count(clock.today(), validity_end)
+    if left < rules.award_before_validity_working_days.value:
         raise InvalidInput(
             "validity_too_close",
-            f"定标应当在投标有效期结束日{R.award_before_validity_working_days.value}个工作日前完成（剩余{left}个工作日），请先延长投标有效期",
-            f"Award at least {R.award_before_validity_working_days.value} working days before bid validity ends ({left} left)",
-            rule=R.award_before_validity_working_days.legal,
+            f"定标应当在投标有效期结束日{rules.award_before_validity_working_days.value}个工作日前完成（剩余{left}个工作日），请先延长投标有效期",
+            f"Award at least {rules.award_before_validity_working_days.value} working days before bid validity ends ({left} left)",
+            rule=rules.award_before_validity_working_days.legal,
         )
     enforcement.check(candidate.bid.bidder, "contract", category=lot.project.category)
     award.winner = candidate.bid
     award.awarded_at = now
-    award.contract_due = end_of_day(R.contract_days.end(clock.today()))
-    award.report_due = end_of_day(R.report_days.end(clock.today()))
+    award.contract_due = end_of_day(rules.contract_days.end(clock.today()))
+    award.report_due = end_of_day(rules.report_days.end(clock.today()))
     _schedule(award)
     award.save()
     procedure.move(lot, Lot.State.AWARDED, now)
@@ -229,6 +230,7 @@ def sign_contract(
     actor: Actor, lot_code: str, amount: Decimal, performance_bond: Decimal, contract_sm3: str
 ) -> Award:
     lot = _lot(lot_code)
+    rules = award_rules_for(lot)
     role = require_project_manager(actor, lot.project)
     award = _award(lot)
     if lot.state != Lot.State.AWARDED or award.winner is None:
@@ -238,13 +240,13 @@ def sign_contract(
         raise InvalidInput(
             "contract_fields", "请填写合同金额和合同文本SM3摘要", "Give the amount and the contract's SM3"
         )
-    cap = (amount * R.performance_bond_ratio.value).quantize(Decimal("0.01"))
+    cap = (amount * rules.performance_bond_ratio.value).quantize(Decimal("0.01"))
     if performance_bond > cap:
         raise InvalidInput(
             "performance_bond_too_high",
             f"履约保证金不得超过中标合同金额的10%（{cap}元）",
             f"The performance bond may not exceed 10% of the contract ({cap})",
-            rule=R.performance_bond_ratio.legal,
+            rule=rules.performance_bond_ratio.legal,
         )
     now = clock.now()
     award.contract_signed_at = now
@@ -254,7 +256,7 @@ def sign_contract(
     award.contract_late = award.contract_late or (award.contract_due is not None and now > award.contract_due)
     _schedule(award)
     award.save()
-    refund_due = end_of_day(R.bond_refund_days.end(clock.today()))
+    refund_due = end_of_day(rules.bond_refund_days.end(clock.today()))
     Bond.objects.filter(lot=lot, kind=Bond.Kind.DEPOSIT, status=Bond.Status.PAID).update(
         refund_due=refund_due
     )

@@ -2,10 +2,14 @@
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from ggzy.kernel.errors import LegalRule
 from ggzy.kernel.rules import Period, Rule, working_days
 from ggzy.trading.rules import BOND_INTEREST, LAW, REG
+
+if TYPE_CHECKING:
+    from ggzy.trading.models import Lot
 
 ORDER12 = "评标委员会和评标方法暂行规定（七部委12号令）"
 
@@ -90,3 +94,13 @@ CONSTRUCTION_AWARD = AwardRules(
     # 明显低于其他报价: no statutory ratio. Flag below 85% of the mean of the valid prices (configuration).
     abnormally_low_ratio=Rule(Decimal("0.85"), ABNORMALLY_LOW, unconfirmed=True),
 )
+
+
+# Award rules of each procedure specification, by its id (trading.specs: the engine does not import them).
+AWARD_RULES: dict[str, AwardRules] = {"construction_tender": CONSTRUCTION_AWARD}
+
+
+def award_rules_for(lot: "Lot") -> AwardRules:
+    from ggzy.trading.specs import spec_for
+
+    return AWARD_RULES[spec_for(lot).id]

@@ -42,7 +42,7 @@ from ggzy.evaluation.models import (
     Rejection,
     Score,
 )
-from ggzy.evaluation.rules import CONSTRUCTION_AWARD, REJECTION_GROUNDS
+from ggzy.evaluation.rules import REJECTION_GROUNDS, award_rules_for
 from ggzy.evaluation.schemas import CommitteeIn
 from ggzy.experts.actions import print_sealed_list
 from ggzy.experts.models import DrawRequest, Expert
@@ -60,7 +60,6 @@ from ggzy.trading.models import Lot, Objection
 from ggzy.trading.queries import is_overseer, is_party, is_staff, overseen_projects
 from ggzy.web.pages import BeijingDateTimeField, act_then_redirect, refusal_status, remaining, shows_errors
 
-R = CONSTRUCTION_AWARD
 S = Lot.State
 # Lots that have reached their evaluation (the room and the award page have something to show).
 EVALUATED_STATES = [S.EVALUATION, S.PUBLICITY, S.AWARDED, S.CONTRACTED, S.ARCHIVED]
@@ -353,7 +352,7 @@ def _room_page(
         "member": member,
         "plan": plan,
         "method_label": dict(EvaluationPlan.Method.choices).get(plan.method, plan.method),
-        "rules": R,
+        "rules": award_rules_for(lot),
         "error": error,
         "now": now,
     }
@@ -868,14 +867,15 @@ def publicity_hints(evaluation: Evaluation | None) -> dict[str, Any]:
     if evaluation is None or evaluation.reported_at is None:
         return {}
     received = local_date(evaluation.reported_at)
-    latest = R.publicity_within_days.end(received)
+    rules = award_rules_for(evaluation.lot)
+    latest = rules.publicity_within_days.end(received)
     return {
         "received": received,
         "latest_start": latest,
-        "within_days": R.publicity_within_days.value,
-        "min_days": R.publicity_min_days.value,
-        "earliest_end": R.publicity_min_days.end(received),
-        "rule": R.publicity_min_days.legal,
+        "within_days": rules.publicity_within_days.value,
+        "min_days": rules.publicity_min_days.value,
+        "earliest_end": rules.publicity_min_days.end(received),
+        "rule": rules.publicity_min_days.legal,
     }
 
 
@@ -913,7 +913,7 @@ def _award_page(
         ),
         "answer_form": ObjectionAnswerForm(auto_id=False),
         "hints": publicity_hints(evaluation),
-        "rules": R,
+        "rules": award_rules_for(lot),
         "now": now,
         "error": error,
         "publicity_over": the_award is not None and now >= the_award.publicity_until,

@@ -66,7 +66,8 @@ class ExclusionIn(Schema):
 class DrawRequestIn(Schema):
     lot_code: str = Field(max_length=20)
     procedure: Code = Field(
-        default="construction_tender", description="construction_tender / government_procurement"
+        default="",
+        description="可不填：委员会规则取自标段的交易程序规范；填写时须与之一致（construction_tender 等）",
     )
     rows: list[DrawRowIn]
     representatives: int = Field(default=0, ge=0, le=20, description="招标人代表人数（不抽取）")

@@ -148,7 +148,6 @@ class ConflictForm(forms.Form):
 
 class DrawForm(forms.Form):
     lot_code = forms.ChoiceField(label="标段")
-    procedure = forms.ChoiceField(label="评标程序", choices=list(PROCEDURES.items()))
     representatives = forms.IntegerField(
         label="招标人代表人数（不抽取）", min_value=0, max_value=20, initial=0, required=False
     )
@@ -453,7 +452,6 @@ def draws(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data
     draw_in = DrawRequestIn(
         lot_code=data["lot_code"],
-        procedure=data["procedure"],
         rows=[DrawRowIn(specialty=r["specialty"], count=r["count"]) for r in rows.cleaned_data if r],
         representatives=data["representatives"] or 0,
         evaluation_at=data["evaluation_at"],

@@ -30,9 +30,16 @@ from ggzy.supervision.rules import (
 from ggzy.supervision.schemas import InstructionIn
 from ggzy.trading import procedure
 from ggzy.trading.models import Lot
+from ggzy.trading.specs import spec_for
 
 S = Lot.State
-SUSPENDABLE = {state for state, targets in procedure.TRANSITIONS.items() if S.SUSPENDED in targets}
+
+
+def suspendable(lot: Lot) -> bool:
+    """Whether the lot's procedure lets a department suspend it in its present state."""
+    return S.SUSPENDED in spec_for(lot).transitions[lot.state]
+
+
 K = Instruction.Kind
 
 
@@ -111,7 +118,7 @@ def issue_instruction(actor: Actor, form: InstructionIn) -> Instruction:
     previous = ""
     due = None
     if form.kind == K.SUSPEND:
-        if lot.state not in SUSPENDABLE:
+        if not suspendable(lot):
             raise InvalidInput(
                 "lot_not_suspendable",
                 f"标段当前状态为“{lot.get_state_display()}”，不能暂停",

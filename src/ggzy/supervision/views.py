@@ -728,7 +728,7 @@ def _lot_page(
             "suspensions": [
                 i for i in lot_instructions if i.kind == K.SUSPEND and i.status == Instruction.Status.IN_FORCE
             ],
-            "suspendable": lot.state in instructions.SUSPENDABLE,
+            "suspendable": instructions.suspendable(lot),
             "bases": instruction_bases(lot),
             "alerts": lot.alerts.all(),
             "can_instruct": can_instruct,

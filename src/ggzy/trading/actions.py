@@ -19,10 +19,10 @@ from ggzy.registry.actions import parse_public_key
 from ggzy.registry.models import Account, Certificate, Entity, EntityKind
 from ggzy.registry.queries import entity_of
 from ggzy.supervision import events
-from ggzy.trading import codes, procedure
+from ggzy.trading import codes, procedure, specs
 from ggzy.trading.models import Document, Download, Lot, Notice, Objection, Project
 from ggzy.trading.queries import is_overseer, is_party
-from ggzy.trading.rules import CONSTRUCTION_TENDER, DOWNLOADERS_SECRET, NO_PREREGISTRATION, OPENING_OBJECTION
+from ggzy.trading.rules import DOWNLOADERS_SECRET, NO_PREREGISTRATION, OPENING_OBJECTION, TenderRules
 from ggzy.trading.schemas import DocumentMeta, LotIn, NoticeIn, ProjectIn
 from ggzy_guomi import GuomiError, Sm2PublicKey, sm3_hex
 
@@ -81,6 +81,23 @@ def _project_for_update(code: str) -> Project:
     return project
 
 
+def lots_spec(lots: list[Lot]) -> specs.ProcedureSpec:
+    """The one procedure of the lots a notice announces (a notice never mixes methods)."""
+    found = {lot.procedure for lot in lots}
+    if len(found) != 1:
+        raise InvalidInput(
+            "notice_mixed_procedures",
+            "一份公告只能发布同一交易程序的标段",
+            "One notice announces lots of one procedure",
+            details={"procedures": sorted(found)},
+        )
+    return specs.spec(found.pop())
+
+
+def notice_spec(notice: Notice) -> specs.ProcedureSpec:
+    return lots_spec(list(notice.lots.all()))
+
+
 def _notice_for_update(notice_id: int) -> Notice:
     notice = (
         Notice.objects.select_for_update(of=("self",)).select_related("project").filter(pk=notice_id).first()
@@ -90,8 +107,7 @@ def _notice_for_update(notice_id: int) -> Notice:
     return notice
 
 
-def _check_lot(form: LotIn, index: int) -> None:
-    rules = CONSTRUCTION_TENDER
+def _check_lot(form: LotIn, index: int, rules: TenderRules) -> None:
     if form.contract_kind not in Lot.ContractKind.values:
         raise InvalidInput(
             "lot_contract_kind",
@@ -174,8 +190,9 @@ def create_project(actor: Actor, form: ProjectIn) -> Project:
             "总投资应大于零，预算资金不得超过总投资",
             "Investment must exceed zero and the budget share",
         )
+    procedure = specs.spec_for_category(form.category, clock.today())
     for i, lot_form in enumerate(form.lots):
-        _check_lot(lot_form, i)
+        _check_lot(lot_form, i, procedure.rules)
     node = Node.objects.get(pk=actor.node_id) if actor.node_id else principal.node
     now = clock.now()
     project = Project(
@@ -197,7 +214,7 @@ def create_project(actor: Actor, form: ProjectIn) -> Project:
     project.save()
     events.on_project_created(project)
     for seq, lot_form in enumerate(form.lots, start=1):
-        _create_lot(project, seq, lot_form, now)
+        _create_lot(project, seq, lot_form, now, procedure)
     audit.record(
         project,
         {
@@ -213,9 +230,17 @@ def create_project(actor: Actor, form: ProjectIn) -> Project:
     return project
 
 
-def _create_lot(project: Project, seq: int, form: LotIn, now: datetime, previous: Lot | None = None) -> Lot:
+def _create_lot(
+    project: Project,
+    seq: int,
+    form: LotIn,
+    now: datetime,
+    procedure: specs.ProcedureSpec,
+    previous: Lot | None = None,
+) -> Lot:
     return Lot.objects.create(
         project=project,
+        procedure=procedure.key,
         seq=seq,
         code=codes.lot_code(project.code, seq),
         name=form.name.strip(),
@@ -249,7 +274,9 @@ def retender(actor: Actor, lot_code: str) -> Lot:
         control_price=old.control_price,
         bond_amount=old.bond_amount,
     )
-    lot = _create_lot(old.project, seq, form, clock.now(), previous=old)
+    # A re-tender follows the method's version in force now (the legal texts may have changed).
+    procedure = specs.current_spec(specs.spec_for(old).id, clock.today())
+    lot = _create_lot(old.project, seq, form, clock.now(), procedure, previous=old)
     audit.record(lot, {"retender_of": old.code}, role=role)
     return lot
 
@@ -257,9 +284,8 @@ def retender(actor: Actor, lot_code: str) -> Lot:
 # ---- notices ------------------------------------------------------------------------------------
 
 
-def check_periods(form: NoticeIn, today: date) -> None:
+def check_periods(form: NoticeIn, today: date, rules: TenderRules) -> None:
     """T1 and T3 with their boundaries (day 1 is the day after the trigger; holiday ends roll forward)."""
-    rules = CONSTRUCTION_TENDER
     if form.docs_until <= form.docs_from or form.bid_deadline <= form.docs_from:
         raise InvalidInput("notice_times_order", "时间先后不正确", "Times are out of order")
     if local_date(form.docs_from) < today:
@@ -313,13 +339,13 @@ def create_notice(actor: Actor, project_code: str, form: NoticeIn) -> Notice:
             "Some lots are already in a notice",
             details={"lots": busy},
         )
-    rules = CONSTRUCTION_TENDER
+    rules = lots_spec(lots).rules
     decrypt_minutes = form.decrypt_minutes or rules.decrypt_minutes_default.value
     if not 1 <= decrypt_minutes <= 24 * 60:
         raise InvalidInput(
             "decrypt_minutes", "解密时长应在1分钟至24小时之间", "decrypt_minutes must be 1..1440"
         )
-    check_periods(form, clock.today())
+    check_periods(form, clock.today(), rules)
     now = clock.now()
     notice = Notice.objects.create(
         project=project,
@@ -417,7 +443,7 @@ def publish_notice(actor: Actor, notice_id: int) -> Notice:
     role = require_project_manager(actor, notice.project)
     if notice.status != Notice.Status.DRAFT:
         raise InvalidInput("notice_not_draft", "公告已发布或已终止", "The notice is not a draft")
-    rules = CONSTRUCTION_TENDER
+    rules = notice_spec(notice).rules
     if not notice.documents.filter(kind=Document.Kind.TENDER_DOCUMENTS).exists():
         raise InvalidInput(
             "tender_documents_missing", "请先上传招标文件", "Upload the tender documents first"
@@ -431,7 +457,7 @@ def publish_notice(actor: Actor, notice_id: int) -> Notice:
         docs_until=notice.docs_until,
         bid_deadline=notice.bid_deadline,
     )
-    check_periods(form, clock.today())  # time has passed since the draft: check again
+    check_periods(form, clock.today(), rules)  # time has passed since the draft: check again
     if notice.method == Notice.Method.INVITED:
         invitees = list(notice.invitees.all())
         bidders = [e for e in invitees if _has_kind(e, EntityKind.BIDDER)]
@@ -477,7 +503,7 @@ def clarify(actor: Actor, notice_id: int, meta: DocumentMeta, filename: str, dat
         raise InvalidInput(
             "document_kind", "类型应为 clarification 或 amendment", "kind: clarification or amendment"
         )
-    rules = CONSTRUCTION_TENDER
+    rules = notice_spec(notice).rules
     earliest = rules.clarification_days.end(clock.today())
     deadline = meta.new_bid_deadline or notice.bid_deadline
     if local_date(deadline) < earliest:
@@ -612,7 +638,7 @@ def raise_objection(actor: Actor, notice_id: int, text: str) -> Objection:
         raise InvalidInput("objection_text", "请填写异议内容", "State the objection")
     if notice.status != Notice.Status.PUBLISHED:
         raise InvalidInput("notice_not_published", "公告未发布", "The notice is not published")
-    rules = CONSTRUCTION_TENDER
+    rules = notice_spec(notice).rules
     today = clock.today()
     days_left = calendar.calendar_days_between(today, local_date(notice.bid_deadline))
     if days_left < rules.objection_to_documents_days.value:

@@ -125,6 +125,8 @@ class Lot(models.Model):
     )
     bond_amount = models.DecimalField("投标保证金（元）", max_digits=14, decimal_places=2, default=0)
     notice = models.ForeignKey(Notice, models.PROTECT, null=True, blank=True, related_name="lots")
+    # The key of its procedure specification (trading.specs): the method and the date of its legal texts.
+    procedure = models.CharField("交易程序规范", max_length=64, default="construction_tender@2019-03-02")
     state = models.CharField("状态", max_length=12, choices=State.choices, default=State.DRAFT)
     state_changed_at = models.DateTimeField()
     next_check = models.DateTimeField(null=True, blank=True, db_index=True)

@@ -1,6 +1,7 @@
 """The procedure engine: lot states, allowed transitions, and what the chronograph does when time passes.
 
-One state machine for every trading method (DESIGN rule 3); a method differs only in its rules object.
+One engine for every trading method (DESIGN rule 3): each lot's procedure specification (trading.specs)
+gives its states, transitions and rules; the engine applies them.
 """
 
 from datetime import datetime, timedelta
@@ -10,29 +11,17 @@ from ggzy.kernel.actions import action
 from ggzy.kernel.errors import InvalidInput
 from ggzy.kernel.roles import Actor
 from ggzy.trading.models import Lot, Notice, Objection
-from ggzy.trading.rules import CONSTRUCTION_TENDER, SUPERVISION_BINDS, TenderRules
+from ggzy.trading.rules import SUPERVISION_BINDS, TenderRules
+from ggzy.trading.specs import spec_for
 
 S = Lot.State
-TRANSITIONS: dict[str, set[str]] = {
-    S.DRAFT: {S.BIDDING, S.TERMINATED},
-    S.BIDDING: {S.OPENING, S.FAILED, S.TERMINATED, S.SUSPENDED},
-    S.OPENING: {S.EVALUATION, S.FAILED, S.TERMINATED, S.SUSPENDED},
-    S.EVALUATION: {S.PUBLICITY, S.FAILED, S.TERMINATED, S.SUSPENDED},
-    S.PUBLICITY: {S.AWARDED, S.EVALUATION, S.FAILED, S.TERMINATED, S.SUSPENDED},
-    S.AWARDED: {S.CONTRACTED, S.TERMINATED, S.SUSPENDED},
-    S.CONTRACTED: {S.ARCHIVED},
-    S.SUSPENDED: {S.BIDDING, S.OPENING, S.EVALUATION, S.PUBLICITY, S.AWARDED, S.TERMINATED},
-    S.FAILED: {S.ARCHIVED},
-    S.TERMINATED: {S.ARCHIVED},
-    S.ARCHIVED: set(),
-}
 # How often a lot that cannot move yet (e.g. opening blocked by an unanswered objection) is looked at again.
 RETRY = timedelta(minutes=15)
 
 
 def rules_for(lot: Lot) -> TenderRules:
-    """The rules object of the lot's method (construction tendering for now)."""
-    return CONSTRUCTION_TENDER
+    """The rules object of the lot's procedure specification."""
+    return spec_for(lot).rules
 
 
 def move(lot: Lot, to: str, now: datetime, reason: str = "", *, by_supervisor: bool = False) -> None:
@@ -48,7 +37,7 @@ def move(lot: Lot, to: str, now: datetime, reason: str = "", *, by_supervisor: b
             rule=SUPERVISION_BINDS,
             details={"to": to},
         )
-    if to not in TRANSITIONS[lot.state]:
+    if to not in spec_for(lot).transitions[lot.state]:
         raise InvalidInput(
             "state_transition",
             f"标段当前状态为“{lot.get_state_display()}”，不能转为“{S(to).label}”",

@@ -32,6 +32,7 @@ from ggzy.testing import actor_of
 from ggzy.testing import local as beijing
 from ggzy.trading.actions import check_periods, clarify, download_document, publish_notice
 from ggzy.trading.models import Lot, Notice, Objection
+from ggzy.trading.procedure import rules_for
 from ggzy.trading.schemas import DocumentMeta
 from ggzy.trading.tests.conftest import Tender, notice_form, tender
 from ggzy_guomi import sm3_hex
@@ -211,12 +212,14 @@ def test_notices_and_period_refusals_tell_beijing_times(tender: Tender) -> None:
         check_periods,
         notice_form(tender.lot.code, docs_from=early, docs_until=local(2026, 3, 5, 17)),
         clock.today(),
+        rules_for(tender.lot),
     )
     refusals(
         "bid_period_too_short",
         check_periods,
         notice_form(tender.lot.code, docs_from=early, bid_deadline=local(2026, 3, 20, 1, 30)),
         clock.today(),
+        rules_for(tender.lot),
     )
     publish_notice(tender.manager, tender.notice.pk)
     clock.freeze(local(2026, 3, 5, 10))

@@ -51,6 +51,7 @@ from ggzy.registry.models import Account
 from ggzy.supervision import events
 from ggzy.trading.actions import require_project_manager
 from ggzy.trading.models import Lot
+from ggzy.trading.specs import spec_for
 from ggzy_guomi import GuomiError, sm3_hex
 
 NOTE_MAX_BYTES = 5 * 1024 * 1024
@@ -115,7 +116,16 @@ def create_draw(actor: Actor, form: DrawRequestIn) -> DrawRequest:
             rule=RANDOM_DRAW,
             details={"draws": others},
         )
-    rules = committee_rules(form.procedure)
+    # The committee's rules are the lot's procedure's, as when the committee is seated (evaluation.start).
+    procedure_id = spec_for(lot).id
+    if form.procedure and form.procedure != procedure_id:
+        raise InvalidInput(
+            "draw_procedure_mismatch",
+            f"标段{lot.code}的交易程序为“{procedure_id}”，抽取不能按“{form.procedure}”的委员会规则进行",
+            f"Lot {lot.code} follows '{procedure_id}': the draw cannot use the rules of '{form.procedure}'",
+            rule=RANDOM_DRAW,
+        )
+    rules = committee_rules(procedure_id)
     if not form.rows:
         raise InvalidInput("draw_rows_required", "请至少填写一个抽取专业及人数", "At least one row is needed")
     codes = [r.specialty.strip().upper() for r in form.rows]

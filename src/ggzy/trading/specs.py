@@ -1,0 +1,141 @@
+"""Procedure specifications: a trading method as data (issue 12).
+
+Every lot carries the key of its procedure specification (`Lot.procedure`, e.g.
+"construction_tender@2019-03-02": the method and the date of the legal text its numbers come from, since
+those texts change by date). A specification declares what the engine needs to run the method: its states
+and allowed transitions, its rules (periods with their unit, thresholds, deposits), the form of a bid and
+which of its fields are read out at the opening, the words its people and documents go by, and the trade
+category whose departments supervise it. Behaviour that truly differs between methods is code registered
+as a phase; everything else lives here, once.
+
+Packages above the engine key their own rule sets by the specification's id (e.g. evaluation's award
+rules): the engine does not import them.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from ggzy.kernel.errors import InvalidInput
+from ggzy.trading.models import Lot
+from ggzy.trading.rules import CONSTRUCTION_TENDER, TenderRules
+
+S = Lot.State
+
+
+@dataclass(frozen=True)
+class Wording:
+    """What a method calls its people and papers (招标人/采购人/出让方, 投标/响应/竞买, 中标/成交)."""
+
+    principal: str
+    bid: str
+    bidder: str
+    award: str
+    notice: str
+    documents: str
+
+
+@dataclass(frozen=True)
+class BidField:
+    """One field of the bid form (投标函/开标一览表) inside the sealed envelope."""
+
+    name: str
+    label: str
+    kind: str  # "amount" (yuan, two decimals, positive), "integer" or "text"
+    read_at_opening: bool = True  # published in the opening record (电子招标投标办法 第32条)
+
+
+@dataclass(frozen=True)
+class ProcedureSpec:
+    id: str
+    version: str  # the date (ISO) from which the legal texts behind its numbers apply
+    name: str
+    category: str  # the catalogue's trade category: which departments supervise it
+    methods: frozenset[str]  # the notice methods it hosts (open, invited)
+    rules: TenderRules
+    transitions: Mapping[str, frozenset[str]]
+    wording: Wording
+    bid_form: tuple[BidField, ...]
+
+    @property
+    def key(self) -> str:
+        return f"{self.id}@{self.version}"
+
+    @property
+    def price_field(self) -> BidField:
+        return next(f for f in self.bid_form if f.name == "price")
+
+
+# ---- construction tendering (招标投标法, 实施条例 as amended 2019-03-02, 电子招标投标办法) ----------------
+
+TENDER_TRANSITIONS: Mapping[str, frozenset[str]] = {
+    S.DRAFT: frozenset({S.BIDDING, S.TERMINATED}),
+    S.BIDDING: frozenset({S.OPENING, S.FAILED, S.TERMINATED, S.SUSPENDED}),
+    S.OPENING: frozenset({S.EVALUATION, S.FAILED, S.TERMINATED, S.SUSPENDED}),
+    S.EVALUATION: frozenset({S.PUBLICITY, S.FAILED, S.TERMINATED, S.SUSPENDED}),
+    S.PUBLICITY: frozenset({S.AWARDED, S.EVALUATION, S.FAILED, S.TERMINATED, S.SUSPENDED}),
+    S.AWARDED: frozenset({S.CONTRACTED, S.TERMINATED, S.SUSPENDED}),
+    S.CONTRACTED: frozenset({S.ARCHIVED}),
+    S.SUSPENDED: frozenset({S.BIDDING, S.OPENING, S.EVALUATION, S.PUBLICITY, S.AWARDED, S.TERMINATED}),
+    S.FAILED: frozenset({S.ARCHIVED}),
+    S.TERMINATED: frozenset({S.ARCHIVED}),
+    S.ARCHIVED: frozenset(),
+}
+
+CONSTRUCTION_TENDER_SPEC = ProcedureSpec(
+    id="construction_tender",
+    version="2019-03-02",
+    name="工程建设项目招标投标",
+    category="engineering",
+    methods=frozenset({"open", "invited"}),
+    rules=CONSTRUCTION_TENDER,
+    transitions=TENDER_TRANSITIONS,
+    wording=Wording(
+        principal="招标人", bid="投标", bidder="投标人", award="中标", notice="招标公告", documents="招标文件"
+    ),
+    bid_form=(
+        BidField("price", "投标报价（元）", "amount"),
+        BidField("duration_days", "工期（日历天）", "integer"),
+        BidField("quality", "质量标准", "text"),
+        BidField("project_manager", "项目经理", "text"),
+    ),
+)
+
+SPECS: dict[str, ProcedureSpec] = {CONSTRUCTION_TENDER_SPEC.key: CONSTRUCTION_TENDER_SPEC}
+
+
+def spec(key: str) -> ProcedureSpec:
+    found = SPECS.get(key)
+    if found is None:
+        raise InvalidInput(
+            "procedure_unknown",
+            f"未知的交易程序规范“{key}”",
+            f"Unknown procedure specification '{key}'",
+            details={"known": sorted(SPECS)},
+        )
+    return found
+
+
+def spec_for(lot: Lot) -> ProcedureSpec:
+    return spec(lot.procedure)
+
+
+def current_spec(spec_id: str, on: date) -> ProcedureSpec:
+    """The version of the method in force on `on`: the latest whose texts apply by then."""
+    versions = [s for s in SPECS.values() if s.id == spec_id and date.fromisoformat(s.version) <= on]
+    if not versions:
+        raise InvalidInput(
+            "procedure_unknown",
+            f"{on.isoformat()}没有适用的交易程序规范“{spec_id}”",
+            f"No version of procedure '{spec_id}' applies on {on.isoformat()}",
+        )
+    return max(versions, key=lambda s: s.version)
+
+
+def spec_for_category(category: str, on: date) -> ProcedureSpec:
+    """The procedure a new lot of this trade category follows (one method per category for now).
+
+    Until a category has its own specification its lots follow construction tendering, as every lot did
+    before specifications existed (government procurement's is the next to come: issue 12)."""
+    ids = sorted({s.id for s in SPECS.values() if s.category == category}) or [CONSTRUCTION_TENDER_SPEC.id]
+    return current_spec(ids[0], on)
