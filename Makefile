@@ -41,6 +41,7 @@ run: install
 lint: install
 	$(BIN)/ruff check src bidtool tools benchmarks
 	$(BIN)/ruff format --check src bidtool tools benchmarks
+	cd src && ../$(BIN)/lint-imports --config ../pyproject.toml --no-cache
 
 typecheck: install
 	$(BIN)/mypy

@@ -156,7 +156,7 @@ def _mount() -> None:
     from ggzy.evaluation.api import router as evaluation_router
     from ggzy.exchange.api import router as exchange_router
     from ggzy.experts.api import router as experts_router
-    from ggzy.kernel.api import router as kernel_router
+    from ggzy.platform_api import router as kernel_router
     from ggzy.registry.api import auth_router
     from ggzy.registry.api import router as registry_router
     from ggzy.services.api import router as services_router

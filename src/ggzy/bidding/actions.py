@@ -15,7 +15,7 @@ from ggzy.bidding import storage
 from ggzy.bidding.models import Bid, Bond, Upload
 from ggzy.bidding.numbers import new_bond_account, new_receipt_no
 from ggzy.credit import enforcement
-from ggzy.kernel import audit, clock
+from ggzy.kernel import audit, clock, events
 from ggzy.kernel.actions import action, after_commit, require_role
 from ggzy.kernel.errors import Conflict, InvalidInput, LegalRule, NotFound, PermissionDenied
 from ggzy.kernel.platform_key import platform_key
@@ -24,7 +24,6 @@ from ggzy.kernel.timefmt import local_text, local_text_en
 from ggzy.kernel.timestamping import issue_stamped_receipt
 from ggzy.registry.models import Entity
 from ggzy.registry.queries import active_certificate, entity_of
-from ggzy.supervision import events
 from ggzy.trading import procedure
 from ggzy.trading.actions import end_of_day, require_project_manager
 from ggzy.trading.models import Lot, Notice

@@ -16,12 +16,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.apps import apps
 from django.db.models import Q, QuerySet
 
 from ggzy.credit import rules
 from ggzy.credit.models import CreditRecord
-from ggzy.kernel import clock
+from ggzy.kernel import clock, events
 from ggzy.kernel.errors import InvalidInput, LegalRule, PermissionDenied
 from ggzy.kernel.timefmt import local_text, local_text_en
 from ggzy.registry.models import Entity
@@ -237,64 +236,8 @@ def redlist(on: date | None = None) -> list[str]:
 
 # ---- pushing a change to the procedures in progress ---------------------------------------------------
 
-CLOSED_STATES = ("contracted", "archived", "failed", "terminated")
-
-
-def open_participations(entity: Entity) -> dict[int, list[dict[str, Any]]]:
-    """lot id → how the entity takes part in it (bid, download, candidacy), for lots still open."""
-    from ggzy.bidding.models import Bid
-    from ggzy.trading.models import Download, Lot
-
-    found: dict[int, list[dict[str, Any]]] = {}
-    bids = (
-        Bid.objects.filter(bidder=entity)
-        .exclude(status__in=[Bid.Status.SUPERSEDED, Bid.Status.WITHDRAWN])
-        .exclude(lot__state__in=CLOSED_STATES)
-    )
-    for bid in bids:
-        found.setdefault(bid.lot_id, []).append(
-            {
-                "as": "bid",
-                "receipt_no": bid.receipt_no,
-                "status": bid.status,
-                "at": bid.submitted_at.isoformat(),
-            }
-        )
-    downloads = Download.objects.filter(entity=entity).values_list("notice_id", "downloaded_at")
-    first_download: dict[int, Any] = {}
-    for notice_id, at in downloads:
-        first_download.setdefault(notice_id, at)
-    for lot in Lot.objects.filter(notice_id__in=first_download).exclude(state__in=CLOSED_STATES):
-        assert lot.notice_id is not None
-        found.setdefault(lot.pk, []).append(
-            {"as": "download", "at": first_download[lot.notice_id].isoformat()}
-        )
-    if apps.is_installed("ggzy.evaluation"):
-        from ggzy.evaluation.models import Candidate
-
-        for candidate in Candidate.objects.filter(bid__bidder=entity).select_related("evaluation__lot"):
-            if candidate.evaluation.lot.state not in CLOSED_STATES:
-                found.setdefault(candidate.evaluation.lot_id, []).append(
-                    {"as": "candidate", "rank": candidate.rank}
-                )
-    return found
-
 
 def changed(entity: Entity | int) -> None:
-    """Call after a credit record of the entity was added, revoked or expired (after commit; it runs
-    supervision actions of its own). Raises one alert per open procedure while the entity is banned."""
-    from ggzy.supervision.events import after_actions
-
-    entity_id = entity.pk if isinstance(entity, Entity) else entity
-    after_actions(lambda: alert_open_procedures(entity_id))
-
-
-def alert_open_procedures(entity_id: int) -> int:
-    """Raise the 'banned participant' alert for each open lot; returns how many alerts are new."""
-    from ggzy.supervision.alerts import raise_findings
-    from ggzy.supervision.checks.credit import banned_participant_findings
-
-    entity = Entity.objects.filter(pk=entity_id).first()
-    if entity is None:
-        return 0
-    return len(raise_findings(banned_participant_findings(entity)))
+    """Call after a credit record of the entity was added, revoked or expired: an engine event, on which
+    supervision raises one alert per open procedure the entity takes part in while it is banned."""
+    events.on_credit_changed(entity.pk if isinstance(entity, Entity) else entity)

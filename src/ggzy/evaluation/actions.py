@@ -33,7 +33,7 @@ from ggzy.evaluation.schemas import CommitteeIn, CriterionIn, PlanIn
 from ggzy.experts.models import DrawRequest
 from ggzy.experts.queries import committee
 from ggzy.experts.rules import RANDOM_DRAW, committee_rules
-from ggzy.kernel import audit, clock, notify
+from ggzy.kernel import audit, clock, events, notify
 from ggzy.kernel.actions import action, require_role
 from ggzy.kernel.canonical import plain
 from ggzy.kernel.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -41,7 +41,6 @@ from ggzy.kernel.roles import Actor, Role
 from ggzy.registry.actions import parse_public_key
 from ggzy.registry.models import Account
 from ggzy.registry.queries import entity_of
-from ggzy.supervision import events
 from ggzy.trading.actions import require_project_manager
 from ggzy.trading.models import Lot
 from ggzy.trading.queries import require_node_operator

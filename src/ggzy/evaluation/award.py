@@ -8,14 +8,13 @@ from ggzy.bidding.models import Bid, Bond
 from ggzy.credit import enforcement
 from ggzy.evaluation.models import Award, Candidate, Evaluation
 from ggzy.evaluation.rules import FIRST_RANKED, award_rules_for
-from ggzy.kernel import audit, clock, notify
+from ggzy.kernel import audit, clock, events, notify
 from ggzy.kernel.actions import action, require_role
 from ggzy.kernel.errors import InvalidInput, NotFound, PermissionDenied
 from ggzy.kernel.roles import Actor, Role
 from ggzy.kernel.timefmt import local_text, local_text_en
 from ggzy.registry.models import Account
 from ggzy.registry.queries import entity_of
-from ggzy.supervision import events
 from ggzy.trading import procedure
 from ggzy.trading.actions import end_of_day, local_date, require_project_manager
 from ggzy.trading.models import Lot, Objection

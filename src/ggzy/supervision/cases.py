@@ -458,8 +458,8 @@ def overdue_findings(now: datetime) -> list[Finding]:
 
 def watch_case(case_id: int, now: datetime) -> None:
     """Chronograph: mark a missed deadline, then raise the S15 alert (its own action, after commit)."""
+    from ggzy.kernel.events import after_actions
     from ggzy.supervision.alerts import raise_findings
-    from ggzy.supervision.events import after_actions
 
     case = _mark_overdue(Actor.system("chronograph"), case_id, now)
     finding = overdue_finding(case)

@@ -303,8 +303,8 @@ def overdue_findings(now: datetime) -> list[Finding]:
 
 
 def watch_instruction(instruction_id: int, now: datetime) -> None:
+    from ggzy.kernel.events import after_actions
     from ggzy.supervision.alerts import raise_findings
-    from ggzy.supervision.events import after_actions
 
     instruction = _mark_overdue(Actor.system("chronograph"), instruction_id, now)
     finding = overdue_finding(instruction)

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from ggzy.credit import enforcement
 from ggzy.exchange.models import Node
-from ggzy.kernel import audit, calendar, clock, notify
+from ggzy.kernel import audit, calendar, clock, events, notify
 from ggzy.kernel.actions import action, require_role
 from ggzy.kernel.errors import Conflict, InvalidInput, LegalRule, NotFound, PermissionDenied
 from ggzy.kernel.roles import Actor, Role
@@ -18,7 +18,6 @@ from ggzy.kernel.timefmt import local_text, local_text_en
 from ggzy.registry.actions import parse_public_key
 from ggzy.registry.models import Account, Certificate, Entity, EntityKind
 from ggzy.registry.queries import entity_of
-from ggzy.supervision import events
 from ggzy.trading import codes, procedure, specs
 from ggzy.trading.models import Document, Download, Lot, Notice, Objection, Project
 from ggzy.trading.queries import is_overseer, is_party

@@ -4,9 +4,10 @@ One engine for every trading method (DESIGN rule 3): each lot's procedure specif
 gives its states, transitions and rules; the engine applies them.
 """
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from ggzy.kernel import audit, checkpoints
+from ggzy.kernel import audit, checkpoints, events
 from ggzy.kernel.actions import action
 from ggzy.kernel.errors import InvalidInput
 from ggzy.kernel.roles import Actor
@@ -84,27 +85,33 @@ def pending_document_objections(notice: Notice) -> bool:
 # ---- chronograph handlers ----------------------------------------------------------------------
 
 
+# What the chronograph does when a lot's time in a state is up, by state: registered by the packages that
+# run that part of the trade (bidding: the deadline starts the opening, the decryption window closes it),
+# so that the engine calls them without importing them. A phase returns what it did (audited).
+Phase = Callable[[Lot, datetime], str]
+_phases: dict[str, Phase] = {}
+
+
+def register_phase(state: str, phase: Phase) -> None:
+    _phases[state] = phase
+
+
 def advance_lot(lot_id: int, now: datetime) -> None:
     _advance_lot(Actor.system("chronograph"), lot_id, now)
 
 
 @action("trading.advance_lot")
 def _advance_lot(actor: Actor, lot_id: int, now: datetime) -> None:
-    from ggzy.bidding.opening import close_opening, start_opening  # bidding builds on trading
-    from ggzy.supervision import events  # supervision watches trading
-
     lot = Lot.objects.select_for_update(of=("self",)).select_related("notice", "project").get(pk=lot_id)
     due = lot.next_check is not None and lot.next_check <= now
     outcome = "not_due"
-    if due and lot.state == S.BIDDING and lot.notice is not None:
-        if pending_document_objections(lot.notice):
-            # 条例 第22条: activities pause until the objection is answered.
-            lot.next_check = now + RETRY
-            outcome = "paused_by_objection"
-        else:
-            outcome = start_opening(lot, now)
-    elif due and lot.state == S.OPENING:
-        outcome = close_opening(lot, now)
+    phase = _phases.get(lot.state)
+    if due and lot.state == S.BIDDING and lot.notice is not None and pending_document_objections(lot.notice):
+        # 条例 第22条: activities pause until the objection is answered.
+        lot.next_check = now + RETRY
+        outcome = "paused_by_objection"
+    elif due and phase is not None and lot.notice is not None:
+        outcome = phase(lot, now)
     elif due:
         lot.next_check = next_check(lot)
     lot.save()
@@ -124,7 +131,5 @@ def _mark_objection_overdue(actor: Actor, objection_id: int, now: datetime) -> N
     objection.next_check = None
     objection.save(update_fields=["overdue", "next_check"])
     if objection.overdue:
-        from ggzy.supervision import events
-
         events.on_objection_overdue(objection)
     audit.record(objection, {"overdue": objection.overdue, "due": objection.answer_due})

@@ -18,6 +18,7 @@ from ggzy.kernel import chronograph, clock
 from ggzy.kernel.errors import GgzyError, PermissionDenied
 from ggzy.kernel.roles import Actor
 from ggzy.supervision.checks import run_event
+from ggzy.supervision.checks.credit import alert_open_procedures
 from ggzy.supervision.models import Alert
 from ggzy.supervision.tests.conftest import DEADLINE, BidSpec, bidder_actor, open_lot, sealed
 from ggzy.testing import PASSWORD, actor_of, local
@@ -192,13 +193,13 @@ def test_a_new_ban_alerts_every_open_procedure_the_entity_takes_part_in(
     )
     entity = tender.bidders[0][0]
     record = record_entry(regulator, ban(entity.uscc, date(2027, 9, 1)))
-    assert enforcement.alert_open_procedures(entity.pk) == 1  # what the after-commit hook does
+    assert alert_open_procedures(entity.pk) == 1  # what the after-commit hook does
     alert = Alert.objects.get(rule_id="S14")
     assert alert.lot_id == opened.lot.pk and alert.severity == "critical"
     assert alert.evidence["record"]["record_id"] == record.pk
     assert alert.evidence["participation"][0]["as"] == "bid"
     assert alert.basis_citation == "中华人民共和国招标投标法 第53条"
-    assert enforcement.alert_open_procedures(entity.pk) == 0  # raised once
+    assert alert_open_procedures(entity.pk) == 0  # raised once
 
 
 def test_a_download_counts_as_taking_part_once_the_lot_is_opened(tender: Tender, regulator: Actor) -> None:
@@ -209,7 +210,7 @@ def test_a_download_counts_as_taking_part_once_the_lot_is_opened(tender: Tender,
     document = tender.notice.documents.get()
     download_document(actor_of("tb3"), document.pk)
     record_entry(regulator, ban(tender.bidders[3][0].uscc, date(2027, 3, 4), valid_from=date(2026, 3, 5)))
-    assert enforcement.alert_open_procedures(tender.bidders[3][0].pk) == 0
+    assert alert_open_procedures(tender.bidders[3][0].pk) == 0
     assert not Alert.objects.filter(rule_id="S14").exists()
     for i in range(3):  # three bids: the lot opens (fewer would fail it)
         envelope = sealed(tender, BidSpec(i, f"2300000{i}"))

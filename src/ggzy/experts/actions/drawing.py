@@ -39,7 +39,7 @@ from ggzy.experts.rules import (
     response_window,
 )
 from ggzy.experts.schemas import DrawRequestIn, PhoneEvidenceIn
-from ggzy.kernel import audit, checkpoints, clock, notify, sequences
+from ggzy.kernel import audit, checkpoints, clock, events, notify, sequences
 from ggzy.kernel.actions import action, require_role
 from ggzy.kernel.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from ggzy.kernel.models import AuditCheckpoint
@@ -48,7 +48,6 @@ from ggzy.kernel.regions import get_region
 from ggzy.kernel.roles import Actor, Role
 from ggzy.kernel.timefmt import local_text
 from ggzy.registry.models import Account
-from ggzy.supervision import events
 from ggzy.trading.actions import require_project_manager
 from ggzy.trading.models import Lot
 from ggzy.trading.specs import spec_for

@@ -44,7 +44,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def hooks_fail_loudly(monkeypatch: pytest.MonkeyPatch) -> None:
-    from ggzy.supervision import events
+    from ggzy.kernel import events
 
     monkeypatch.setattr(events, "RAISE_ERRORS", True)
 

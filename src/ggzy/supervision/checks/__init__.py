@@ -55,6 +55,7 @@ EVENTS: dict[str, Callable[..., list[Finding]]] = {
     "bond_changed": lambda bond_id: bonds.findings(Bond.objects.filter(pk=bond_id)),
     "objection_overdue": lambda objection_id: objections.findings(Objection.objects.filter(pk=objection_id)),
     "experts_drawn": experts.for_draw,
+    "credit_changed": credit.credit_changed,
 }
 
 

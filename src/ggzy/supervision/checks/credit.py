@@ -7,6 +7,10 @@ revoking it). Before the deadline the ban itself keeps the firm out (`credit.enf
 it at the download and at the bid); the check of the lots it already took part in runs once each lot is
 opened (`lot_findings`, on the chronograph's move to the opening) and in the nightly sweep."""
 
+from typing import Any
+
+from django.apps import apps
+
 from ggzy.credit import enforcement
 from ggzy.kernel.errors import LegalRule
 from ggzy.kernel.timefmt import local_text
@@ -19,7 +23,7 @@ from ggzy.trading.models import Download, Lot
 
 def banned_participant_findings(entity: Entity, lot_ids: list[int] | None = None) -> list[Finding]:
     """Findings for the entity's lots that are opened (or later) and not closed; `lot_ids` narrows."""
-    participations = enforcement.open_participations(entity)
+    participations = open_participations(entity)
     if not participations:
         return []
     lots = Lot.objects.filter(pk__in=participations, state__in=AFTER_DEADLINE)
@@ -75,3 +79,58 @@ def sweep_findings() -> list[Finding]:
     for entity in Entity.objects.filter(uscc__in=usccs):
         result.extend(banned_participant_findings(entity))
     return result
+
+
+CLOSED_STATES = ("contracted", "archived", "failed", "terminated")
+
+
+def open_participations(entity: Entity) -> dict[int, list[dict[str, Any]]]:
+    """lot id → how the entity takes part in it (bid, download, candidacy), for lots still open."""
+    from ggzy.bidding.models import Bid
+
+    found: dict[int, list[dict[str, Any]]] = {}
+    bids = (
+        Bid.objects.filter(bidder=entity)
+        .exclude(status__in=[Bid.Status.SUPERSEDED, Bid.Status.WITHDRAWN])
+        .exclude(lot__state__in=CLOSED_STATES)
+    )
+    for bid in bids:
+        found.setdefault(bid.lot_id, []).append(
+            {
+                "as": "bid",
+                "receipt_no": bid.receipt_no,
+                "status": bid.status,
+                "at": bid.submitted_at.isoformat(),
+            }
+        )
+    downloads = Download.objects.filter(entity=entity).values_list("notice_id", "downloaded_at")
+    first_download: dict[int, Any] = {}
+    for notice_id, at in downloads:
+        first_download.setdefault(notice_id, at)
+    for lot in Lot.objects.filter(notice_id__in=first_download).exclude(state__in=CLOSED_STATES):
+        assert lot.notice_id is not None
+        found.setdefault(lot.pk, []).append(
+            {"as": "download", "at": first_download[lot.notice_id].isoformat()}
+        )
+    if apps.is_installed("ggzy.evaluation"):
+        from ggzy.evaluation.models import Candidate
+
+        for candidate in Candidate.objects.filter(bid__bidder=entity).select_related("evaluation__lot"):
+            if candidate.evaluation.lot.state not in CLOSED_STATES:
+                found.setdefault(candidate.evaluation.lot_id, []).append(
+                    {"as": "candidate", "rank": candidate.rank}
+                )
+    return found
+
+
+def alert_open_procedures(entity_id: int) -> int:
+    """Raise the 'banned participant' alert for each open lot; returns how many alerts are new."""
+    from ggzy.supervision.alerts import raise_findings
+
+    return len(raise_findings(credit_changed(entity_id)))
+
+
+def credit_changed(entity_id: int) -> list[Finding]:
+    """The `credit_changed` engine event (credit.enforcement.changed)."""
+    entity = Entity.objects.filter(pk=entity_id).first()
+    return [] if entity is None else banned_participant_findings(entity)

@@ -22,13 +22,12 @@ from ggzy.bidding.actions import (
     write_chunk,
 )
 from ggzy.bidding.models import Bid, Upload
-from ggzy.kernel import chronograph, clock
+from ggzy.kernel import chronograph, clock, events
 from ggzy.kernel.roles import Actor
 from ggzy.registry.actions import create_department, create_staff_account
 from ggzy.registry.auth import actor_for_user
 from ggzy.registry.models import Entity
 from ggzy.registry.schemas import DepartmentIn, StaffAccountIn
-from ggzy.supervision import events
 from ggzy.testing import PASSWORD, actor_of, local
 from ggzy.trading.actions import publish_notice
 from ggzy.trading.models import Lot

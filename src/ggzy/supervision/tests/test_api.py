@@ -7,10 +7,9 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from ggzy.kernel import clock
+from ggzy.kernel import clock, events
 from ggzy.kernel.errors import GgzyError, PermissionDenied
 from ggzy.kernel.models import AuditEvent
-from ggzy.supervision import events
 from ggzy.supervision.alerts import move_alert
 from ggzy.supervision.cases import file_complaint
 from ggzy.supervision.models import Alert, AlertMove

@@ -6,8 +6,9 @@ import pytest
 from django.apps import apps
 from django.test import Client
 
+from ggzy.kernel import events
 from ggzy.kernel.errors import PermissionDenied
-from ggzy.supervision import events, queries
+from ggzy.supervision import queries
 from ggzy.supervision.collusion.lot import screen_window
 from ggzy.supervision.models import Alert, LotScreen
 from ggzy.supervision.tests.conftest import BidSpec, bidder_actor, fingerprint, open_lot

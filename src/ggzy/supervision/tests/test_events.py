@@ -6,10 +6,9 @@ from typing import Any
 
 import pytest
 
-from ggzy.kernel import audit
+from ggzy.kernel import audit, events
 from ggzy.kernel.actions import action
 from ggzy.kernel.roles import Actor
-from ggzy.supervision import events
 from ggzy.supervision.models import Alert
 from ggzy.testing import local
 from ggzy.trading.actions import publish_notice

@@ -11,9 +11,8 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.utils.html import escape
 
-from ggzy.kernel import clock
+from ggzy.kernel import clock, events
 from ggzy.kernel.models import AuditEvent
-from ggzy.supervision import events
 from ggzy.supervision.models import Alert, AlertMove, Case, Instruction
 from ggzy.supervision.tests.conftest import BidSpec, fingerprint, open_lot
 from ggzy.testing import local

@@ -11,8 +11,8 @@ from django.apps import apps
 from django.core.management import call_command
 
 from ggzy.bidding.models import Bid, Bond, Upload
-from ggzy.kernel import clock
-from ggzy.supervision import checks, events, sweep
+from ggzy.kernel import clock, events
+from ggzy.supervision import checks, sweep
 from ggzy.supervision.alerts import raise_findings
 from ggzy.supervision.checks import bids, bonds, evaluation, objections, periods, splitting
 from ggzy.supervision.models import Alert

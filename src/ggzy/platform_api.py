@@ -1,4 +1,6 @@
-"""Kernel endpoints: administrative divisions and the audit chain."""
+"""The kernel's endpoints (administrative divisions, platform keys, the audit chain). They live at the top,
+beside the API they are mounted on, because they authenticate callers through the registry: the kernel
+itself imports no domain package (the layers contract in pyproject.toml)."""
 
 from collections.abc import Mapping
 from datetime import datetime

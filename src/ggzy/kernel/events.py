@@ -1,6 +1,8 @@
-"""Event hooks: other packages call `supervision.events.on_<event>(obj)` from their actions.
+"""Engine events: the packages that trade call `kernel.events.on_<event>(obj)` from their actions, and the
+packages that watch (supervision's alert rules and collusion screen) subscribe in their AppConfig.ready.
+The callers never import the watchers (the layers contract in pyproject.toml).
 
-A hook never runs inside the caller's transaction: called inside an action it waits for the commit
+A subscriber never runs inside the caller's transaction: called inside an action it waits for the commit
 (`after_commit`), so the alert rules see committed data and a refused action raises nothing; each alert
 is then its own action. A hook never fails the caller: errors are logged (and re-raised in tests when
 `RAISE_ERRORS` is set). Hooks take a model instance or its primary key.
@@ -8,6 +10,7 @@ is then its own action. A hook never fails the caller: errors are logged (and re
 
 import logging
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.db import connection, models, transaction
@@ -39,7 +42,7 @@ def after_actions(fn: Callable[[], object]) -> None:
         try:
             fn()
         except Exception:
-            log.exception("supervision hook failed")
+            log.exception("event subscriber failed")
             if RAISE_ERRORS:
                 raise
 
@@ -55,15 +58,19 @@ def _pk(obj: models.Model | int) -> int:
     return obj if isinstance(obj, int) else int(obj.pk)
 
 
+Subscriber = Callable[..., object]  # (event name, object pk, *args)
+_subscribers: list[Subscriber] = []
+
+
+def subscribe(subscriber: Subscriber) -> None:
+    if subscriber not in _subscribers:
+        _subscribers.append(subscriber)
+
+
 def _dispatch(name: str, obj: models.Model | int, *args: Any) -> None:
     pk = _pk(obj)
-
-    def run() -> None:
-        from ggzy.supervision import checks
-
-        checks.run_event(name, pk, *args)
-
-    after_actions(run)
+    for subscriber in list(_subscribers):
+        after_actions(partial(subscriber, name, pk, *args))
 
 
 # ---- the hooks (one line each in the calling action) -----------------------------------------------------
@@ -125,3 +132,8 @@ def on_objection_overdue(objection: models.Model | int) -> None:
 def on_experts_drawn(draw: models.Model | int) -> None:
     """experts draw actions, once a draw is complete: the same expert for the same principal (S13)."""
     _dispatch("experts_drawn", draw)
+
+
+def on_credit_changed(entity: models.Model | int) -> None:
+    """credit.enforcement.changed: a record added, revoked or expired; a ban alerts open procedures (S14)."""
+    _dispatch("credit_changed", entity)
