@@ -7,7 +7,6 @@ Auth: a bearer token (`Authorization: Bearer ggzy_...`, from POST /api/auth/toke
 import json
 from typing import Any
 
-from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError
@@ -16,34 +15,9 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.renderers import JSONRenderer
-from ninja.security import HttpBearer, SessionAuth
 
 from ggzy.kernel.errors import GgzyError
-from ggzy.registry.auth import user_for_token
-
-
-class TokenAuth(HttpBearer):
-    def authenticate(self, request: HttpRequest, token: str) -> Any:
-        return user_for_token(token)
-
-
-class SignedInSession(SessionAuth):
-    """The web session, with CSRF checked only for a signed-in session: a token client or an anonymous
-    caller (registration, reports) never needs a CSRF cookie, and an expired token is a 401, not a CSRF
-    refusal (a cross-site request carries the session cookie, so it is still checked)."""
-
-    def __call__(self, request: HttpRequest) -> Any:
-        if not request.user.is_authenticated:
-            return None
-        return super().__call__(request)
-
-
-session_auth = SignedInSession(csrf=True)
-
-
-def anonymous(request: HttpRequest) -> Any:
-    """Lets public endpoints through without credentials; the actor is then the public."""
-    return AnonymousUser()
+from ggzy.registry.api_auth import SIGNED_IN
 
 
 class ChineseJSONRenderer(JSONRenderer):
@@ -51,9 +25,6 @@ class ChineseJSONRenderer(JSONRenderer):
 
     json_dumps_params = {"ensure_ascii": False}
 
-
-SIGNED_IN = [TokenAuth(), session_auth]
-ANYONE = [TokenAuth(), session_auth, anonymous]
 
 api = NinjaAPI(
     title="GGZY 公共资源交易平台 API",

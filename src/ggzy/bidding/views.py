@@ -21,6 +21,7 @@ from ggzy.bidding import actions
 from ggzy.bidding.models import Bid, Bond, OpeningRecord
 from ggzy.kernel import clock
 from ggzy.kernel.errors import GgzyError, NotFound, PermissionDenied
+from ggzy.kernel.pages import act_then_redirect, refusal_status, remaining, shows_errors
 from ggzy.kernel.roles import Actor, Role
 from ggzy.registry import actions as registry_actions
 from ggzy.registry.auth import actor_from_request
@@ -29,7 +30,6 @@ from ggzy.registry.queries import bidder_of
 from ggzy.trading import actions as trading_actions
 from ggzy.trading.models import Document, Lot, Notice
 from ggzy.trading.queries import is_overseer, is_party, is_staff, overseen_projects
-from ggzy.web.pages import act_then_redirect, refusal_status, remaining, shows_errors
 
 BID_STATUS = dict(Bid.Status.choices)
 BID_FAULT = dict(Bid.Fault.choices)

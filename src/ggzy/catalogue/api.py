@@ -7,7 +7,6 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
-from ggzy.api import ANYONE
 from ggzy.catalogue import actions, queries, rules
 from ggzy.catalogue.models import CatalogueVersion, TradeCategory
 from ggzy.catalogue.schemas import (
@@ -26,6 +25,7 @@ from ggzy.catalogue.schemas import (
     VersionOut,
 )
 from ggzy.kernel import clock
+from ggzy.registry.api_auth import ANYONE
 from ggzy.registry.auth import actor_from_request
 
 router = Router(tags=["catalogue"])

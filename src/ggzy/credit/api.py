@@ -6,12 +6,12 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Body, Router, Status
 
-from ggzy.api import ANYONE
 from ggzy.credit import actions, enforcement, rules
 from ggzy.credit.models import CreditRecord
 from ggzy.credit.schemas import CreditRecordIn, CreditRecordOut, CreditStatusOut, ImportOut, KindOut, RevokeIn
 from ggzy.kernel.errors import NotFound
 from ggzy.kernel.roles import Actor, Role
+from ggzy.registry.api_auth import ANYONE
 from ggzy.registry.auth import actor_from_request
 
 router = Router(tags=["credit"])

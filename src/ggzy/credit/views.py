@@ -30,11 +30,11 @@ from ggzy.credit.schemas import CreditRecordIn, PractitionerIn
 from ggzy.kernel import clock
 from ggzy.kernel.actions import require_role
 from ggzy.kernel.errors import GgzyError, InvalidInput
+from ggzy.kernel.pages import refusal_status, shows_errors
 from ggzy.kernel.roles import Actor, Role
 from ggzy.kernel.timefmt import local_text
 from ggzy.registry.auth import actor_from_request
 from ggzy.registry.models import Department, Entity
-from ggzy.web.pages import refusal_status, shows_errors
 
 PAGE_ROWS = 200
 Src = CreditRecord.Source

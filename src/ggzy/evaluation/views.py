@@ -49,6 +49,7 @@ from ggzy.experts.models import DrawRequest, Expert
 from ggzy.experts.rules import NAMES_SECRET, RANDOM_DRAW
 from ggzy.kernel import clock
 from ggzy.kernel.errors import GgzyError, InvalidInput, NotFound, PermissionDenied
+from ggzy.kernel.pages import BeijingDateTimeField, act_then_redirect, refusal_status, remaining, shows_errors
 from ggzy.kernel.roles import Actor, Role
 from ggzy.registry.auth import actor_from_request
 from ggzy.registry.models import Account, Entity
@@ -58,7 +59,6 @@ from ggzy.services.models import ArchivePackage
 from ggzy.trading.actions import local_date
 from ggzy.trading.models import Lot, Objection
 from ggzy.trading.queries import is_overseer, is_party, is_staff, overseen_projects
-from ggzy.web.pages import BeijingDateTimeField, act_then_redirect, refusal_status, remaining, shows_errors
 
 S = Lot.State
 # Lots that have reached their evaluation (the room and the award page have something to show).

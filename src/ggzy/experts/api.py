@@ -6,7 +6,6 @@ from django.http import HttpRequest
 from ninja import Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from ggzy.api import ANYONE
 from ggzy.experts import actions, queries
 from ggzy.experts.models import Expert, Specialty
 from ggzy.experts.schemas import (
@@ -28,6 +27,7 @@ from ggzy.experts.schemas import (
 )
 from ggzy.kernel.actions import require_role
 from ggzy.kernel.roles import Role
+from ggzy.registry.api_auth import ANYONE
 from ggzy.registry.auth import actor_from_request
 
 router = Router(tags=["experts"])

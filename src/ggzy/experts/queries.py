@@ -33,7 +33,7 @@ from ggzy.kernel.models import AuditCheckpoint, AuditEvent
 from ggzy.kernel.platform_key import platform_public_key
 from ggzy.kernel.regions import level_and_parent
 from ggzy.kernel.roles import Actor, Role
-from ggzy.supervision import routing
+from ggzy.trading import routing
 from ggzy.trading.models import Lot
 from ggzy.trading.queries import node_operator
 from ggzy.trading.queries import supervising_regulator as project_regulator

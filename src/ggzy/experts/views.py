@@ -34,11 +34,11 @@ from ggzy.experts.rules import COMMITTEE_RULES, NAMES_SECRET
 from ggzy.experts.schemas import DrawRequestIn, DrawRowIn, ExpertForm, PhoneEvidenceIn
 from ggzy.kernel import clock
 from ggzy.kernel.errors import GgzyError, InvalidInput, NotFound, PermissionDenied
+from ggzy.kernel.pages import BeijingDateTimeField, refusal_status, shows_errors
 from ggzy.kernel.roles import Actor, Role
 from ggzy.registry.auth import actor_from_request
 from ggzy.registry.schemas import AccountIn
 from ggzy.trading.models import Lot
-from ggzy.web.pages import BeijingDateTimeField, refusal_status, shows_errors
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 PROCEDURES = {

@@ -7,11 +7,11 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from ggzy.api import ANYONE
 from ggzy.kernel.codes import validate_uscc
 from ggzy.kernel.errors import NotAuthenticated
 from ggzy.kernel.limits import CODE_MAX, Code
 from ggzy.registry import actions, queries
+from ggzy.registry.api_auth import ANYONE
 from ggzy.registry.auth import actor_for_user, actor_from_request, client_ip
 from ggzy.registry.models import Account, Certificate, Department, Entity
 from ggzy.registry.schemas import (

@@ -8,12 +8,12 @@ from django.shortcuts import redirect, render
 
 from ggzy.kernel import clock
 from ggzy.kernel.errors import GgzyError
+from ggzy.kernel.pages import refusal_status, shows_errors
 from ggzy.registry import actions, queries
 from ggzy.registry.auth import actor_from_request
 from ggzy.registry.certificates import recognised_ca_names
 from ggzy.registry.models import CertificateChallenge
 from ggzy.registry.schemas import CertificateIn, ContactIn, EntityChange
-from ggzy.web.pages import refusal_status, shows_errors
 
 SIGNING_HINT = (
     "openssl dgst -sm3 -sign 证书私钥.pem -sigopt distid:1234567812345678 -out sig.der challenge.txt"

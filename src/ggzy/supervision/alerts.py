@@ -13,9 +13,9 @@ from ggzy.kernel.canonical import plain
 from ggzy.kernel.errors import InvalidInput, LegalRule, NotFound, PermissionDenied
 from ggzy.kernel.roles import Actor, Role
 from ggzy.registry.models import Account, Department, Entity
-from ggzy.supervision import routing
 from ggzy.supervision.models import Alert, AlertMove
 from ggzy.supervision.rules import ALERT_RULES, AlertRule
+from ggzy.trading import routing
 from ggzy.trading.models import Lot, Project
 
 log = logging.getLogger(__name__)

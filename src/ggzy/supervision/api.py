@@ -6,11 +6,11 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Status
 
-from ggzy.api import ANYONE
 from ggzy.kernel.actions import require_login
 from ggzy.kernel.audit import numbered
 from ggzy.kernel.errors import NotFound, PermissionDenied
 from ggzy.kernel.roles import Role
+from ggzy.registry.api_auth import ANYONE
 from ggzy.registry.auth import actor_from_request
 from ggzy.registry.models import Department
 from ggzy.supervision import alerts, cases, instructions, powers, queries

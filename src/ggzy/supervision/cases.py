@@ -21,7 +21,6 @@ from ggzy.kernel.sequences import next_value
 from ggzy.kernel.timefmt import local_text, local_text_en
 from ggzy.registry.models import Account, Department
 from ggzy.registry.queries import entity_of
-from ggzy.supervision import routing
 from ggzy.supervision.alerts import Finding, require_department_regulator
 from ggzy.supervision.models import Case
 from ggzy.supervision.rules import (
@@ -40,6 +39,7 @@ from ggzy.supervision.rules import (
     alert_rule,
 )
 from ggzy.supervision.schemas import ComplaintIn, DecisionIn, ReportIn
+from ggzy.trading import routing
 from ggzy.trading.models import Lot, Objection, Project
 
 PROCUREMENT = "procurement"

@@ -15,7 +15,6 @@ from ggzy.kernel.roles import Actor, Role
 from ggzy.kernel.sequences import next_value
 from ggzy.registry.models import Account
 from ggzy.registry.queries import entity_of
-from ggzy.supervision import routing
 from ggzy.supervision.alerts import Finding, require_department_regulator
 from ggzy.supervision.models import Alert, Case, Instruction
 from ggzy.supervision.rules import (
@@ -28,7 +27,7 @@ from ggzy.supervision.rules import (
     alert_rule,
 )
 from ggzy.supervision.schemas import InstructionIn
-from ggzy.trading import procedure
+from ggzy.trading import procedure, routing
 from ggzy.trading.models import Lot
 from ggzy.trading.specs import spec_for
 

@@ -17,9 +17,9 @@ from ggzy.kernel.errors import NotFound, PermissionDenied
 from ggzy.kernel.models import AuditEvent, Region
 from ggzy.kernel.roles import Actor, Role
 from ggzy.registry.models import Department
-from ggzy.supervision import routing
 from ggzy.supervision.models import Alert, Case, Instruction, LotScreen
 from ggzy.supervision.rules import COLLUSION_EVIDENCE
+from ggzy.trading import routing
 from ggzy.trading.models import Lot
 from ggzy.trading.queries import node_operator, overseen_projects
 

@@ -36,11 +36,12 @@ from ggzy.exchange.queries import operates
 from ggzy.kernel import calendar, clock
 from ggzy.kernel.actions import require_role
 from ggzy.kernel.errors import GgzyError, InvalidInput, LegalRule, NotFound, PermissionDenied
+from ggzy.kernel.pages import BeijingDateTimeField, refusal_status, shows_errors
 from ggzy.kernel.roles import Actor, Role
 from ggzy.kernel.timefmt import local_text
 from ggzy.registry.auth import actor_from_request
 from ggzy.registry.models import Department
-from ggzy.supervision import alerts, cases, instructions, powers, queries, routing
+from ggzy.supervision import alerts, cases, instructions, powers, queries
 from ggzy.supervision.collusion.table import SIGNALS
 from ggzy.supervision.models import Alert, AlertMove, Case, Instruction, LotScreen
 from ggzy.supervision.rules import (
@@ -64,8 +65,8 @@ from ggzy.supervision.rules import (
     TERMINATE,
 )
 from ggzy.supervision.schemas import ComplaintIn, DecisionIn, InstructionIn, ReportIn
+from ggzy.trading import routing
 from ggzy.trading.models import Lot, Objection
-from ggzy.web.pages import BeijingDateTimeField, refusal_status, shows_errors
 
 A = Alert.Status
 C = Case.Status

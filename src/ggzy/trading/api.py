@@ -4,7 +4,7 @@ from django.http import FileResponse, HttpRequest
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from ggzy.api import ANYONE
+from ggzy.registry.api_auth import ANYONE
 from ggzy.registry.auth import actor_from_request
 from ggzy.trading import actions, queries
 from ggzy.trading.models import Objection

@@ -23,6 +23,13 @@ from django.views.decorators.http import require_POST
 
 from ggzy.kernel import clock
 from ggzy.kernel.errors import GgzyError, NotFound, PermissionDenied
+from ggzy.kernel.pages import (
+    BeijingDateTimeField,
+    act_then_redirect,
+    earliest_hint,
+    refusal_status,
+    shows_errors,
+)
 from ggzy.kernel.roles import Actor, Role
 from ggzy.registry.auth import actor_from_request
 from ggzy.trading import actions
@@ -30,13 +37,6 @@ from ggzy.trading.models import Document, Lot, Notice, Objection, Project
 from ggzy.trading.queries import is_overseer, is_party
 from ggzy.trading.rules import CONSTRUCTION_TENDER
 from ggzy.trading.schemas import DocumentMeta, LotIn, NoticeIn, ProjectIn
-from ggzy.web.pages import (
-    BeijingDateTimeField,
-    act_then_redirect,
-    earliest_hint,
-    refusal_status,
-    shows_errors,
-)
 
 # ---- forms (collect input only; the actions check it) --------------------------------------------
 

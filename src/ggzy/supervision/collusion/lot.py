@@ -22,7 +22,6 @@ from ggzy.kernel import audit, clock
 from ggzy.kernel.actions import action
 from ggzy.kernel.errors import LegalRule
 from ggzy.kernel.roles import Actor
-from ggzy.supervision import routing
 from ggzy.supervision.alerts import Finding, raise_findings
 from ggzy.supervision.collusion import score
 from ggzy.supervision.collusion.table import KEYS, SIGNALS, BidTable, Factoriser
@@ -33,6 +32,7 @@ from ggzy.supervision.rules import (
     SCREEN_REFERENCE_MIN_LOTS,
     alert_rule,
 )
+from ggzy.trading import routing
 from ggzy.trading.models import Lot
 from ggzy_guomi import sm3_file, sm3_hex
 
