@@ -108,6 +108,14 @@ def bid_form(price: str, manager: str = "张工") -> bytes:
     return json.dumps(form, ensure_ascii=False).encode("utf-8")
 
 
+def procurement_bid_form(price: str, brand: str = "", sme: bool = False) -> bytes:
+    """The bid form of government procurement's tendering (trading.specs.PROCUREMENT_TENDER_SPEC)."""
+    import json
+
+    form = {"price": price, "delivery_days": 30, "brand": brand, "sme": sme}
+    return json.dumps(form, ensure_ascii=False).encode("utf-8")
+
+
 def seal_bid(
     lot_code: str,
     bidder: "Entity",
@@ -115,11 +123,12 @@ def seal_bid(
     price: str,
     extra: bytes = b"",
     also_for: "Sm2PublicKey | None" = None,
+    form: bytes | None = None,
 ) -> bytes:
     """An envelope as `ggzy-bid seal` makes it (bid form + a technical file), sealed for the bidder."""
     from ggzy_guomi import JsonValue, seal_envelope
 
-    files = {"bid-form.json": bid_form(price), "technical.txt": extra or "施工组织设计".encode()}
+    files = {"bid-form.json": form or bid_form(price), "technical.txt": extra or "施工组织设计".encode()}
     metadata: dict[str, JsonValue] = {
         "lot": lot_code,
         "bidder": bidder.uscc,

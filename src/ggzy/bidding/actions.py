@@ -527,10 +527,10 @@ def refund_bond(actor: Actor, bond_id: int) -> Bond:
 def parse_bid_form(data: bytes, form_fields: tuple[BidField, ...]) -> dict[str, Any]:
     """The decrypted bid form (投标函/开标一览表), field by field as the lot's procedure specifies it."""
     form = json.loads(data.decode("utf-8"))
-    names = [f.name for f in form_fields]
+    names = [f.name for f in form_fields if f.required]
     if not isinstance(form, dict) or any(k not in form for k in names):
         raise ValueError(f"{BID_FORM} must hold {', '.join(names)}")
-    return {f.name: _bid_value(f, form[f.name]) for f in form_fields}
+    return {f.name: _bid_value(f, form[f.name]) for f in form_fields if f.name in form}
 
 
 def _bid_value(field: BidField, raw: object) -> object:
@@ -544,6 +544,10 @@ def _bid_value(field: BidField, raw: object) -> object:
         return str(amount.quantize(Decimal("0.01")))
     if field.kind == "integer":
         return int(raw) if isinstance(raw, int | float) else int(str(raw))
+    if field.kind == "boolean":
+        if not isinstance(raw, bool):
+            raise ValueError(f"{field.name} must be true or false")
+        return raw
     return str(raw)
 
 

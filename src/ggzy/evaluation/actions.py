@@ -41,7 +41,7 @@ from ggzy.kernel.roles import Actor, Role
 from ggzy.registry.actions import parse_public_key
 from ggzy.registry.models import Account
 from ggzy.registry.queries import entity_of
-from ggzy.trading.actions import require_project_manager
+from ggzy.trading.actions import end_of_day, local_date, require_project_manager
 from ggzy.trading.models import Lot
 from ggzy.trading.queries import require_node_operator
 from ggzy.trading.specs import spec_for
@@ -486,10 +486,20 @@ def sign_report(actor: Actor, lot_code: str, signature_hex: str) -> Evaluation:
         evaluation.reported_at = now
         evaluation.save(update_fields=["status", "reported_at"])
         events.on_evaluation_reported(lot)
+        rules = award_rules_for(lot)
+        if rules.decision_days is not None:
+            # 87号令 第68条: the purchaser decides in 5 working days, else rank 1 is deemed chosen.
+            last = rules.decision_days.end(local_date(now))
+            lot.next_check = end_of_day(last)
+            lot.save(update_fields=["next_check"])
+            ask = f"请于{last.isoformat()}前按顺序确定中标供应商，逾期视同确定排名第一的中标候选人。"
+        else:
+            assert rules.publicity_within_days is not None
+            ask = f"请于{rules.publicity_within_days.text}内公示中标候选人。"
         for user_id in Account.objects.filter(
             entity__in=[lot.project.principal_id, lot.project.agent_id]
         ).values_list("user_id", flat=True):
-            notify.queue_to(user_id, "评标报告", f"{lot.code} 评标报告已提交，请于3日内公示中标候选人。")
+            notify.queue_to(user_id, "评标报告", f"{lot.code} 评标报告已提交，{ask}")
     audit.record(
         member,
         {

@@ -7,7 +7,7 @@ from decimal import Decimal
 from ggzy.bidding.models import Bid, Bond
 from ggzy.credit import enforcement
 from ggzy.evaluation.models import Award, Candidate, Evaluation
-from ggzy.evaluation.rules import FIRST_RANKED, award_rules_for
+from ggzy.evaluation.rules import FIRST_RANKED, AwardRules, award_rules_for
 from ggzy.kernel import audit, clock, events, notify
 from ggzy.kernel.actions import action, require_role
 from ggzy.kernel.errors import InvalidInput, NotFound, PermissionDenied
@@ -18,6 +18,7 @@ from ggzy.registry.queries import entity_of
 from ggzy.trading import procedure
 from ggzy.trading.actions import end_of_day, local_date, require_project_manager
 from ggzy.trading.models import Lot, Objection
+from ggzy.trading.specs import spec_for
 
 
 def _lot(lot_code: str) -> Lot:
@@ -49,6 +50,18 @@ def _tell_bidders(lot: Lot, subject: str, body: str) -> None:
         notify.queue_to(user_id, subject, body)
 
 
+def _reported(lot: Lot) -> Evaluation:
+    evaluation = Evaluation.objects.filter(lot=lot, status=Evaluation.Status.REPORTED).first()
+    if evaluation is None or evaluation.reported_at is None or lot.state != Lot.State.EVALUATION:
+        raise InvalidInput(
+            "report_missing", "评标报告尚未提交", "The evaluation report has not been submitted"
+        )
+    if not evaluation.candidates.exists():
+        raise InvalidInput("no_candidates", "没有中标候选人，应当依法重新招标", "No candidates: tender again")
+    assert evaluation.reported_at is not None
+    return evaluation
+
+
 def _schedule(award: Award) -> None:
     due = [
         d
@@ -69,15 +82,18 @@ def publish_candidates(
     lot = _lot(lot_code)
     rules = award_rules_for(lot)
     role = require_project_manager(actor, lot.project)
-    evaluation = Evaluation.objects.filter(lot=lot, status=Evaluation.Status.REPORTED).first()
-    if evaluation is None or evaluation.reported_at is None or lot.state != Lot.State.EVALUATION:
+    if rules.publicity_within_days is None or rules.publicity_min_days is None:
         raise InvalidInput(
-            "report_missing", "评标报告尚未提交", "The evaluation report has not been submitted"
+            "no_candidate_publicity",
+            f"{spec_for(lot).name}不公示中标候选人，由{spec_for(lot).wording.principal}按评标报告确定中标人",
+            "This method has no candidates' publicity: the principal confirms the winner from the report",
+            rule=rules.decision_days.legal if rules.decision_days else None,
         )
-    if not evaluation.candidates.exists():
-        raise InvalidInput("no_candidates", "没有中标候选人，应当依法重新招标", "No candidates: tender again")
-    latest_start = rules.publicity_within_days.end(local_date(evaluation.reported_at))
-    if local_date(publicity_from) > latest_start or publicity_from < evaluation.reported_at:
+    evaluation = _reported(lot)
+    reported_at = evaluation.reported_at
+    assert reported_at is not None
+    latest_start = rules.publicity_within_days.end(local_date(reported_at))
+    if local_date(publicity_from) > latest_start or publicity_from < reported_at:
         raise InvalidInput(
             "publicity_start",
             f"应当自收到评标报告之日起{rules.publicity_within_days.value}日内公示中标候选人（最迟{local_text(latest_start)}）",
@@ -115,7 +131,17 @@ def object_to_result(actor: Actor, lot_code: str, text: str) -> Objection:
     rules = award_rules_for(lot)
     award = _award(lot)
     now = clock.now()
-    if lot.state != Lot.State.PUBLICITY or not award.publicity_from <= now <= award.publicity_until:
+    if rules.result_challenge_days is not None:
+        # 质疑 of the result: within the period after the result's 公告期 ends (条例 第53条第3项).
+        last = end_of_day(rules.result_challenge_days.end(local_date(award.publicity_until)))
+        if lot.state not in {Lot.State.AWARDED, Lot.State.CONTRACTED} or not award.publicity_from <= now <= last:
+            raise InvalidInput(
+                "outside_challenge_period",
+                f"对中标结果的质疑应当在中标结果公告期限届满之日起{rules.result_challenge_days.text}内提出",
+                f"Challenge the result within {rules.result_challenge_days.text_en} of the end of its notice period",
+                rule=rules.result_challenge_days.legal,
+            )
+    elif lot.state != Lot.State.PUBLICITY or not award.publicity_from <= now <= award.publicity_until:
         raise InvalidInput(
             "outside_publicity",
             "对评标结果的异议应当在中标候选人公示期间提出",
@@ -154,7 +180,7 @@ def award_lot(actor: Actor, lot_code: str, receipt_no: str) -> Award:
             "publicity_running",
             "中标候选人公示期结束后方可定标",
             "Award after the publicity ends",
-            rule=rules.publicity_min_days.legal,
+            rule=rules.publicity_min_days.legal if rules.publicity_min_days else None,
         )
     if lot.objections.filter(stage=Objection.Stage.RESULT, status=Objection.Status.PENDING).exists():
         raise InvalidInput(
@@ -163,13 +189,7 @@ def award_lot(actor: Actor, lot_code: str, receipt_no: str) -> Award:
             "Answer the objections first",
             rule=rules.objection_answer_days.legal,
         )
-    candidate = (
-        Candidate.objects.filter(evaluation__lot=lot, bid__receipt_no=receipt_no)
-        .select_related("bid__bidder")
-        .first()
-    )
-    if candidate is None:
-        raise InvalidInput("not_a_candidate", "中标人须从中标候选人中确定", "The winner must be a candidate")
+    candidate = _candidate(lot, receipt_no)
     state_funded = lot.project.state_owned_controlled or lot.project.state_budget_amount > 0
     if state_funded and candidate.rank != 1:
         raise InvalidInput(
@@ -178,32 +198,140 @@ def award_lot(actor: Actor, lot_code: str, receipt_no: str) -> Award:
             "State-funded projects award the first-ranked candidate",
             rule=FIRST_RANKED,
         )
-    assert lot.notice is not None
-    validity_end = local_date(lot.notice.bid_deadline) + timedelta(days=lot.notice.validity_days)
-    left = rules.award_before_validity_working_days.count(clock.today(), validity_end)
-    if left < rules.award_before_validity_working_days.value:
-        raise InvalidInput(
-            "validity_too_close",
-            f"定标应当在投标有效期结束日{rules.award_before_validity_working_days.value}个工作日前完成（剩余{left}个工作日），请先延长投标有效期",
-            f"Award at least {rules.award_before_validity_working_days.value} working days before bid validity ends ({left} left)",
-            rule=rules.award_before_validity_working_days.legal,
-        )
-    enforcement.check(candidate.bid.bidder, "contract", category=lot.project.category)
-    award.winner = candidate.bid
-    award.awarded_at = now
-    award.contract_due = end_of_day(rules.contract_days.end(clock.today()))
-    award.report_due = end_of_day(rules.report_days.end(clock.today()))
-    _schedule(award)
-    award.save()
-    procedure.move(lot, Lot.State.AWARDED, now)
-    lot.save()
-    _tell_bidders(
-        lot, "中标结果通知", f"{lot.code} 中标人：{candidate.bid.bidder.name}，中标价{candidate.price}元。"
-    )
+    _check_validity(lot, rules)
+    _award_to(lot, award, candidate, rules, now)
     audit.record(
         award, {"lot": lot.code, "winner": candidate.bid.bidder.uscc, "price": candidate.price}, role=role
     )
     return award
+
+
+def _candidate(lot: Lot, receipt_no: str) -> Candidate:
+    candidate = (
+        Candidate.objects.filter(evaluation__lot=lot, bid__receipt_no=receipt_no)
+        .select_related("bid__bidder")
+        .first()
+    )
+    if candidate is None:
+        raise InvalidInput("not_a_candidate", "中标人须从中标候选人中确定", "The winner must be a candidate")
+    return candidate
+
+
+def _check_validity(lot: Lot, rules: AwardRules) -> None:
+    """The award comes while the bids still bind: before their validity ends, with the margin the method
+    requires (12号令 第40条: 30 working days for tendering)."""
+    assert lot.notice is not None
+    validity_end = local_date(lot.notice.bid_deadline) + timedelta(days=lot.notice.validity_days)
+    margin = rules.award_before_validity_working_days
+    if margin is None:
+        if clock.today() > validity_end:
+            raise InvalidInput(
+                "validity_ended",
+                f"投标有效期已于{validity_end.isoformat()}届满，请先延长投标有效期",
+                f"Bid validity ended on {validity_end.isoformat()}",
+            )
+        return
+    left = margin.count(clock.today(), validity_end)
+    if left < margin.value:
+        raise InvalidInput(
+            "validity_too_close",
+            f"定标应当在投标有效期结束日{margin.value}个工作日前完成（剩余{left}个工作日），请先延长投标有效期",
+            f"Award at least {margin.value} working days before bid validity ends ({left} left)",
+            rule=margin.legal,
+        )
+
+
+def _award_to(lot: Lot, award: Award, candidate: Candidate, rules: AwardRules, now: datetime) -> None:
+    """The winner is set and the award notice goes out (中标通知书): the contract clock starts."""
+    enforcement.check(candidate.bid.bidder, "contract", category=lot.project.category)
+    award.winner = candidate.bid
+    award.awarded_at = now
+    award.contract_due = end_of_day(rules.contract_days.end(clock.today()))
+    if not rules.report_from_contract:
+        award.report_due = end_of_day(rules.report_days.end(clock.today()))
+    _schedule(award)
+    award.save()
+    if rules.losers_refund_at_award:
+        # 87号令 第38条: unsuccessful suppliers' deposits are due back 5 working days after the notice.
+        Bond.objects.filter(lot=lot, kind=Bond.Kind.DEPOSIT, status=Bond.Status.PAID).exclude(
+            bidder=candidate.bid.bidder
+        ).update(refund_due=end_of_day(rules.bond_refund_days.end(clock.today())))
+    procedure.move(lot, Lot.State.AWARDED, now)
+    lot.save()
+    wording = spec_for(lot).wording
+    _tell_bidders(
+        lot,
+        f"{wording.award}结果通知",
+        f"{lot.code} {wording.winner}：{candidate.bid.bidder.name}，{wording.award}价{candidate.price}元。",
+    )
+
+
+@action("evaluation.confirm_result")
+def confirm_result(actor: Actor, lot_code: str, receipt_no: str, reason: str = "") -> Award:
+    """Procurement: the purchaser confirms the winner from the report in rank order (87号令 第68条) and the
+    result is published with its notice period at once, the award notice with it (第69条). Choosing
+    another than the first-ranked candidate needs a lawful reason, recorded and published."""
+    lot = _lot(lot_code)
+    role = require_project_manager(actor, lot.project)
+    return _confirm(lot, _candidate(lot, receipt_no), reason.strip(), deemed=False, role=role)
+
+
+def _confirm(lot: Lot, candidate: Candidate, reason: str, *, deemed: bool, role: str | None = None) -> Award:
+    rules = award_rules_for(lot)
+    if rules.decision_days is None or rules.result_notice_days is None:
+        raise InvalidInput(
+            "candidate_publicity_required",
+            "本交易方式应先公示中标候选人，公示期满后定标",
+            "This method publishes its candidates before the award",
+            rule=rules.publicity_min_days.legal if rules.publicity_min_days else None,
+        )
+    _reported(lot)
+    if candidate.rank != 1 and not reason:
+        raise InvalidInput(
+            "rank_order_required",
+            "应当在中标候选人名单中按顺序确定中标人；不确定排名第一的，须说明合法理由",
+            "Confirm the candidates in rank order; passing over the first needs a lawful reason",
+            rule=rules.decision_days.legal,
+        )
+    _check_validity(lot, rules)
+    now = clock.now()
+    award = Award.objects.create(
+        lot=lot,
+        publicity_from=now,  # the result's 公告 (published now) and its 公告期
+        publicity_until=end_of_day(rules.result_notice_days.end(clock.today())),
+        deemed=deemed,
+        decision_reason=reason,
+    )
+    _award_to(lot, award, candidate, rules, now)
+    audit.record(
+        award,
+        {
+            "lot": lot.code,
+            "winner": candidate.bid.bidder.uscc,
+            "price": candidate.price,
+            "rank": candidate.rank,
+            "deemed": deemed,
+            "reason": reason,
+            "notice_until": award.publicity_until,
+        },
+        role=role,
+    )
+    return award
+
+
+def deem_first_ranked(lot: Lot, now: datetime) -> str:
+    """The chronograph's phase for a reported lot whose purchaser let the decision period pass: the
+    first-ranked candidate is deemed chosen (87号令 第68条). The lot is already locked by the engine."""
+    rules = award_rules_for(lot)
+    lot.next_check = None
+    evaluation = Evaluation.objects.filter(lot=lot, status=Evaluation.Status.REPORTED).first()
+    if rules.decision_days is None or evaluation is None or Award.objects.filter(lot=lot).exists():
+        return "nothing_to_decide"
+    first = evaluation.candidates.select_related("bid__bidder").order_by("rank").first()
+    if first is None:
+        return "no_candidates"
+    _confirm(lot, first, "", deemed=True)
+    return f"deemed:{first.bid.receipt_no}"
 
 
 @action("evaluation.report_to_supervisor")
@@ -234,6 +362,13 @@ def sign_contract(
     award = _award(lot)
     if lot.state != Lot.State.AWARDED or award.winner is None:
         raise InvalidInput("not_awarded", "定标后方可签订合同", "Sign after the award")
+    if lot.objections.filter(stage=Objection.Stage.RESULT, status=Objection.Status.PENDING).exists():
+        raise InvalidInput(
+            "challenge_pending",
+            "对中标结果的质疑答复前，应当暂停签订合同",
+            "Answer the challenges to the result before signing",
+            rule=rules.objection_answer_days.legal,
+        )
     enforcement.check(award.winner.bidder, "contract", category=lot.project.category)
     if amount <= 0 or len(contract_sm3.strip()) != 64:
         raise InvalidInput(
@@ -243,8 +378,8 @@ def sign_contract(
     if performance_bond > cap:
         raise InvalidInput(
             "performance_bond_too_high",
-            f"履约保证金不得超过中标合同金额的10%（{cap}元）",
-            f"The performance bond may not exceed 10% of the contract ({cap})",
+            f"履约保证金不得超过合同金额的{rules.performance_bond_ratio.value:.0%}（{cap}元）",
+            f"The performance bond may not exceed {rules.performance_bond_ratio.value:.0%} of the contract ({cap})",
             rule=rules.performance_bond_ratio.legal,
         )
     now = clock.now()
@@ -253,6 +388,8 @@ def sign_contract(
     award.performance_bond = performance_bond
     award.contract_sm3 = contract_sm3.strip().lower()
     award.contract_late = award.contract_late or (award.contract_due is not None and now > award.contract_due)
+    if rules.report_from_contract:
+        award.report_due = end_of_day(rules.report_days.end(clock.today()))
     _schedule(award)
     award.save()
     refund_due = end_of_day(rules.bond_refund_days.end(clock.today()))

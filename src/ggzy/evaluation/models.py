@@ -146,7 +146,8 @@ class Candidate(models.Model):
 
 
 class Award(models.Model):
-    """Publicity of the candidates, the award, the contract and the report to the supervisor."""
+    """Publicity of the candidates (or, in procurement, of the result), the award, the contract and the
+    report to the supervisor."""
 
     lot = models.OneToOneField(Lot, models.PROTECT, related_name="award")
     publicity_from = models.DateTimeField()
@@ -163,6 +164,10 @@ class Award(models.Model):
     contract_late = models.BooleanField(default=False)
     report_late = models.BooleanField(default=False)
     next_check = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Procurement (87号令 第68条): the first-ranked was deemed chosen when the purchaser let 5 working days
+    # pass; or the purchaser's lawful reason for passing over the first-ranked candidate.
+    deemed = models.BooleanField("视同确定排名第一", default=False)
+    decision_reason = models.TextField("未确定排名第一的理由", blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "定标与合同"

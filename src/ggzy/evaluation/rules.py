@@ -2,14 +2,11 @@
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
-
 from ggzy.kernel.errors import LegalRule
 from ggzy.kernel.rules import Period, Rule, working_days
-from ggzy.trading.rules import BOND_INTEREST, LAW, REG
-
-if TYPE_CHECKING:
-    from ggzy.trading.models import Lot
+from ggzy.trading.models import Lot
+from ggzy.trading.rules import BOND_INTEREST, GP_LAW, GP_REG, LAW, ORDER87, REG
+from ggzy.trading.specs import spec_for
 
 ORDER12 = "评标委员会和评标方法暂行规定（七部委12号令）"
 
@@ -69,15 +66,21 @@ AWARD_BEFORE_VALIDITY_ENDS = LegalRule(
 class AwardRules:
     extension_share: Rule[Decimal]
     max_candidates: Rule[int]
-    publicity_within_days: Period
-    publicity_min_days: Period
+    publicity_within_days: Period | None  # candidates' publicity (tendering); None: the method has none
+    publicity_min_days: Period | None
     objection_answer_days: Period
     contract_days: Period
     report_days: Period
     bond_refund_days: Period
     performance_bond_ratio: Rule[Decimal]
-    award_before_validity_working_days: Period
+    award_before_validity_working_days: Period | None
     abnormally_low_ratio: Rule[Decimal]
+    # Procurement's road from the report to the result (87号令 第68–69条), None where the method has none:
+    decision_days: Period | None = None  # the purchaser confirms the winner, else rank 1 is deemed chosen
+    result_notice_days: Period | None = None  # the result's 公告期
+    result_challenge_days: Period | None = None  # 质疑 of the result, counted from the end of the 公告期
+    report_from_contract: bool = False  # the report (备案) is counted from the contract, not the award
+    losers_refund_at_award: bool = False  # unsuccessful bidders' deposits are due back from the award
 
 
 CONSTRUCTION_AWARD = AwardRules(
@@ -95,12 +98,79 @@ CONSTRUCTION_AWARD = AwardRules(
     abnormally_low_ratio=Rule(Decimal("0.85"), ABNORMALLY_LOW, unconfirmed=True),
 )
 
+# ---- government procurement, open and invited tendering (rules-methods-cn.md G107–G110) --------------
+
+GP_CANDIDATES = LegalRule(
+    f"{ORDER87} 第64条",
+    "评标委员会应当根据全体评标成员签字的原始评标记录和评标结果编写评标报告；中标候选人数量应当根据采购需求确定，"
+    "但必须按顺序排列。",
+)
+GP_DECISION = LegalRule(
+    f"{ORDER87} 第68条；{GP_REG} 第43条",
+    "采购代理机构应当在评标结束后2个工作日内将评标报告送采购人。采购人应当自收到评标报告之日起5个工作日内，在评标报告确定的"
+    "中标候选人名单中按顺序确定中标人。采购人在收到评标报告5个工作日内未按评标报告推荐的中标候选人顺序确定中标人，又不能说明"
+    "合法理由的，视同按评标报告推荐的顺序确定排名第一的中标候选人为中标人。",
+)
+GP_RESULT = LegalRule(
+    f"{ORDER87} 第69条",
+    "采购人或者采购代理机构应当自中标人确定之日起2个工作日内，在省级以上财政部门指定的媒体上公告中标结果，招标文件应当随中标"
+    "结果同时公告。中标结果公告期限为1个工作日。在公告中标结果的同时，采购人或者采购代理机构应当向中标人发出中标通知书。",
+)
+GP_RESULT_CHALLENGE = LegalRule(
+    f"{GP_LAW} 第52条；{GP_REG} 第53条第3项",
+    "供应商认为中标结果使自己的权益受到损害的，可以在知道或者应知其权益受到损害之日起七个工作日内以书面形式向采购人提出质疑；"
+    "对中标结果提出质疑的，为中标结果公告期限届满之日。",
+)
+GP_CONTRACT = LegalRule(
+    f"{GP_LAW} 第46条；{ORDER87} 第71条",
+    "采购人与中标、成交供应商应当在中标、成交通知书发出之日起三十日内，按照采购文件确定的事项签订政府采购合同。",
+)
+GP_FILING = LegalRule(
+    f"{GP_LAW} 第47条；{GP_REG} 第50条",
+    "政府采购项目的采购合同自签订之日起七个工作日内，采购人应当将合同副本报同级政府采购监督管理部门和有关部门备案；"
+    "采购人应当自政府采购合同签订之日起2个工作日内，将政府采购合同在省级以上人民政府财政部门指定的媒体上公告。",
+)
+GP_BOND_REFUND = LegalRule(
+    f"{ORDER87} 第38条",
+    "采购人或者采购代理机构应当自中标通知书发出之日起5个工作日内退还未中标供应商的投标保证金，自政府采购合同签订之日起"
+    "5个工作日内退还中标供应商的投标保证金。",
+)
+GP_PERFORMANCE_BOND = LegalRule(
+    f"{GP_REG} 第48条", "采购文件要求中标或者成交供应商提交履约保证金的，履约保证金的数额不得超过政府采购合同金额的10%。"
+)
+GP_ABNORMALLY_LOW = LegalRule(
+    f"{ORDER87} 第60条；财库〔2026〕2号",
+    "评标委员会认为投标人的报价明显低于其他通过符合性审查投标人的报价，有可能影响产品质量或者不能诚信履约的，应当要求其在评标"
+    "现场合理的时间内提供书面说明，必要时提交相关证明材料；投标人不能证明其报价合理性的，评标委员会应当将其作为无效投标处理。",
+)
+
+PROCUREMENT_AWARD = AwardRules(
+    # 87号令 has no extension rule; the committee's extension follows tendering's one third [U].
+    extension_share=Rule(Decimal(1) / Decimal(3), EXTENSION, unconfirmed=True),
+    max_candidates=Rule(3, GP_CANDIDATES, unconfirmed=True),  # "according to the need": 3 by default
+    publicity_within_days=None,
+    publicity_min_days=None,
+    objection_answer_days=working_days(7, GP_RESULT_CHALLENGE),
+    contract_days=Period(30, GP_CONTRACT),
+    report_days=working_days(7, GP_FILING),
+    bond_refund_days=working_days(5, GP_BOND_REFUND),
+    performance_bond_ratio=Rule(Decimal("0.10"), GP_PERFORMANCE_BOND),
+    award_before_validity_working_days=None,
+    abnormally_low_ratio=Rule(Decimal("0.50"), GP_ABNORMALLY_LOW, unconfirmed=True),
+    decision_days=working_days(5, GP_DECISION),
+    result_notice_days=working_days(1, GP_RESULT),
+    result_challenge_days=working_days(7, GP_RESULT_CHALLENGE),
+    report_from_contract=True,
+    losers_refund_at_award=True,
+)
+
 
 # Award rules of each procedure specification, by its id (trading.specs: the engine does not import them).
-AWARD_RULES: dict[str, AwardRules] = {"construction_tender": CONSTRUCTION_AWARD}
+AWARD_RULES: dict[str, AwardRules] = {
+    "construction_tender": CONSTRUCTION_AWARD,
+    "procurement_tender": PROCUREMENT_AWARD,
+}
 
 
-def award_rules_for(lot: "Lot") -> AwardRules:
-    from ggzy.trading.specs import spec_for
-
+def award_rules_for(lot: Lot) -> AwardRules:
     return AWARD_RULES[spec_for(lot).id]

@@ -868,6 +868,8 @@ def publicity_hints(evaluation: Evaluation | None) -> dict[str, Any]:
         return {}
     received = local_date(evaluation.reported_at)
     rules = award_rules_for(evaluation.lot)
+    if rules.publicity_within_days is None or rules.publicity_min_days is None:
+        return {}
     latest = rules.publicity_within_days.end(received)
     return {
         "received": received,

@@ -161,7 +161,7 @@ CONSTRUCTION_COMMITTEE = CommitteeRules(
 # [U] The budget compared is the lot's estimated value (the 采购包's budget); 87号令 第47条 says
 # "采购预算金额" without saying whether per project or per package.
 PROCUREMENT_COMMITTEE_RULES = CommitteeRules(
-    procedure="government_procurement",
+    procedure="procurement_tender",
     min_members=Rule(5, PROCUREMENT_COMMITTEE),
     odd_members=Rule(True, PROCUREMENT_COMMITTEE),
     expert_share=Rule((2, 3), PROCUREMENT_COMMITTEE),

@@ -39,12 +39,10 @@ from ggzy.kernel.roles import Actor, Role
 from ggzy.registry.auth import actor_from_request
 from ggzy.registry.schemas import AccountIn
 from ggzy.trading.models import Lot
+from ggzy.trading.specs import SPECS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-PROCEDURES = {
-    "construction_tender": "工程建设项目招标（招标投标法）",
-    "government_procurement": "政府采购（财政部令第87号）",
-}
+PROCEDURES = {s.id: s.name for s in SPECS.values()}
 DRAW_LOT_STATES = [Lot.State.OPENING, Lot.State.EVALUATION]
 DRAW_STATUS = dict(DrawRequest.Status.choices)
 CALL_STATUS = dict(DrawnExpert.Status.choices)

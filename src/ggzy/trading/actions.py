@@ -21,7 +21,13 @@ from ggzy.registry.queries import entity_of
 from ggzy.trading import codes, procedure, specs
 from ggzy.trading.models import Document, Download, Lot, Notice, Objection, Project
 from ggzy.trading.queries import is_overseer, is_party
-from ggzy.trading.rules import DOWNLOADERS_SECRET, NO_PREREGISTRATION, OPENING_OBJECTION, TenderRules
+from ggzy.trading.rules import (
+    DOWNLOADERS_SECRET,
+    NO_PREREGISTRATION,
+    OPENING_OBJECTION,
+    ObjectionWindow,
+    TenderRules,
+)
 from ggzy.trading.schemas import DocumentMeta, LotIn, NoticeIn, ProjectIn
 from ggzy_guomi import GuomiError, Sm2PublicKey, sm3_hex
 
@@ -124,7 +130,10 @@ def _check_lot(form: LotIn, index: int, rules: TenderRules) -> None:
             "classify_code starts with A/B/C/D/E, e.g. A08",
         )
     cap_by_ratio = (form.estimated_value * rules.bond_ratio.value).quantize(Decimal("0.01"))
-    for limit, rule in ((cap_by_ratio, rules.bond_ratio), (rules.bond_cap.value, rules.bond_cap)):
+    caps = [(cap_by_ratio, rules.bond_ratio)]
+    if rules.bond_cap is not None:
+        caps.append((rules.bond_cap.value, rules.bond_cap))
+    for limit, rule in caps:
         if form.bond_amount > limit:
             raise InvalidInput(
                 "bond_too_high",
@@ -639,21 +648,25 @@ def raise_objection(actor: Actor, notice_id: int, text: str) -> Objection:
         raise InvalidInput("notice_not_published", "公告未发布", "The notice is not published")
     rules = notice_spec(notice).rules
     today = clock.today()
-    days_left = calendar.calendar_days_between(today, local_date(notice.bid_deadline))
-    if days_left < rules.objection_to_documents_days.value:
-        raise InvalidInput(
-            "objection_too_late",
-            f"对招标文件的异议应当在投标截止时间{rules.objection_to_documents_days.value}日前提出，现距截止仅{days_left}日",
-            f"Objections to the documents are due {rules.objection_to_documents_days.value} days before the deadline; "
-            f"{days_left} left",
-            rule=rules.objection_to_documents_days.legal,
-        )
+    entity = entity_of(actor)
+    if rules.objection_window.value is ObjectionWindow.AFTER_KNOWING:
+        _check_challenge_in_time(notice, entity, today, rules)
+    else:
+        days_left = calendar.calendar_days_between(today, local_date(notice.bid_deadline))
+        if days_left < rules.objection_to_documents_days.value:
+            raise InvalidInput(
+                "objection_too_late",
+                f"对招标文件的异议应当在投标截止时间{rules.objection_to_documents_days.value}日前提出，现距截止仅{days_left}日",
+                f"Objections to the documents are due {rules.objection_to_documents_days.value} days before the deadline; "
+                f"{days_left} left",
+                rule=rules.objection_to_documents_days.legal,
+            )
     now = clock.now()
     due = end_of_day(rules.objection_answer_days.end(today))
     objection = Objection.objects.create(
         notice=notice,
         stage=Objection.Stage.DOCUMENTS,
-        raised_by=entity_of(actor),
+        raised_by=entity,
         text=text,
         raised_at=now,
         answer_due=due,
@@ -662,6 +675,31 @@ def raise_objection(actor: Actor, notice_id: int, text: str) -> Objection:
     # The objector is a potential bidder: sealed like the downloads until the deadline.
     audit.record(objection, {"notice": notice.pk, "answer_due": due}, sealed_by=notice)
     return objection
+
+
+def _check_challenge_in_time(notice: Notice, entity: Entity, today: date, rules: TenderRules) -> None:
+    """A 质疑 of the documents: only by a supplier who obtained them, within the period counted from
+    obtaining them or from the end of their availability, whichever is later (政府采购法 第52条; 条例 第53条)."""
+    taken = notice.downloads.filter(entity=entity).order_by("downloaded_at").first()
+    if taken is None:
+        raise PermissionDenied(
+            "documents_not_obtained",
+            "只有已获取招标文件的潜在供应商可以对招标文件提出质疑",
+            "Only a supplier who obtained the documents may challenge them",
+            rule=rules.objection_to_documents_days.legal,
+        )
+    start = max(local_date(taken.downloaded_at), local_date(notice.docs_until))
+    last = rules.objection_to_documents_days.end(start)
+    if today > last:
+        raise InvalidInput(
+            "objection_too_late",
+            f"对招标文件的质疑应当在获取招标文件或者其提供期限届满之日起{rules.objection_to_documents_days.text}内提出"
+            f"（最迟{last.isoformat()}）",
+            f"Challenges to the documents are due within {rules.objection_to_documents_days.text_en} "
+            f"(by {last.isoformat()})",
+            rule=rules.objection_to_documents_days.legal,
+            details={"last_day": last.isoformat()},
+        )
 
 
 @action("trading.answer_objection")

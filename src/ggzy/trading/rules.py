@@ -7,13 +7,21 @@ are [U] in rules-cn.md: configuration to be checked against the official text be
 
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import StrEnum
 
 from ggzy.kernel.errors import LegalRule
-from ggzy.kernel.rules import Period, Rule
+from ggzy.kernel.rules import Period, Rule, working_days
 
 LAW = "中华人民共和国招标投标法"
 REG = "中华人民共和国招标投标法实施条例"
 ETB = "电子招标投标办法（国家发展改革委等八部委令第20号）"
+
+
+class ObjectionWindow(StrEnum):
+    """How the time to object to the documents is counted."""
+
+    BEFORE_DEADLINE = "before_deadline"  # at least N days before the bid deadline (条例 第22条)
+    AFTER_KNOWING = "after_knowing"  # within N days of obtaining the documents or the end of their period (政府采购法 第52条)
 
 
 @dataclass(frozen=True)
@@ -27,11 +35,16 @@ class TenderRules:
     min_bidders: Rule[int]
     min_invited: Rule[int]
     bond_ratio: Rule[Decimal]
-    bond_cap: Rule[Decimal]
+    bond_cap: Rule[Decimal] | None  # an absolute cap on the bond, where the method has one
     decrypt_minutes_default: Rule[int]
     bid_validity_days_default: Period
     bond_refund_after_withdrawal_days: Period
     deposit_interest_rate: Rule[Decimal]
+    objection_window: Rule[ObjectionWindow]
+    objection_pauses: Rule[bool]  # an objection to the documents holds the deadline until answered
+    late_refund_rate: Rule[Decimal] | None = None  # a yearly rate owed for each day a refund is late
+    invited_pool_ratio: Rule[int] | None = None  # invitees drawn at random from a pool this many times larger
+    witnesses: Rule[int] | None = None  # the principal's staff who witness that draw
 
 
 BID_PERIOD = LegalRule(
@@ -94,6 +107,8 @@ CONSTRUCTION_TENDER = TenderRules(
     bond_refund_after_withdrawal_days=Period(5, BOND_REFUND_ON_WITHDRAWAL),
     # 银行同期存款利息 (条例 第57条): the PBOC demand-deposit benchmark, 0.35% a year — check the bank's rate.
     deposit_interest_rate=Rule(Decimal("0.0035"), BOND_INTEREST, unconfirmed=True),
+    objection_window=Rule(ObjectionWindow.BEFORE_DEADLINE, OBJECTION),
+    objection_pauses=Rule(True, OBJECTION),
 )
 
 # Rules other than periods.
@@ -135,4 +150,83 @@ SIMULTANEOUS_OPENING = LegalRule(
 SUPERVISION_BINDS = LegalRule(
     f"{ETB} 第51、52条",
     "行政监督部门依法处理投诉、作出处理决定和监督指令，电子招标投标交易平台应当执行；暂停期间不得继续招标投标活动。",
+)
+
+
+# ---- government procurement, open and invited tendering (rules-methods-cn.md G101–G111) --------------
+
+GP_LAW = "中华人民共和国政府采购法"
+GP_REG = "中华人民共和国政府采购法实施条例"
+ORDER87 = "政府采购货物和服务招标投标管理办法（财政部令第87号）"
+
+GP_BID_PERIOD = LegalRule(
+    f"{GP_LAW} 第35条",
+    "货物和服务项目实行招标方式采购的，自招标文件开始发出之日起至投标人提交投标文件截止之日止，不得少于二十日。",
+)
+GP_DOC_SALE = LegalRule(
+    f"{ORDER87} 第18条；{GP_REG} 第31条",
+    "招标文件的提供期限自招标公告、资格预审公告发布之日起计算不得少于5个工作日。提供期限届满后，获取招标文件的潜在投标人"
+    "不足3家的，可以顺延提供期限，并予公告。",
+)
+GP_CLARIFICATION = LegalRule(
+    f"{ORDER87} 第27条；{GP_REG} 第31条",
+    "澄清或者修改的内容可能影响投标文件编制的，采购人或者采购代理机构应当在投标截止时间至少15日前，以书面形式通知所有获取"
+    "招标文件的潜在投标人；不足15日的，采购人或者采购代理机构应当顺延提交投标文件的截止时间。",
+)
+GP_CHALLENGE = LegalRule(
+    f"{GP_LAW} 第52条；{GP_REG} 第53条",
+    "供应商认为采购文件、采购过程和中标、成交结果使自己的权益受到损害的，可以在知道或者应知其权益受到损害之日起七个工作日内，"
+    "以书面形式向采购人提出质疑。对可以质疑的采购文件提出质疑的，为收到采购文件之日或者采购文件公告期限届满之日。",
+)
+GP_CHALLENGE_ANSWER = LegalRule(
+    f"{GP_LAW} 第53条；{GP_REG} 第54条",
+    "采购人应当在收到供应商的书面质疑后七个工作日内作出答复。质疑内容可能影响中标、成交结果的，采购人应当暂停签订合同，"
+    "已经签订合同的，应当中止履行合同。",
+)
+GP_MIN_BIDDERS = LegalRule(
+    f"{ORDER87} 第41、44条；{GP_LAW} 第36条",
+    "投标截止时间后，投标人不足3家的，不得开标。合格投标人不足3家的，不得评标。",
+)
+GP_INVITED = LegalRule(
+    f"{ORDER87} 第14条；{GP_LAW} 第34条",
+    "采用邀请招标方式的，采购人或者采购代理机构应当从符合相应资格条件的供应商中，随机抽取3家以上供应商，并以投标邀请书"
+    "的方式邀请其参加投标。备选的符合资格条件供应商总数不得少于拟随机抽取供应商总数的两倍。随机抽取供应商时，应当有不少于两名"
+    "采购人工作人员在场监督，并形成书面记录，随采购文件一并存档。",
+)
+GP_BOND = LegalRule(
+    f"{GP_REG} 第33条",
+    "招标文件要求投标人提交投标保证金的，投标保证金不得超过采购项目预算金额的2%。投标保证金应当以支票、汇票、本票或者金融机构、"
+    "担保机构出具的保函等非现金形式提交。",
+)
+GP_BOND_REFUND = LegalRule(
+    f"{ORDER87} 第38条",
+    "投标人在投标截止时间前撤回已提交的投标文件的，采购人或者采购代理机构应当自收到投标人书面撤回通知之日起5个工作日内，"
+    "退还已收取的投标保证金。逾期退还投标保证金的，除应当退还投标保证金本金外，还应当按中国人民银行同期贷款基准利率上浮20%"
+    "后的利率支付超期资金占用费，但因投标人自身原因导致无法及时退还的除外。",
+)
+GP_BID_VALIDITY = LegalRule(f"{ORDER87} 第20条", "招标文件应当包括投标有效期。")
+
+PROCUREMENT_TENDER = TenderRules(
+    method="procurement_tender",
+    bid_period_days=Period(20, GP_BID_PERIOD),
+    doc_sale_days=working_days(5, GP_DOC_SALE),
+    clarification_days=Period(15, GP_CLARIFICATION),
+    objection_to_documents_days=working_days(7, GP_CHALLENGE),
+    objection_answer_days=working_days(7, GP_CHALLENGE_ANSWER),
+    min_bidders=Rule(3, GP_MIN_BIDDERS),
+    min_invited=Rule(3, GP_INVITED),
+    bond_ratio=Rule(Decimal("0.02"), GP_BOND),
+    bond_cap=None,
+    decrypt_minutes_default=Rule(30, DECRYPT_WINDOW, unconfirmed=True),
+    bid_validity_days_default=Period(90, GP_BID_VALIDITY, unconfirmed=True),
+    bond_refund_after_withdrawal_days=working_days(5, GP_BOND_REFUND),
+    # No interest on a deposit refunded in time; a late one owes the PBOC one-year lending benchmark (4.35%,
+    # unchanged since 2015 and since replaced by the LPR in practice) plus 20%: 5.22% a year [U].
+    deposit_interest_rate=Rule(Decimal(0), GP_BOND_REFUND),
+    late_refund_rate=Rule(Decimal("0.0522"), GP_BOND_REFUND, unconfirmed=True),
+    objection_window=Rule(ObjectionWindow.AFTER_KNOWING, GP_CHALLENGE),
+    # A 质疑 does not stop the procedure by itself; the purchaser suspends it when the result may change.
+    objection_pauses=Rule(False, GP_CHALLENGE_ANSWER),
+    invited_pool_ratio=Rule(2, GP_INVITED),
+    witnesses=Rule(2, GP_INVITED),
 )

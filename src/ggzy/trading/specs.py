@@ -18,7 +18,7 @@ from datetime import date
 
 from ggzy.kernel.errors import InvalidInput
 from ggzy.trading.models import Lot
-from ggzy.trading.rules import CONSTRUCTION_TENDER, TenderRules
+from ggzy.trading.rules import CONSTRUCTION_TENDER, PROCUREMENT_TENDER, TenderRules
 
 S = Lot.State
 
@@ -33,6 +33,9 @@ class Wording:
     award: str
     notice: str
     documents: str
+    agent: str = "招标代理机构"
+    winner: str = "中标人"
+    regulator: str = "行政监督部门"
 
 
 @dataclass(frozen=True)
@@ -41,8 +44,9 @@ class BidField:
 
     name: str
     label: str
-    kind: str  # "amount" (yuan, two decimals, positive), "integer" or "text"
+    kind: str  # "amount" (yuan, two decimals, positive), "integer", "text" or "boolean"
     read_at_opening: bool = True  # published in the opening record (电子招标投标办法 第32条)
+    required: bool = True  # a field the bidder may leave out (e.g. the brand of a service bid)
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,11 @@ class ProcedureSpec:
     @property
     def key(self) -> str:
         return f"{self.id}@{self.version}"
+
+    @property
+    def candidate_publicity(self) -> bool:
+        """Whether the method publishes its candidates before the award (tendering) or not (procurement)."""
+        return any(S.PUBLICITY in targets for targets in self.transitions.values())
 
     @property
     def price_field(self) -> BidField:
@@ -101,7 +110,56 @@ CONSTRUCTION_TENDER_SPEC = ProcedureSpec(
     ),
 )
 
-SPECS: dict[str, ProcedureSpec] = {CONSTRUCTION_TENDER_SPEC.key: CONSTRUCTION_TENDER_SPEC}
+# ---- government procurement, open and invited tendering (政府采购法, 条例, 财政部令第87号) ---------------
+# SM-GP-OT / SM-GP-IT of rules-methods-cn.md: no candidate publicity — the purchaser confirms the winner
+# from the report (or rank 1 is deemed chosen) and the result is published at once (87号令 第68–69条).
+# The version date is that of 财库〔2026〕2号 (abnormally low prices), the latest text behind its numbers.
+
+PROCUREMENT_TRANSITIONS: Mapping[str, frozenset[str]] = {
+    S.DRAFT: frozenset({S.BIDDING, S.TERMINATED}),
+    S.BIDDING: frozenset({S.OPENING, S.FAILED, S.TERMINATED, S.SUSPENDED}),
+    S.OPENING: frozenset({S.EVALUATION, S.FAILED, S.TERMINATED, S.SUSPENDED}),
+    S.EVALUATION: frozenset({S.AWARDED, S.FAILED, S.TERMINATED, S.SUSPENDED}),
+    S.AWARDED: frozenset({S.CONTRACTED, S.TERMINATED, S.SUSPENDED}),
+    S.CONTRACTED: frozenset({S.ARCHIVED}),
+    S.SUSPENDED: frozenset({S.BIDDING, S.OPENING, S.EVALUATION, S.AWARDED, S.TERMINATED}),
+    S.FAILED: frozenset({S.ARCHIVED}),
+    S.TERMINATED: frozenset({S.ARCHIVED}),
+    S.ARCHIVED: frozenset(),
+}
+
+PROCUREMENT_TENDER_SPEC = ProcedureSpec(
+    id="procurement_tender",
+    version="2026-02-01",
+    name="政府采购公开招标、邀请招标",
+    category="procurement",
+    methods=frozenset({"open", "invited"}),
+    rules=PROCUREMENT_TENDER,
+    transitions=PROCUREMENT_TRANSITIONS,
+    wording=Wording(
+        principal="采购人",
+        bid="投标",
+        bidder="投标供应商",
+        award="中标",
+        notice="招标公告",
+        documents="招标文件",
+        agent="采购代理机构",
+        winner="中标供应商",
+        regulator="财政部门",
+    ),
+    bid_form=(
+        BidField("price", "投标报价（元）", "amount"),
+        BidField("delivery_days", "交货期或服务期限（日）", "integer"),
+        # 87号令 第31条: bids of the same brand count as one; the brand of the core product is read out.
+        BidField("brand", "核心产品品牌", "text", required=False),
+        # 财库〔2020〕46号 第9条: a small or micro enterprise's declaration earns the price deduction.
+        BidField("sme", "小微企业声明", "boolean", read_at_opening=False, required=False),
+    ),
+)
+
+SPECS: dict[str, ProcedureSpec] = {
+    s.key: s for s in (CONSTRUCTION_TENDER_SPEC, PROCUREMENT_TENDER_SPEC)
+}
 
 
 def spec(key: str) -> ProcedureSpec:
@@ -133,9 +191,9 @@ def current_spec(spec_id: str, on: date) -> ProcedureSpec:
 
 
 def spec_for_category(category: str, on: date) -> ProcedureSpec:
-    """The procedure a new lot of this trade category follows (one method per category for now).
+    """The procedure a new lot of this trade category follows (one tendering method per category for now).
 
     Until a category has its own specification its lots follow construction tendering, as every lot did
-    before specifications existed (government procurement's is the next to come: issue 12)."""
+    before specifications existed."""
     ids = sorted({s.id for s in SPECS.values() if s.category == category}) or [CONSTRUCTION_TENDER_SPEC.id]
     return current_spec(ids[0], on)

@@ -17,12 +17,12 @@ from ggzy.experts.actions import respond
 from ggzy.experts.tests.conftest import make_expert, run_draw
 from ggzy.kernel import chronograph, clock
 from ggzy.registry.actions import add_entity_user
-from ggzy.testing import PASSWORD, account_form, actor_of, local, seal_bid
+from ggzy.testing import PASSWORD, account_form, actor_of, local, procurement_bid_form, seal_bid
 from ggzy.trading.actions import publish_notice
-from ggzy.trading.tests.conftest import Tender, tender
+from ggzy.trading.tests.conftest import Tender, purchase, tender
 from ggzy_guomi import Sm2PrivateKey, sm3_hex, unwrap_file_keys
 
-__all__ = ["tender"]
+__all__ = ["purchase", "tender"]
 
 PRICES = ["24600000.00", "24300000.00", "24450000.00", "23900000.00"]
 
@@ -41,12 +41,27 @@ class Opened:
 
 @pytest.fixture
 def opened(tender: Tender, network) -> Opened:  # type: ignore[no-untyped-def]
+    return open_bids(tender, [None] * len(PRICES))
+
+
+PURCHASE_PRICES = ["4800000.00", "4500000.00", "4650000.00", "4400000.00"]
+
+
+@pytest.fixture
+def opened_purchase(purchase: Tender, network) -> Opened:  # type: ignore[no-untyped-def]
+    """The procurement open tender opened: four goods bids of distinct brands, none declared SME."""
+    forms = [procurement_bid_form(p, brand=f"品牌{i}") for i, p in enumerate(PURCHASE_PRICES)]
+    return open_bids(purchase, forms, PURCHASE_PRICES)
+
+
+def open_bids(tender: Tender, forms: list[bytes | None], prices: list[str] = PRICES) -> Opened:
+    """Publish, bid (each bidder i with forms[i], or the construction form), open, draw the committee."""
     publish_notice(tender.manager, tender.notice.pk)
     clock.freeze(local(2026, 3, 10, 10))
     envelopes = []
-    for i, price in enumerate(PRICES):
+    for i, price in enumerate(prices):
         entity, key = tender.bidders[i]
-        envelope = seal_bid(tender.lot.code, entity, key, price)
+        envelope = seal_bid(tender.lot.code, entity, key, price, form=forms[i])
         actor = tender.bidder_actor(i)
         job, _ = start_upload(actor, tender.lot.code, len(envelope), sm3_hex(envelope))
         write_chunk(actor, job.public_id, 0, len(envelope), envelope)

@@ -1,4 +1,5 @@
-"""A construction tender ready to publish: national catalogue, a principal with a key, four bidders."""
+"""A construction tender ready to publish: national catalogue, a principal with a key, four bidders; and a
+government procurement open tender of goods (`purchase`) ready the same way."""
 
 from dataclasses import dataclass
 from decimal import Decimal
@@ -81,5 +82,61 @@ def tender(vclock, network, system) -> Tender:  # type: ignore[no-untyped-def]
         DocumentMeta(title="招标文件", signature=principal_key.sign(TENDER_DOCUMENTS).hex()),
         "招标文件.pdf",
         TENDER_DOCUMENTS,
+    )
+    return Tender(principal, principal_key, bidders, project, lot, notice)
+
+
+PURCHASE_DOCUMENTS = "第一章 招标公告……第五章 采购需求（货物）".encode()
+
+
+def purchase_notice_form(lot_code: str, **change: object) -> NoticeIn:
+    """Documents from Wednesday 4 March 2026 for 5 working days (to 11 March), deadline 20 days on."""
+    data: dict[str, object] = {
+        "method": "open",
+        "title": "银川市第一中学教学设备采购项目公开招标公告",
+        "body": "项目概况：教学设备采购，采购预算500万元……",
+        "lot_codes": [lot_code],
+        "docs_from": local(2026, 3, 4, 9),
+        "docs_until": local(2026, 3, 11, 17),
+        "bid_deadline": local(2026, 3, 24, 9),
+    }
+    data.update(change)
+    return NoticeIn(**data)
+
+
+@pytest.fixture
+def purchase(vclock, network, system) -> Tender:  # type: ignore[no-untyped-def]
+    """A government procurement open tender (采购人 zb, four suppliers tb0–tb3), documents attached."""
+    load_official_calendar(system, 2026)
+    load_national_catalogue(system, network["province"].pk)
+    principal, principal_key = entity_with_key("principal", "zb")
+    bidders = [entity_with_key("bidder", f"tb{i}", region="640121") for i in range(4)]
+    project = create_project(
+        actor_of("zb"),
+        ProjectIn(
+            name="银川市第一中学教学设备采购项目",
+            category="procurement",
+            state_budget_amount=Decimal("5000000"),
+            total_investment=Decimal("5000000"),
+            lots=[
+                LotIn(
+                    name="多媒体教学设备",
+                    contract_kind="goods",
+                    classify_code="B01",
+                    estimated_value=Decimal("5000000"),
+                    control_price=Decimal("4900000"),
+                    bond_amount=Decimal("100000"),
+                )
+            ],
+        ),
+    )
+    lot = project.lots.get()
+    notice = create_notice(actor_of("zb"), project.code, purchase_notice_form(lot.code))
+    attach_document(
+        actor_of("zb"),
+        notice.pk,
+        DocumentMeta(title="招标文件", signature=principal_key.sign(PURCHASE_DOCUMENTS).hex()),
+        "招标文件.pdf",
+        PURCHASE_DOCUMENTS,
     )
     return Tender(principal, principal_key, bidders, project, lot, notice)

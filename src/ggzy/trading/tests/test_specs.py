@@ -68,7 +68,7 @@ def test_a_draw_cannot_use_another_procedures_committee_rules(tender: Tender) ->
     publish_notice(tender.manager, tender.notice.pk)
     form = DrawRequestIn(
         lot_code=tender.lot.code,
-        procedure="government_procurement",
+        procedure="procurement_tender",
         rows=[DrawRowIn(specialty="A0801", count=5)],
         evaluation_at=local(2026, 3, 24, 10),
     )
