@@ -133,7 +133,8 @@ def object_to_result(actor: Actor, lot_code: str, text: str) -> Objection:
     now = clock.now()
     if rules.result_challenge_days is not None:
         # 质疑 of the result: within the period after the result's 公告期 ends (条例 第53条第3项).
-        last = end_of_day(rules.result_challenge_days.end(local_date(award.publicity_until)))
+        notice_ends = local_date(award.publicity_until - timedelta(seconds=1))  # stored as the next midnight
+        last = end_of_day(rules.result_challenge_days.end(notice_ends))
         if lot.state not in {Lot.State.AWARDED, Lot.State.CONTRACTED} or not award.publicity_from <= now <= last:
             raise InvalidInput(
                 "outside_challenge_period",
@@ -273,10 +274,13 @@ def confirm_result(actor: Actor, lot_code: str, receipt_no: str, reason: str = "
     another than the first-ranked candidate needs a lawful reason, recorded and published."""
     lot = _lot(lot_code)
     role = require_project_manager(actor, lot.project)
-    return _confirm(lot, _candidate(lot, receipt_no), reason.strip(), deemed=False, role=role)
+    candidate = _candidate(lot, receipt_no)
+    award = _confirm(lot, candidate, reason.strip(), deemed=False)
+    audit.record(award, _decision_record(award, candidate), role=role)
+    return award
 
 
-def _confirm(lot: Lot, candidate: Candidate, reason: str, *, deemed: bool, role: str | None = None) -> Award:
+def _confirm(lot: Lot, candidate: Candidate, reason: str, *, deemed: bool) -> Award:
     rules = award_rules_for(lot)
     if rules.decision_days is None or rules.result_notice_days is None:
         raise InvalidInput(
@@ -303,20 +307,19 @@ def _confirm(lot: Lot, candidate: Candidate, reason: str, *, deemed: bool, role:
         decision_reason=reason,
     )
     _award_to(lot, award, candidate, rules, now)
-    audit.record(
-        award,
-        {
-            "lot": lot.code,
-            "winner": candidate.bid.bidder.uscc,
-            "price": candidate.price,
-            "rank": candidate.rank,
-            "deemed": deemed,
-            "reason": reason,
-            "notice_until": award.publicity_until,
-        },
-        role=role,
-    )
     return award
+
+
+def _decision_record(award: Award, candidate: Candidate) -> dict[str, object]:
+    return {
+        "lot": award.lot.code,
+        "winner": candidate.bid.bidder.uscc,
+        "price": candidate.price,
+        "rank": candidate.rank,
+        "deemed": award.deemed,
+        "reason": award.decision_reason,
+        "notice_until": award.publicity_until,
+    }
 
 
 def deem_first_ranked(lot: Lot, now: datetime) -> str:
@@ -330,8 +333,9 @@ def deem_first_ranked(lot: Lot, now: datetime) -> str:
     first = evaluation.candidates.select_related("bid__bidder").order_by("rank").first()
     if first is None:
         return "no_candidates"
-    _confirm(lot, first, "", deemed=True)
-    return f"deemed:{first.bid.receipt_no}"
+    award = _confirm(lot, first, "", deemed=True)
+    # The engine's action audits the lot with this outcome (one audit event per action).
+    return f"deemed:{first.bid.receipt_no}:{award.pk}"
 
 
 @action("evaluation.report_to_supervisor")

@@ -7,10 +7,15 @@ from ggzy.trading.models import Project
 from ggzy.trading.schemas import LotIn
 
 
+def subject_of(classify_code: str) -> str:
+    """The catalogue's subject of a lot: the kind letter, with the two-digit class for works (A08)."""
+    return classify_code[:3] if classify_code.startswith("A") else classify_code[:1]
+
+
 def facts_of(project: Project, lots: list[LotIn]) -> ProjectFacts:
     return ProjectFacts(
         category=project.category,
-        subject=lots[0].classify_code[:3] if lots else "",
+        subject=subject_of(lots[0].classify_code) if lots else "",
         state_budget_amount=project.state_budget_amount,
         total_investment=project.total_investment,
         state_owned_controlled=project.state_owned_controlled,

@@ -120,6 +120,7 @@ PROCUREMENT_TRANSITIONS: Mapping[str, frozenset[str]] = {
     S.BIDDING: frozenset({S.OPENING, S.FAILED, S.TERMINATED, S.SUSPENDED}),
     S.OPENING: frozenset({S.EVALUATION, S.FAILED, S.TERMINATED, S.SUSPENDED}),
     S.EVALUATION: frozenset({S.AWARDED, S.FAILED, S.TERMINATED, S.SUSPENDED}),
+    S.PUBLICITY: frozenset(),  # never entered: the method has no candidates' publicity
     S.AWARDED: frozenset({S.CONTRACTED, S.TERMINATED, S.SUSPENDED}),
     S.CONTRACTED: frozenset({S.ARCHIVED}),
     S.SUSPENDED: frozenset({S.BIDDING, S.OPENING, S.EVALUATION, S.AWARDED, S.TERMINATED}),
