@@ -112,12 +112,21 @@ def _notice_for_update(notice_id: int) -> Notice:
     return notice
 
 
-def _check_lot(form: LotIn, index: int, rules: TenderRules) -> None:
+def _check_lot(form: LotIn, index: int, spec: specs.ProcedureSpec) -> None:
+    rules = spec.rules
     if form.contract_kind not in Lot.ContractKind.values:
         raise InvalidInput(
             "lot_contract_kind",
             "合同类型应为 works、goods 或 services",
             "contract_kind: works, goods or services",
+        )
+    if form.contract_kind not in spec.contract_kinds:
+        kinds = "、".join(Lot.ContractKind(k).label for k in sorted(spec.contract_kinds))
+        raise InvalidInput(
+            "lot_contract_kind_method",
+            f"{spec.name}只适用于{kinds}，第{index + 1}标段为{Lot.ContractKind(form.contract_kind).label}",
+            f"{spec.id} hosts {', '.join(sorted(spec.contract_kinds))} lots, not {form.contract_kind}",
+            details={"allowed": sorted(spec.contract_kinds)},
         )
     if form.estimated_value <= 0:
         raise InvalidInput("lot_estimated_value", "估算价应大于零", "The estimate must be positive")
@@ -200,7 +209,7 @@ def create_project(actor: Actor, form: ProjectIn) -> Project:
         )
     procedure = specs.spec_for_category(form.category, clock.today())
     for i, lot_form in enumerate(form.lots):
-        _check_lot(lot_form, i, procedure.rules)
+        _check_lot(lot_form, i, procedure)
     node = Node.objects.get(pk=actor.node_id) if actor.node_id else principal.node
     now = clock.now()
     project = Project(

@@ -56,6 +56,7 @@ class ProcedureSpec:
     name: str
     category: str  # the catalogue's trade category: which departments supervise it
     methods: frozenset[str]  # the notice methods it hosts (open, invited)
+    contract_kinds: frozenset[str]  # the kinds of contract its lots may be (works, goods, services)
     rules: TenderRules
     transitions: Mapping[str, frozenset[str]]
     wording: Wording
@@ -97,6 +98,8 @@ CONSTRUCTION_TENDER_SPEC = ProcedureSpec(
     name="工程建设项目招标投标",
     category="engineering",
     methods=frozenset({"open", "invited"}),
+    # Works and the goods and services bound up with them (招标投标法实施条例 第2条).
+    contract_kinds=frozenset({"works", "goods", "services"}),
     rules=CONSTRUCTION_TENDER,
     transitions=TENDER_TRANSITIONS,
     wording=Wording(
@@ -135,6 +138,8 @@ PROCUREMENT_TENDER_SPEC = ProcedureSpec(
     name="政府采购公开招标、邀请招标",
     category="procurement",
     methods=frozenset({"open", "invited"}),
+    # 87号令 第2条 governs goods and services; government works follow the tendering law (政府采购法 第4条).
+    contract_kinds=frozenset({"goods", "services"}),
     rules=PROCUREMENT_TENDER,
     transitions=PROCUREMENT_TRANSITIONS,
     wording=Wording(
