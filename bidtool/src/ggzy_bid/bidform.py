@@ -7,7 +7,7 @@ spares the bidder an invalid bid discovered at the opening.
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -36,43 +36,89 @@ def _is_text(value: object) -> bool:
 
 @dataclass(frozen=True)
 class FieldRule:
-    """A required field: its name, the requirement in Chinese and English, and the predicate."""
+    """A field's check: its name, the requirement in Chinese and English, and the predicate."""
 
     field: str
     zh: str
     en: str
     check: Callable[[object], bool]
+    required: bool = True
 
 
-# The required fields of 投标函/开标一览表, as data: edit this table, not the code, to change the rules.
-# Further fields are allowed and sealed untouched.
-RULES: tuple[FieldRule, ...] = (
-    FieldRule(
-        "price",
-        '投标报价：以"元"为单位的十进制字符串，大于0，最多两位小数，如 "1234567.89"',
-        'bid price in yuan: a decimal string > 0 with at most two decimals, e.g. "1234567.89"',
+@dataclass(frozen=True)
+class FormField:
+    """One field of the lot's bid form as the platform publishes it (GET /api/trading/lots/{code}/bid-form):
+    the trading method decides the fields (工期 for works, 交货期 and 品牌 for goods, …)."""
+
+    name: str
+    label: str
+    kind: str  # amount, integer, text, boolean
+    required: bool = True
+
+
+_KINDS: dict[str, tuple[str, str, Callable[[object], bool]]] = {
+    "amount": (
+        '以"元"为单位的十进制字符串，大于0，最多两位小数，如 "1234567.89"',
+        'in yuan: a decimal string > 0 with at most two decimals, e.g. "1234567.89"',
         _is_price,
     ),
-    FieldRule(
-        "duration_days",
-        "工期（日历天）：大于0的整数",
-        "duration in calendar days: an integer > 0",
-        _is_positive_int,
-    ),
-    FieldRule("quality", "质量标准：非空字符串", "quality standard: a non-empty string", _is_text),
-    FieldRule("project_manager", "项目经理：非空字符串", "project manager: a non-empty string", _is_text),
+    "integer": ("大于0的整数", "an integer > 0", _is_positive_int),
+    "text": ("非空字符串", "a non-empty string", _is_text),
+    "boolean": ("true 或 false", "true or false", lambda v: isinstance(v, bool)),
+}
+
+
+def field_rules(fields: Sequence[FormField]) -> tuple[FieldRule, ...]:
+    rules = []
+    for f in fields:
+        if f.kind not in _KINDS:
+            raise InputError(f"未知的字段类型 {f.kind}（unknown field kind {f.kind} of {f.name}）")
+        zh, en, check = _KINDS[f.kind]
+        if f.kind == "text" and not f.required:
+            zh, en, check = "字符串", "a string", lambda v: isinstance(v, str)
+        rules.append(FieldRule(f.name, f"{f.label}：{zh}", f"{f.name}: {en}", check, f.required))
+    return tuple(rules)
+
+
+# Construction tendering's 投标函/开标一览表, the default when no form is given. Further fields are allowed
+# and sealed untouched.
+CONSTRUCTION_FORM: tuple[FormField, ...] = (
+    FormField("price", "投标报价", "amount"),
+    FormField("duration_days", "工期（日历天）", "integer"),
+    FormField("quality", "质量标准", "text"),
+    FormField("project_manager", "项目经理", "text"),
 )
+RULES = field_rules(CONSTRUCTION_FORM)
 
 
 @dataclass(frozen=True)
 class BidForm:
-    """The checked required fields (for the summary printed before sealing) and the whole document."""
+    """The checked bid form: its price (for the summary printed before sealing) and the whole document."""
 
     price: Decimal
-    duration_days: int
-    quality: str
-    project_manager: str
     document: dict[str, Any]
+
+
+def form_fields_from_json(data: object) -> tuple[FormField, ...]:
+    """The form published by the platform: {"fields": [{"name", "label", "kind", "required"}, …]}."""
+    items = data.get("fields") if isinstance(data, dict) else data
+    if not isinstance(items, list) or not items:
+        raise InputError("投标函格式须为字段列表（the bid form specification must list its fields）")
+    try:
+        fields = tuple(
+            FormField(
+                str(i["name"]), str(i.get("label", i["name"])), str(i["kind"]), bool(i.get("required", True))
+            )
+            for i in items
+        )
+    except (KeyError, TypeError, AttributeError):
+        raise InputError(
+            "投标函格式的每个字段须有 name 和 kind（each field needs a name and a kind）"
+        ) from None
+    if "price" not in {f.name for f in fields}:
+        raise InputError("投标函格式缺少 price 字段（the bid form has no price field）")
+    field_rules(fields)  # unknown kinds are refused here, before anything is sealed
+    return fields
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -85,7 +131,7 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
-def parse_bid_form(data: bytes) -> BidForm:
+def parse_bid_form(data: bytes, fields: Sequence[FormField] = CONSTRUCTION_FORM) -> BidForm:
     """Check bid-form.json content; raise `BidFormError` naming the first field that breaks a rule."""
     if len(data) > MAX_BID_FORM_SIZE:
         raise InputError(
@@ -100,8 +146,10 @@ def parse_bid_form(data: bytes) -> BidForm:
         ) from None
     if not isinstance(document, dict):
         raise InputError(f"{BID_FORM_NAME} 必须是 JSON 对象 {{…}}（{BID_FORM_NAME} must be a JSON object）")
-    for rule in RULES:
+    for rule in field_rules(fields):
         if rule.field not in document:
+            if not rule.required:
+                continue
             raise BidFormError(rule.field, f"缺少该字段。{rule.zh}", f"missing. Expected {rule.en}")
         if not rule.check(document[rule.field]):
             value = json.dumps(document[rule.field], ensure_ascii=False)[:80]
@@ -110,24 +158,18 @@ def parse_bid_form(data: bytes) -> BidForm:
                 f"值 {value} 不符合要求。{rule.zh}",
                 f"value {value} is invalid. Expected {rule.en}",
             )
-    return BidForm(
-        price=Decimal(document["price"]),
-        duration_days=document["duration_days"],
-        quality=document["quality"],
-        project_manager=document["project_manager"],
-        document=document,
-    )
+    return BidForm(price=Decimal(document["price"]), document=document)
 
 
-def load_bid_form(path: Path) -> BidForm:
-    """Read and check `path` (bid-form.json)."""
+def load_bid_form(path: Path, fields: Sequence[FormField] = CONSTRUCTION_FORM) -> BidForm:
+    """Read and check `path` (bid-form.json) against the lot's form."""
     try:
         with path.open("rb") as fh:
             data = fh.read(MAX_BID_FORM_SIZE + 1)
     except FileNotFoundError:
         raise InputError(
             f"投标文件夹中缺少 {BID_FORM_NAME}（投标函/开标一览表）"
-            f"（the bid folder has no {BID_FORM_NAME}: the bid form with price, duration, quality and "
-            f"project manager is required）"
+            f"（the bid folder has no {BID_FORM_NAME}: the bid form with the price and the other fields of "
+            f"the lot's form is required）"
         ) from None
-    return parse_bid_form(data)
+    return parse_bid_form(data, fields)

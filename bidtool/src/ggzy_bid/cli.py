@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 
 from ggzy_bid import TOOL_NAME
+from ggzy_bid.bidform import CONSTRUCTION_FORM, form_fields_from_json
 from ggzy_bid.client import UploadClient, server_error
 from ggzy_bid.errors import BidToolError, InputError, ReceiptError
 from ggzy_bid.fingerprint import machine_fingerprint
@@ -134,6 +135,11 @@ def cmd_seal(args: argparse.Namespace, rt: Runtime) -> int:
         rt.stderr(
             f"提示：无法读取本机特征 {fingerprint['missing']}，以空值摘要记录（machine identifiers missing）"
         )
+    form = (
+        form_fields_from_json(_json_file(args.form, "投标函格式 (bid form specification)"))
+        if args.form
+        else CONSTRUCTION_FORM
+    )
     result = seal_bid(
         Path(args.bid_dir),
         signer=key,
@@ -143,6 +149,7 @@ def cmd_seal(args: argparse.Namespace, rt: Runtime) -> int:
         opening_key=opening_key,
         out=Path(args.out) if args.out else None,
         overwrite=args.force,
+        form=form,
     )
     recipients = ", ".join(r.key_id[:16] + "…" for r in result.manifest.recipients)
     rt.stdout(f"信封 (envelope): {result.path}")
@@ -321,6 +328,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="招标项目的开标公钥：十六进制、PEM 文本或 PEM 文件（the tender's opening key: hex/PEM/file）",
     )
     p.add_argument("--out", metavar="FILE", help="信封输出路径，默认 <LOT>-<USCC>.gbe（output envelope）")
+    p.add_argument(
+        "--form",
+        metavar="JSON",
+        help="标段的投标函格式，取自 GET /api/trading/lots/<LOT>/bid-form；默认为工程施工招标格式"
+        "（the lot's bid form as the platform publishes it; construction tendering's by default）",
+    )
     p.add_argument(
         "--force", action="store_true", help="覆盖已存在的信封文件（replace an existing envelope）"
     )

@@ -10,12 +10,12 @@ belongs there (the price is inside the sealed bid-form.json).
 import os
 import re
 import stat
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from ggzy_bid import TOOL_NAME
-from ggzy_bid.bidform import BID_FORM_NAME, BidForm, load_bid_form
+from ggzy_bid.bidform import BID_FORM_NAME, CONSTRUCTION_FORM, BidForm, FormField, load_bid_form
 from ggzy_bid.errors import InputError
 from ggzy_guomi import (
     GuomiError,
@@ -141,12 +141,14 @@ def seal_bid(
     opening_key: Sm2PublicKey | None = None,
     out: Path | None = None,
     overwrite: bool = False,
+    form: Sequence[FormField] = CONSTRUCTION_FORM,
 ) -> SealResult:
-    """Check the folder and bid-form.json, then seal every file into `out` (atomically)."""
+    """Check the folder and bid-form.json (against the lot's `form`), then seal every file into `out`
+    (atomically)."""
     lot = check_lot_code(lot)
     bidder = check_uscc(bidder)
     files = collect_bid_files(folder)
-    bid_form = load_bid_form(files[BID_FORM_NAME])
+    bid_form = load_bid_form(files[BID_FORM_NAME], form)
     target = out if out is not None else default_envelope_path(lot, bidder)
     if target.resolve().parent == folder.resolve():
         raise InputError(

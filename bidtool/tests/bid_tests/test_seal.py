@@ -3,6 +3,7 @@
 import json
 import os
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -221,3 +222,30 @@ def test_seal_with_a_bad_key_file(tmp_path: Path, cli: Cli, bid_dir: Path) -> No
     code, _, err = seal(cli, bid_dir, tmp_path / "missing.pem", "--out", tmp_path / "x.gbe")
     assert code == 1
     assert "cannot read private key file" in err
+
+
+# The lot's form as the platform publishes it decides the fields (government procurement: 交货期, 品牌, 小微企业).
+PROCUREMENT_FORM = {
+    "fields": [
+        {"name": "price", "label": "投标报价（元）", "kind": "amount", "required": True},
+        {"name": "delivery_days", "label": "交货期（日）", "kind": "integer", "required": True},
+        {"name": "brand", "label": "核心产品品牌", "kind": "text", "required": False},
+        {"name": "sme", "label": "小微企业声明", "kind": "boolean", "required": False},
+    ]
+}
+
+
+def test_a_lots_own_form_decides_the_fields() -> None:
+    from ggzy_bid.bidform import form_fields_from_json
+
+    fields = form_fields_from_json(PROCUREMENT_FORM)
+    ok = parse_bid_form(json.dumps({"price": "4500000.00", "delivery_days": 30}).encode(), fields)
+    assert ok.price == Decimal("4500000.00")  # brand and sme may be left out
+    with pytest.raises(BidFormError) as missing:
+        parse_bid_form(json.dumps({"price": "1.00", "duration_days": 30}).encode(), fields)
+    assert missing.value.field == "delivery_days"
+    with pytest.raises(BidFormError) as wrong:
+        parse_bid_form(json.dumps({"price": "1.00", "delivery_days": 3, "sme": "是"}).encode(), fields)
+    assert wrong.value.field == "sme"
+    with pytest.raises(InputError):
+        form_fields_from_json({"fields": [{"name": "price", "kind": "colour"}]})

@@ -1,10 +1,14 @@
-"""`ggzy simulate tender`: one construction tender from registration to the opening record, on the virtual
-clock, through the same actions and HTTP API that people use — bidders seal, upload and decrypt with the
-real `ggzy-bid` client (its HTTP calls go to this Django application in-process).
+"""`ggzy simulate tender` and `ggzy simulate procurement`: one construction tender or one government
+procurement (open or invited tendering) from registration to the sealed archive, on the virtual clock,
+through the same actions and HTTP API that people use — bidders seal, upload and decrypt with the real
+`ggzy-bid` client (its HTTP calls go to this Django application in-process). Periods, the bid form and the
+road from the report to the award come from the lot's procedure specification, so the two trades differ
+here only in what the parties buy and say.
 
 The scenario test runs this very code, so the demo and the proof cannot drift apart.
 """
 
+import json
 import secrets
 import tempfile
 import typing
@@ -26,7 +30,13 @@ from ggzy.catalogue.actions import load_national_catalogue
 from ggzy.catalogue.queries import effective_version
 from ggzy.demo.builder import add_experts
 from ggzy.evaluation.actions import finish_scoring, sign_in, sign_report, start_evaluation, submit_scores
-from ggzy.evaluation.award import award_lot, publish_candidates, report_to_supervisor, sign_contract
+from ggzy.evaluation.award import (
+    award_lot,
+    confirm_result,
+    publish_candidates,
+    report_to_supervisor,
+    sign_contract,
+)
 from ggzy.evaluation.schemas import CommitteeIn
 from ggzy.exchange.calendar_actions import load_official_calendar
 from ggzy.exchange.models import Node
@@ -60,6 +70,8 @@ from ggzy.trading.actions import (
 )
 from ggzy.trading.models import Lot
 from ggzy.trading.schemas import DocumentMeta, LotIn, NoticeIn, ProjectIn
+from ggzy.trading.specs import ProcedureSpec, spec_for
+from ggzy_bid.bidform import form_fields_from_json
 from ggzy_bid.client import UploadClient
 from ggzy_bid.fingerprint import machine_fingerprint
 from ggzy_bid.sealing import seal_bid
@@ -74,6 +86,74 @@ PASSWORD = "Ningxia-Public-Resource-Trading-Sim!"  # noqa: S105 - simulated acco
 TENDER_DOCUMENTS = (
     "第一章 招标公告\n第二章 投标人须知\n第三章 评标办法（综合评估法）\n第四章 合同条款\n".encode()
 )
+
+
+@dataclass(frozen=True)
+class Trade:
+    """What one kind of simulated trade buys: the project, its one lot, and who takes part."""
+
+    category: str
+    project: str
+    principal: str
+    bidder: str
+    lot: str
+    contract_kind: str
+    classify_code: str
+    budget: Decimal
+    estimate: Decimal
+    control_price: Decimal
+    bond: Decimal
+    specialty: str  # the experts drawn for the committee
+    documents: bytes
+
+
+TRADES = {
+    "tender": Trade(
+        category="engineering",
+        project="模拟教学楼建设工程",
+        principal="模拟学校",
+        bidder="模拟建设工程有限公司",
+        lot="施工",
+        contract_kind="works",
+        classify_code="A08",
+        budget=Decimal("30000000"),
+        estimate=Decimal("25000000"),
+        control_price=Decimal("24800000"),
+        bond=Decimal("500000"),
+        specialty="A08",
+        documents=TENDER_DOCUMENTS,
+    ),
+    "procurement": Trade(
+        category="procurement",
+        project="模拟教学设备采购项目",
+        principal="模拟中学",
+        bidder="模拟教学设备有限公司",
+        lot="多媒体教学设备",
+        contract_kind="goods",
+        classify_code="B01",
+        budget=Decimal("5000000"),
+        estimate=Decimal("5000000"),
+        control_price=Decimal("4900000"),
+        bond=Decimal("100000"),
+        specialty="B",
+        documents="第一章 招标公告\n第二章 投标人须知\n第三章 评标办法（综合评分法）\n第五章 采购需求\n".encode(),
+    ),
+}
+
+
+def bid_form_for(spec: ProcedureSpec, price: Decimal, i: int) -> dict[str, object]:
+    """A bid form with every field the lot's specification asks for."""
+    values: dict[str, object] = {}
+    for f in spec.bid_form:
+        if f.name == "price":
+            values[f.name] = f"{price}.00"
+        elif f.kind == "integer":
+            values[f.name] = 540 if "工期" in f.label else 30
+        elif f.kind == "boolean":
+            values[f.name] = i % 2 == 0
+        else:
+            values[f.name] = f"{f.label}{i + 1}"
+    return values
 
 
 def in_process_app() -> "WSGIApplication":
@@ -120,10 +200,18 @@ class Outcome:
 
 class TenderSimulation:
     def __init__(
-        self, bidders: int, say: Callable[[str], None] = print, skip_decrypt: int = 0, to_the_end: bool = True
+        self,
+        bidders: int,
+        say: Callable[[str], None] = print,
+        skip_decrypt: int = 0,
+        to_the_end: bool = True,
+        kind: str = "tender",
+        method: str = "open",
     ) -> None:
         if bidders < 1:
             raise ValueError("at least one bidder")
+        self.trade = TRADES[kind]
+        self.method = method
         self.count = bidders
         self.say = say
         self.skip_decrypt = skip_decrypt  # how many bidders "forget" to decrypt (E8: 视为撤销)
@@ -163,14 +251,14 @@ class TenderSimulation:
     def draw_committee(self, lot: Lot, principal: Party) -> list[str]:
         """Draw 4 experts at random (plus 1 principal's representative) while the opening runs."""
         operator = self.system
-        add_experts(operator, 6, f"sim{self.run}zj")
+        add_experts(operator, 6, f"sim{self.run}zj", specialty=self.trade.specialty)
         # The committee sits when the decryption window closes (the names are unsealed from then on).
         evaluation_at = max(lot.decrypt_closes_at or clock.now(), clock.now() + timedelta(minutes=1))
         draw = create_draw(
             operator,
             DrawRequestIn(
                 lot_code=lot.code,
-                rows=[DrawRowIn(specialty="A08", count=4)],
+                rows=[DrawRowIn(specialty=self.trade.specialty, count=4)],
                 representatives=1,
                 evaluation_at=evaluation_at,
             ),
@@ -223,15 +311,23 @@ class TenderSimulation:
         say(
             f"6a 评标报告已签署 report signed by {len(members)} (SM3 {evaluation.report_sm3[:16]}…); 第一名 {first.bid.bidder.name}"
         )
-        start = clock.now()
-        until = timezone.make_aware(datetime.combine(calendar.period_end(clock.today(), 3), time(17)))
-        publish_candidates(principal.actor, lot.code, start, until)
-        clock.freeze(until)
-        award_lot(principal.actor, lot.code, first.bid.receipt_no)
-        report_to_supervisor(principal.actor, lot.code)
-        say(f"6b 公示至 {local_text(until)}，确定中标人 awarded to {first.bid.bidder.name}")
+        if spec_for(lot).candidate_publicity:
+            start = clock.now()
+            until = timezone.make_aware(datetime.combine(calendar.period_end(clock.today(), 3), time(17)))
+            publish_candidates(principal.actor, lot.code, start, until)
+            clock.freeze(until)
+            award_lot(principal.actor, lot.code, first.bid.receipt_no)
+            report_to_supervisor(principal.actor, lot.code)
+            say(f"6b 公示至 {local_text(until)}，确定中标人 awarded to {first.bid.bidder.name}")
+        else:
+            # 87号令 第68–69条: the purchaser confirms the first-ranked; the result is published at once.
+            clock.advance(timedelta(hours=20))
+            decided = confirm_result(principal.actor, lot.code, first.bid.receipt_no)
+            say(
+                f"6b 采购人确定中标供应商 {first.bid.bidder.name}，中标结果公告至 {local_text(decided.publicity_until)}"
+            )
         clock.advance(timedelta(days=7))
-        contract_text = f"{lot.code} 施工合同 {first.price}".encode()
+        contract_text = f"{lot.code} {self.trade.lot}合同 {first.price}".encode()
         sign_contract(
             principal.actor,
             lot.code,
@@ -239,6 +335,8 @@ class TenderSimulation:
             (first.price * Decimal("0.05")).quantize(Decimal("0.01")),
             sm3_hex(contract_text),
         )
+        if not spec_for(lot).candidate_publicity:
+            report_to_supervisor(principal.actor, lot.code)  # the contract's filing (政府采购法 第47条)
         clock.advance(timedelta(days=1))
         for bond in Bond.objects.filter(lot=lot, status=Bond.Status.PAID, kind=Bond.Kind.DEPOSIT):
             refund_bond(self.system, bond.pk)
@@ -278,67 +376,83 @@ class TenderSimulation:
 
     def _flow(self) -> Outcome:
         say = self.say
+        trade = self.trade
         say(f"[{local_text(clock.now())}] 模拟开始 simulation {self.run}: {self.count} 个投标人")
         self.prepare()
-        principal = self.party("principal", f"模拟学校{self.run}", f"sim{self.run}-zb", "640104")
+        principal = self.party("principal", f"{trade.principal}{self.run}", f"sim{self.run}-zb", "640104")
         bidders = [
-            self.party(
-                "bidder", f"模拟建设工程有限公司{self.run}-{i + 1}", f"sim{self.run}-tb{i + 1}", "640121"
-            )
+            self.party("bidder", f"{trade.bidder}{self.run}-{i + 1}", f"sim{self.run}-tb{i + 1}", "640121")
             for i in range(self.count)
         ]
-        say(f"  招标人 {principal.entity.name}；投标人 {self.count} 家，均已登记SM2数字证书")
-
         project = create_project(
             principal.actor,
             ProjectIn(
-                name=f"模拟教学楼建设工程{self.run}",
-                state_budget_amount=Decimal("30000000"),
-                total_investment=Decimal("30000000"),
+                name=f"{trade.project}{self.run}",
+                category=trade.category,
+                state_budget_amount=trade.budget,
+                total_investment=trade.budget,
                 lots=[
                     LotIn(
-                        name="施工",
-                        contract_kind="works",
-                        classify_code="A08",
-                        estimated_value=Decimal("25000000"),
-                        control_price=Decimal("24800000"),
-                        bond_amount=Decimal("500000"),
+                        name=trade.lot,
+                        contract_kind=trade.contract_kind,
+                        classify_code=trade.classify_code,
+                        estimated_value=trade.estimate,
+                        control_price=trade.control_price,
+                        bond_amount=trade.bond,
                     )
                 ],
             ),
         )
         lot = project.lots.get()
-        say(f"1 项目登记 project {project.code}，统一交易标识码 {project.unified_deal_code}")
+        spec = spec_for(lot)
+        words = spec.wording
+        say(
+            f"  {words.principal} {principal.entity.name}；{words.bidder} {self.count} 家，均已登记SM2数字证书"
+        )
+        say(f"1 项目登记 project {project.code}（{spec.name}），统一交易标识码 {project.unified_deal_code}")
         say(f"  进场判定 must enter: {project.must_enter}（{project.catalogue_version}）")
 
+        # The shortest periods the lot's specification allows (日 or 工作日, as its rules say).
         docs_from = clock.now()
-        docs_until = timezone.make_aware(datetime.combine(calendar.period_end(clock.today(), 5), time(17)))
-        deadline = timezone.make_aware(datetime.combine(calendar.period_end(clock.today(), 20), time(9)))
+        docs_until = timezone.make_aware(
+            datetime.combine(spec.rules.doc_sale_days.end(clock.today()), time(17))
+        )
+        deadline = timezone.make_aware(
+            datetime.combine(spec.rules.bid_period_days.end(clock.today()), time(9))
+        )
         notice = create_notice(
             principal.actor,
             project.code,
             NoticeIn(
-                method="open",
-                title=f"{project.name}施工招标公告",
-                body="本项目已具备招标条件，现进行公开招标。",
+                method=self.method,
+                title=f"{project.name}{'公开招标' if self.method == 'open' else '邀请招标'}公告",
+                body=f"本项目已具备{words.bid}条件，现进行{'公开' if self.method == 'open' else '邀请'}招标。",
                 lot_codes=[lot.code],
                 docs_from=docs_from,
                 docs_until=docs_until,
                 bid_deadline=deadline,
+                invitees=[b.entity.uscc for b in bidders] if self.method == "invited" else [],
             ),
         )
-        signature = principal.key.sign(TENDER_DOCUMENTS).hex()
+        signature = principal.key.sign(trade.documents).hex()
         document = attach_document(
             principal.actor,
             notice.pk,
-            DocumentMeta(title="招标文件", signature=signature),
-            "招标文件.txt",
-            TENDER_DOCUMENTS,
+            DocumentMeta(title=words.documents, signature=signature),
+            f"{words.documents}.txt",
+            trade.documents,
         )
         publish_notice(principal.actor, notice.pk)
-        say(f"2 发布招标公告 published; 招标文件SM3 {document.sm3[:16]}…，投标截止 {local_text(deadline)}")
+        say(
+            f"2 发布{words.notice} published ({self.method}); {words.documents}SM3 {document.sm3[:16]}…，"
+            f"获取至 {local_text(docs_until)}（{spec.rules.doc_sale_days.text}），投标截止 {local_text(deadline)}"
+        )
 
         clock.advance(timedelta(days=1))
+        # The bidders' tool checks bid-form.json against the lot's form as the platform publishes it.
+        form = form_fields_from_json(
+            self.http.get(f"/api/trading/lots/{lot.code}/bid-form").raise_for_status().json()
+        )
         receipts = []
         experts: list[str] = []
         with tempfile.TemporaryDirectory(prefix="ggzy-sim-") as work:
@@ -355,12 +469,13 @@ class TenderSimulation:
                 )
                 folder = Path(work) / f"bid{i + 1}"
                 folder.mkdir()
-                price = Decimal("24000000") + Decimal(secrets.randbelow(700000))
+                # Offers spread over the 2.5% below 97% of the control price.
+                low = (trade.control_price * Decimal("0.97")).quantize(Decimal(1))
+                price = low + Decimal(secrets.randbelow(int(trade.control_price * Decimal("0.025"))))
                 (folder / "bid-form.json").write_text(
-                    f'{{"price": "{price}.00", "duration_days": 540, "quality": "合格", "project_manager": "项目经理{i + 1}"}}',
-                    encoding="utf-8",
+                    json.dumps(bid_form_for(spec, price, i), ensure_ascii=False), encoding="utf-8"
                 )
-                (folder / "technical.txt").write_text("施工组织设计……", encoding="utf-8")
+                (folder / "technical.txt").write_text("技术响应文件……", encoding="utf-8")
                 sealed = seal_bid(
                     folder,
                     signer=bidder.key,
@@ -368,6 +483,7 @@ class TenderSimulation:
                     bidder=bidder.entity.uscc,
                     fingerprint=machine_fingerprint(),
                     out=Path(work) / f"bid{i + 1}.gbe",
+                    form=form,
                 )
                 client = UploadClient(self.http, SERVER, bidder.token, chunk_size=64 * 1024)
                 result = client.upload(sealed.path)

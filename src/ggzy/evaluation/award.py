@@ -135,7 +135,10 @@ def object_to_result(actor: Actor, lot_code: str, text: str) -> Objection:
         # 质疑 of the result: within the period after the result's 公告期 ends (条例 第53条第3项).
         notice_ends = local_date(award.publicity_until - timedelta(seconds=1))  # stored as the next midnight
         last = end_of_day(rules.result_challenge_days.end(notice_ends))
-        if lot.state not in {Lot.State.AWARDED, Lot.State.CONTRACTED} or not award.publicity_from <= now <= last:
+        if (
+            lot.state not in {Lot.State.AWARDED, Lot.State.CONTRACTED}
+            or not award.publicity_from <= now <= last
+        ):
             raise InvalidInput(
                 "outside_challenge_period",
                 f"对中标结果的质疑应当在中标结果公告期限届满之日起{rules.result_challenge_days.text}内提出",

@@ -10,6 +10,7 @@ from ggzy.trading import actions, queries
 from ggzy.trading.models import Objection
 from ggzy.trading.schemas import (
     AnswerIn,
+    BidFormOut,
     DocumentMeta,
     DocumentOut,
     LotOut,
@@ -129,6 +130,13 @@ def answer_objection(request: HttpRequest, objection_id: int, payload: AnswerIn)
     return queries.objection_out(
         actions.answer_objection(actor_from_request(request), objection_id, payload.answer)
     )
+
+
+@router.get(
+    "/lots/{code}/bid-form", response=BidFormOut, auth=ANYONE, summary="标段的投标函格式（开标一览表字段）"
+)
+def get_bid_form(request: HttpRequest, code: str) -> BidFormOut:
+    return queries.bid_form_out(actor_from_request(request), code)
 
 
 @router.post("/lots/{code}/retender", response={201: LotOut}, summary="流标后重新招标")

@@ -107,7 +107,13 @@ def _advance_lot(actor: Actor, lot_id: int, now: datetime) -> None:
     outcome = "not_due"
     phase = _phases.get(lot.state)
     pauses = spec_for(lot).rules.objection_pauses.value
-    if due and lot.state == S.BIDDING and lot.notice is not None and pauses and pending_document_objections(lot.notice):
+    if (
+        due
+        and lot.state == S.BIDDING
+        and lot.notice is not None
+        and pauses
+        and pending_document_objections(lot.notice)
+    ):
         # 条例 第22条: activities pause until the objection is answered.
         lot.next_check = now + RETRY
         outcome = "paused_by_objection"

@@ -11,7 +11,16 @@ from ggzy.kernel.errors import NotFound, PermissionDenied
 from ggzy.kernel.roles import Actor, Role
 from ggzy.registry.models import Department
 from ggzy.trading.models import Document, Lot, Notice, Objection, Project
-from ggzy.trading.schemas import DocumentOut, LotOut, NoticeOut, ObjectionOut, ProjectOut
+from ggzy.trading.schemas import (
+    BidFieldOut,
+    BidFormOut,
+    DocumentOut,
+    LotOut,
+    NoticeOut,
+    ObjectionOut,
+    ProjectOut,
+)
+from ggzy.trading.specs import spec_for
 
 
 def is_party(actor: Actor, project: Project) -> bool:
@@ -120,10 +129,35 @@ def notice_for(actor: Actor, notice_id: int) -> Notice:
     return notice
 
 
+def bid_form_out(actor: Actor, code: str) -> BidFormOut:
+    """The lot's bid form: public with its notice (it is part of the tender documents)."""
+    lot = Lot.objects.select_related("project").filter(code=code).first()
+    if lot is None:
+        raise NotFound("lot_not_found", f"未找到标段{code}", f"No lot {code}")
+    project_for(actor, lot.project.code)
+    spec = spec_for(lot)
+    return BidFormOut(
+        lot=lot.code,
+        procedure=spec.key,
+        procedure_name=spec.name,
+        fields=[
+            BidFieldOut(
+                name=f.name,
+                label=f.label,
+                kind=f.kind,
+                required=f.required,
+                read_at_opening=f.read_at_opening,
+            )
+            for f in spec.bid_form
+        ],
+    )
+
+
 def lot_out(lot: Lot) -> LotOut:
     return LotOut(
         code=lot.code,
         name=lot.name,
+        procedure=lot.procedure,
         contract_kind=lot.contract_kind,
         classify_code=lot.classify_code,
         estimated_value=lot.estimated_value,

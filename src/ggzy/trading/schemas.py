@@ -69,6 +69,7 @@ class TerminateIn(Schema):
 class LotOut(Schema):
     code: str
     name: str
+    procedure: str = Field(description="交易程序规范，如 procurement_tender@2026-02-01")
     contract_kind: str
     classify_code: str
     estimated_value: Decimal
@@ -78,6 +79,23 @@ class LotOut(Schema):
     bid_deadline: datetime | None
     decrypt_closes_at: datetime | None
     outcome_reason: str
+
+
+class BidFieldOut(Schema):
+    name: str
+    label: str
+    kind: str = Field(description="amount 金额（元，字符串）/ integer / text / boolean")
+    required: bool
+    read_at_opening: bool = Field(description="开标时公布")
+
+
+class BidFormOut(Schema):
+    """The lot's 投标函/开标一览表: what bid-form.json holds (ggzy-bid seal --form)."""
+
+    lot: str
+    procedure: str
+    procedure_name: str
+    fields: list[BidFieldOut]
 
 
 class ProjectOut(Schema):

@@ -163,9 +163,7 @@ PROCUREMENT_TENDER_SPEC = ProcedureSpec(
     ),
 )
 
-SPECS: dict[str, ProcedureSpec] = {
-    s.key: s for s in (CONSTRUCTION_TENDER_SPEC, PROCUREMENT_TENDER_SPEC)
-}
+SPECS: dict[str, ProcedureSpec] = {s.key: s for s in (CONSTRUCTION_TENDER_SPEC, PROCUREMENT_TENDER_SPEC)}
 
 
 def spec(key: str) -> ProcedureSpec:

@@ -1,4 +1,5 @@
-"""The scenario: a whole construction tender through the real bidder tool and HTTP API, virtual clock."""
+"""The scenarios: a whole construction tender and a whole government procurement through the real bidder
+tool and HTTP API, on the virtual clock."""
 
 import pytest
 from django.core.management import call_command
@@ -44,3 +45,23 @@ def test_command_prints_the_steps(network, capsys: pytest.CaptureFixture[str]) -
     out = capsys.readouterr().out
     assert "回执 receipt" in out
     assert "审计链 audit chain: 完整 intact" in out
+
+
+@pytest.mark.parametrize("method", ["open", "invited"])
+def test_procurement_from_notice_to_archive(network, method: str) -> None:  # type: ignore[no-untyped-def]
+    from ggzy.evaluation.models import Award
+    from ggzy.services.models import ArchivePackage
+    from ggzy.trading.specs import PROCUREMENT_TENDER_SPEC
+
+    lines: list[str] = []
+    outcome = TenderSimulation(4, lines.append, kind="procurement", method=method).execute()
+    lot = Lot.objects.get(code=outcome.lot_code)
+    assert lot.procedure == PROCUREMENT_TENDER_SPEC.key and lot.project.category == "procurement"
+    assert outcome.state == Lot.State.ARCHIVED
+    assert all(set(r) >= {"price", "delivery_days", "brand"} and "sme" not in r for r in outcome.opening_rows)
+    award = Award.objects.get(lot=lot)
+    assert not award.deemed and award.reported_at is not None  # the purchaser decided; the contract filed
+    assert any("采购人确定中标供应商" in line for line in lines)
+    assert any("5个工作日" in line for line in lines)  # the documents' period in working days
+    assert verify_chain().intact
+    call_command("verify_archive", ArchivePackage.objects.get().lot.code)

@@ -87,7 +87,9 @@ def test_a_challenge_to_the_result_holds_the_contract(opened_purchase: Opened) -
     assert too_high.value.code in {"not_awarded", "performance_bond_too_high"}
 
 
-def test_the_challenge_period_ends_seven_working_days_after_the_notice_period(opened_purchase: Opened) -> None:
+def test_the_challenge_period_ends_seven_working_days_after_the_notice_period(
+    opened_purchase: Opened,
+) -> None:
     o = opened_purchase
     first, _ = first_and_second(reported(o))
     award.confirm_result(actor_of("zb"), o.lot_code, first)

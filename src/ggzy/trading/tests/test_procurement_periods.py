@@ -59,7 +59,9 @@ def test_a_procurement_lot_follows_the_procurement_specification(purchase: Tende
 )
 def test_bond_at_most_two_percent_of_the_budget(purchase: Tender, budget: str, bond: str, ok: bool) -> None:
     if ok:
-        assert new_project(estimated_value=Decimal(budget), bond_amount=Decimal(bond)).bond_amount == Decimal(bond)
+        assert new_project(estimated_value=Decimal(budget), bond_amount=Decimal(bond)).bond_amount == Decimal(
+            bond
+        )
     else:
         with pytest.raises(InvalidInput) as err:
             new_project(estimated_value=Decimal(budget), bond_amount=Decimal(bond))

@@ -7,16 +7,32 @@ from ggzy.kernel.errors import GgzyError
 
 
 class Command(BaseCommand):
-    help = "Run a whole trade on the virtual clock and print each step (ggzy simulate tender --bidders N)."
+    help = (
+        "Run a whole trade on the virtual clock and print each step "
+        "(ggzy simulate tender --bidders N; ggzy simulate procurement --method open|invited --bidders N)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="kind", required=True)
         tender = sub.add_parser("tender", help="construction tender: notice, sealed bids, online opening")
         tender.add_argument("--bidders", type=int, default=5)
         tender.add_argument("--no-decrypt", type=int, default=0, help="bidders who fail to decrypt (E8)")
+        tender.add_argument("--method", choices=["open", "invited"], default="open")
+        procurement = sub.add_parser(
+            "procurement", help="government procurement of goods: open or invited tendering (财政部令第87号)"
+        )
+        procurement.add_argument("--bidders", type=int, default=5)
+        procurement.add_argument("--no-decrypt", type=int, default=0, help="bidders who fail to decrypt")
+        procurement.add_argument("--method", choices=["open", "invited"], default="open")
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            TenderSimulation(options["bidders"], self.stdout.write, options["no_decrypt"]).execute()
+            TenderSimulation(
+                options["bidders"],
+                self.stdout.write,
+                options["no_decrypt"],
+                kind=options["kind"],
+                method=options["method"],
+            ).execute()
         except GgzyError as exc:
             raise CommandError(f"{exc.zh} ({exc.en})") from exc
