@@ -38,13 +38,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from ggzy.kernel import draws
 from ggzy.kernel.canonical import canonical_bytes
-from ggzy_guomi import sm3_digest, sm3_hex
+from ggzy.kernel.draws import SEED_BYTES, commitment, derive_seed
+from ggzy_guomi import sm3_hex
 
 ALGORITHM = "GGZY-DRAW-SM3-CTR-v2"
 DOMAIN = b"GGZY-EXPERT-DRAW-v1"
-SEED_BYTES = 32
-_U32 = 1 << 32
 
 
 # ---- eligibility (recusal) ---------------------------------------------------------------------
@@ -174,17 +174,6 @@ def screen(candidates: Iterable[Candidate], ctx: Context, rows: Sequence[tuple[i
 # ---- the seeded stream -------------------------------------------------------------------------
 
 
-def commitment(secret: bytes) -> str:
-    return sm3_hex(secret)
-
-
-def derive_seed(secret: bytes, checkpoint_root: bytes) -> bytes:
-    """seed = SM3(secret ‖ root of the first signed audit checkpoint covering the commitment)."""
-    if len(secret) != SEED_BYTES or len(checkpoint_root) != 32:
-        raise ValueError("the secret and the checkpoint root have 32 bytes each")
-    return sm3_digest(secret + checkpoint_root)
-
-
 def pool_digest(draw_number: str, rows: Sequence[RowSpec]) -> str:
     document = {
         "algorithm": ALGORITHM,
@@ -196,45 +185,16 @@ def pool_digest(draw_number: str, rows: Sequence[RowSpec]) -> str:
     return sm3_hex(canonical_bytes(document))
 
 
-class Stream:
-    """The SM3 counter-mode keystream of one row, read as big-endian uint32."""
+class Stream(draws.Stream):
+    """The keystream of one row of an expert draw (the domain GGZY-EXPERT-DRAW-v1)."""
 
     def __init__(self, seed: bytes, row: int) -> None:
-        if len(seed) != SEED_BYTES:
-            raise ValueError(f"the seed has {SEED_BYTES} bytes")
-        self._prefix = DOMAIN + seed + row.to_bytes(4, "big")
-        self._counter = 0
-        self._buffer = b""
-
-    def _refill(self) -> None:
-        self._buffer += sm3_digest(self._prefix + self._counter.to_bytes(8, "big"))
-        self._counter += 1
-
-    def u32(self) -> int:
-        if len(self._buffer) < 4:
-            self._refill()
-        value, self._buffer = int.from_bytes(self._buffer[:4], "big"), self._buffer[4:]
-        return value
-
-    def below(self, n: int) -> int:
-        """A uniform integer in [0, n)."""
-        if not 0 < n <= _U32:
-            raise ValueError("n must be in 1 … 2^32")
-        limit = _U32 - (_U32 % n)
-        while True:
-            x = self.u32()
-            if x < limit:
-                return x % n
+        super().__init__(seed, row, DOMAIN)
 
 
 def row_order(seed: bytes, row: int, pool: Sequence[str]) -> list[str]:
     """The random order of one row's pool (forward Fisher–Yates over the sorted pool)."""
-    order = list(pool)
-    stream = Stream(seed, row)
-    for j in range(len(order) - 1):
-        r = j + stream.below(len(order) - j)
-        order[j], order[r] = order[r], order[j]
-    return order
+    return draws.shuffled(seed, row, pool, DOMAIN)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,6 @@ names, ID numbers or mobiles."""
 
 import base64
 import binascii
-import secrets
 from datetime import datetime, timedelta
 from pathlib import PurePath
 
@@ -39,11 +38,10 @@ from ggzy.experts.rules import (
     response_window,
 )
 from ggzy.experts.schemas import DrawRequestIn, PhoneEvidenceIn
-from ggzy.kernel import audit, checkpoints, clock, events, notify, sequences
+from ggzy.kernel import audit, clock, draws, events, notify, sequences
 from ggzy.kernel.actions import action, require_role
 from ggzy.kernel.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from ggzy.kernel.models import AuditCheckpoint
-from ggzy.kernel.platform_key import platform_key, platform_public_key
 from ggzy.kernel.regions import get_region
 from ggzy.kernel.roles import Actor, Role
 from ggzy.kernel.timefmt import local_text
@@ -51,7 +49,7 @@ from ggzy.registry.models import Account
 from ggzy.trading.actions import require_project_manager
 from ggzy.trading.models import Lot
 from ggzy.trading.specs import spec_for
-from ggzy_guomi import GuomiError, sm3_hex
+from ggzy_guomi import sm3_hex
 
 NOTE_MAX_BYTES = 5 * 1024 * 1024
 
@@ -232,13 +230,12 @@ def commit_draw(actor: Actor, draw_id: int) -> DrawRequest:
             rule=RECUSAL,
             details={"rows": short},
         )
-    secret = secrets.token_bytes(pure.SEED_BYTES)
     for row, spec in zip(draw.rows.all(), screening.rows, strict=True):
         row.pool = list(spec.pool)
         row.save(update_fields=["pool"])
-    draw.secret_sealed = platform_public_key().encrypt(secret).hex()
-    draw.seed_commitment = pure.commitment(secret)
-    del secret
+    committed = draws.commit()
+    draw.secret_sealed = committed.secret_sealed
+    draw.seed_commitment = committed.commitment
     draw.pool_digest = pure.pool_digest(draw.number, screening.rows)
     draw.excluded_counts = screening.counts()
     draw.status = DrawRequest.Status.COMMITTED
@@ -263,30 +260,17 @@ def commit_draw(actor: Actor, draw_id: int) -> DrawRequest:
 
 
 def _reveal_seed(draw: DrawRequest) -> AuditCheckpoint:
-    """Decrypt the committed secret, take the first checkpoint covering the commitment (signing one now
-    if none was yet) and derive the seed. The secret is then public; its ciphertext is dropped."""
-    try:
-        secret = platform_key().decrypt(bytes.fromhex(draw.secret_sealed))
-    except (GuomiError, ValueError) as exc:
-        raise Conflict(
-            "draw_secret_unreadable",
-            "无法用平台密钥解开已承诺的随机秘密，抽取不能执行",
-            "The committed secret cannot be decrypted with the platform key; the draw cannot run",
-        ) from exc
-    if draw.commit_event_seq is None or pure.commitment(secret) != draw.seed_commitment:
-        raise Conflict(
-            "draw_commitment_mismatch",
-            "随机秘密与抽取前公布的承诺不一致，抽取不能执行",
-            "The secret does not match the published commitment; the draw cannot run",
-            rule=RANDOM_DRAW,
-        )
-    cp = checkpoints.covering_checkpoint(draw.commit_event_seq) or checkpoints.issue_checkpoint("draw", draw)
-    draw.secret = secret.hex()
+    """Reveal the committed secret and derive the seed (kernel.draws). The secret is then public; its
+    ciphertext is dropped."""
+    revealed = draws.reveal(
+        draw.secret_sealed, draw.seed_commitment, draw.commit_event_seq, "draw", draw, rule=RANDOM_DRAW
+    )
+    draw.secret = revealed.secret.hex()
     draw.secret_sealed = ""
-    draw.beacon_seq = cp.seq
-    draw.beacon_root = cp.root
-    draw.seed = pure.derive_seed(secret, bytes.fromhex(cp.root)).hex()
-    return cp
+    draw.beacon_seq = revealed.checkpoint.seq
+    draw.beacon_root = revealed.checkpoint.root
+    draw.seed = revealed.seed.hex()
+    return revealed.checkpoint
 
 
 def _notify_call(call: DrawnExpert) -> None:
