@@ -19,7 +19,7 @@ from ggzy.registry.actions import parse_public_key
 from ggzy.registry.models import Account, Certificate, Entity, EntityKind
 from ggzy.registry.queries import entity_of
 from ggzy.trading import codes, procedure, specs
-from ggzy.trading.models import Document, Download, Lot, Notice, Objection, Project
+from ggzy.trading.models import Document, Download, InviteeDraw, Lot, Notice, Objection, Project
 from ggzy.trading.queries import is_overseer, is_party
 from ggzy.trading.rules import (
     DOWNLOADERS_SECRET,
@@ -378,6 +378,13 @@ def create_notice(actor: Actor, project_code: str, form: NoticeIn) -> Notice:
         opening_key=parse_public_key(form.opening_key).hex() if form.opening_key.strip() else "",
         created_at=now,
     )
+    if form.method == Notice.Method.INVITED and rules.invited_pool_ratio is not None and form.invitees:
+        raise InvalidInput(
+            "invitees_by_draw",
+            "政府采购邀请招标的被邀请供应商须从备选名单中随机抽取，不得直接指定",
+            "Invitees of procurement's invited tendering are drawn at random, not named",
+            rule=rules.invited_pool_ratio.legal,
+        )
     if form.method == Notice.Method.INVITED:
         invitees = [_entity(u, "invitee") for u in dict.fromkeys(form.invitees)]
         notice.invitees.set(invitees)
@@ -475,6 +482,14 @@ def publish_notice(actor: Actor, notice_id: int) -> Notice:
         bid_deadline=notice.bid_deadline,
     )
     check_periods(form, clock.today(), rules)  # time has passed since the draft: check again
+    drawn = InviteeDraw.objects.filter(notice=notice, status=InviteeDraw.Status.DRAWN).exists()
+    if notice.method == Notice.Method.INVITED and rules.invited_pool_ratio is not None and not drawn:
+        raise InvalidInput(
+            "invitees_not_drawn",
+            "请先从备选供应商中随机抽取被邀请供应商",
+            "Draw the invitees from the pool first",
+            rule=rules.invited_pool_ratio.legal,
+        )
     if notice.method == Notice.Method.INVITED:
         invitees = list(notice.invitees.all())
         bidders = [e for e in invitees if _has_kind(e, EntityKind.BIDDER)]

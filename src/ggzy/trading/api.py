@@ -4,15 +4,18 @@ from django.http import FileResponse, HttpRequest
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from ggzy.kernel.errors import NotFound
 from ggzy.registry.api_auth import ANYONE
 from ggzy.registry.auth import actor_from_request
-from ggzy.trading import actions, queries
-from ggzy.trading.models import Objection
+from ggzy.trading import actions, invitations, queries
+from ggzy.trading.models import InviteeDraw, Objection
 from ggzy.trading.schemas import (
     AnswerIn,
     BidFormOut,
     DocumentMeta,
     DocumentOut,
+    InviteeDrawIn,
+    InviteeDrawOut,
     LotOut,
     NoticeIn,
     NoticeOut,
@@ -129,6 +132,45 @@ def list_objections(request: HttpRequest, notice_id: int) -> list[ObjectionOut]:
 def answer_objection(request: HttpRequest, objection_id: int, payload: AnswerIn) -> ObjectionOut:
     return queries.objection_out(
         actions.answer_objection(actor_from_request(request), objection_id, payload.answer)
+    )
+
+
+@router.post(
+    "/notices/{notice_id}/invitee-draw",
+    response={201: InviteeDrawOut},
+    summary="邀请招标：确定备选供应商并承诺随机种子",
+)
+def commit_invitee_draw(
+    request: HttpRequest, notice_id: int, payload: InviteeDrawIn
+) -> Status[InviteeDrawOut]:
+    draw = invitations.commit_invitee_draw(actor_from_request(request), notice_id, payload)
+    return Status(201, invitations.draw_out(draw, show_names=True))
+
+
+@router.post(
+    "/notices/{notice_id}/invitee-draw/execute",
+    response=InviteeDrawOut,
+    summary="邀请招标：随机抽取被邀请供应商",
+)
+def execute_invitee_draw(request: HttpRequest, notice_id: int) -> InviteeDrawOut:
+    draw = invitations.execute_invitee_draw(actor_from_request(request), notice_id)
+    return invitations.draw_out(draw, show_names=True)
+
+
+@router.get(
+    "/notices/{notice_id}/invitee-draw", response=InviteeDrawOut, auth=ANYONE, summary="邀请供应商抽取记录"
+)
+def get_invitee_draw(request: HttpRequest, notice_id: int) -> InviteeDrawOut:
+    actor = actor_from_request(request)
+    notice = queries.notice_for(actor, notice_id)
+    draw = InviteeDraw.objects.filter(notice=notice).first()
+    if draw is None:
+        raise NotFound(
+            "invitee_draw_not_found", "本公告没有供应商抽取记录", "No invitee draw for this notice"
+        )
+    # Who was drawn is sealed like the invitations until the deadline (电子招标投标办法 第21条).
+    return invitations.draw_out(
+        draw, show_names=queries.is_party(actor, notice.project) or queries.deadline_passed(notice)
     )
 
 

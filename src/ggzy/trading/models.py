@@ -229,3 +229,38 @@ class Objection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_stage_display()} #{self.pk}"
+
+
+class InviteeDraw(models.Model):
+    """Invited tendering of government procurement (87号令 第14条): the suppliers invited are drawn at
+    random from a pool at least twice their number, witnessed by two or more of the purchaser's staff and
+    recorded. Verifiable like the expert draw (kernel.draws): the pool and the SM3 commitment of a sealed
+    secret are fixed first; the seed also takes the first audit checkpoint signed after them. Who is in the
+    pool and who was drawn is sealed like the invitations until the bid deadline (电子招标投标办法 第21条)."""
+
+    class Status(models.TextChoices):
+        COMMITTED = "committed", "已确定备选名单"
+        DRAWN = "drawn", "已抽取"
+
+    notice = models.OneToOneField(Notice, models.PROTECT, related_name="invitee_draw")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.COMMITTED)
+    pool = models.JSONField("备选供应商（统一社会信用代码，升序）", default=list)
+    count = models.PositiveSmallIntegerField("拟抽取数")
+    witnesses = models.JSONField("监督抽取的采购人工作人员", default=list)
+    pool_digest = models.CharField(max_length=64)
+    seed_commitment = models.CharField(max_length=64)
+    secret_sealed = models.TextField(blank=True)
+    commit_event_seq = models.PositiveBigIntegerField(null=True, blank=True)
+    secret = models.CharField(max_length=64, blank=True)
+    beacon_seq = models.PositiveBigIntegerField(null=True, blank=True)
+    beacon_root = models.CharField(max_length=64, blank=True)
+    seed = models.CharField(max_length=64, blank=True)
+    drawn = models.JSONField("抽中的供应商", default=list)
+    committed_at = models.DateTimeField()
+    drawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "邀请供应商随机抽取"
+
+    def __str__(self) -> str:
+        return f"邀请抽取 {self.notice_id}"

@@ -31,6 +31,31 @@ class ProjectIn(Schema):
     lots: list[LotIn]
 
 
+class InviteeDrawIn(Schema):
+    """邀请招标 of government procurement: the pool to draw from, how many to invite, the witnesses."""
+
+    pool: list[Code] = Field(
+        max_length=1000, description="备选供应商统一社会信用代码（不少于拟抽取数的两倍）"
+    )
+    count: int = Field(ge=1, le=100, description="拟随机抽取并邀请的供应商数（不少于3家）")
+    witnesses: list[Code] = Field(
+        max_length=20, description="在场监督的采购人工作人员（平台用户名，不少于2名）"
+    )
+
+
+class InviteeDrawOut(Schema):
+    notice: int
+    status: str
+    count: int
+    pool_size: int
+    pool_digest: str
+    seed_commitment: str
+    witnesses: list[str]
+    beacon_seq: int | None
+    seed: str
+    drawn: list[str] = Field(description="抽中的供应商（投标截止前仅采购人和代理机构可见）")
+
+
 class NoticeIn(Schema):
     method: Code = Field(description="open 公开招标 / invited 邀请招标")
     title: str = Field(max_length=200)
