@@ -50,6 +50,7 @@ from ggzy.kernel.models import CalendarDay
 from ggzy.kernel.roles import Actor
 from ggzy.kernel.timefmt import local_text
 from ggzy.registry.actions import (
+    add_entity_user,
     issue_api_token,
     issue_certificate_challenge,
     register_certificate,
@@ -68,8 +69,10 @@ from ggzy.trading.actions import (
     download_document,
     publish_notice,
 )
+from ggzy.trading.invitations import commit_invitee_draw, execute_invitee_draw
+from ggzy.trading.invitations import verify as verify_invitee_draw
 from ggzy.trading.models import Lot
-from ggzy.trading.schemas import DocumentMeta, LotIn, NoticeIn, ProjectIn
+from ggzy.trading.schemas import DocumentMeta, InviteeDrawIn, LotIn, NoticeIn, ProjectIn
 from ggzy.trading.specs import ProcedureSpec, spec_for
 from ggzy_bid.bidform import form_fields_from_json
 from ggzy_bid.client import UploadClient
@@ -247,6 +250,24 @@ class TenderSimulation:
         _, party.token = issue_api_token(party.actor, "simulate")
         return party
 
+    def draw_invitees(self, notice_id: int, principal: Party, pool: list[Party]) -> list[Party]:
+        """Draw the invited suppliers from the pool, two of the purchaser's staff witnessing."""
+        witnesses = [f"sim{self.run}-jd{i}" for i in (1, 2)]
+        for username in witnesses:
+            add_entity_user(
+                principal.actor,
+                principal.entity.uscc,
+                AccountIn(username=username, password=PASSWORD, name="监督人", mobile="13900000000"),
+            )
+        form = InviteeDrawIn(pool=[p.entity.uscc for p in pool], count=self.count, witnesses=witnesses)
+        commit_invitee_draw(principal.actor, notice_id, form)
+        draw = execute_invitee_draw(principal.actor, notice_id)
+        self.say(
+            f"2a 随机抽取被邀请供应商 drew {draw.count} of {len(draw.pool)} (seed {draw.seed[:12]}…, "
+            f"{'可复核 verifiable' if verify_invitee_draw(draw) else 'MISMATCH'})"
+        )
+        return [p for p in pool if p.entity.uscc in draw.drawn]
+
     # -- committee, evaluation, award ----------------------------------------------------------------
     def draw_committee(self, lot: Lot, principal: Party) -> list[str]:
         """Draw 4 experts at random (plus 1 principal's representative) while the opening runs."""
@@ -380,9 +401,13 @@ class TenderSimulation:
         say(f"[{local_text(clock.now())}] 模拟开始 simulation {self.run}: {self.count} 个投标人")
         self.prepare()
         principal = self.party("principal", f"{trade.principal}{self.run}", f"sim{self.run}-zb", "640104")
+        # Invited procurement draws its bidders from a pool twice their number (87号令 第14条).
+        pool_size = (
+            self.count * 2 if self.method == "invited" and trade.category == "procurement" else self.count
+        )
         bidders = [
             self.party("bidder", f"{trade.bidder}{self.run}-{i + 1}", f"sim{self.run}-tb{i + 1}", "640121")
-            for i in range(self.count)
+            for i in range(pool_size)
         ]
         project = create_project(
             principal.actor,
@@ -412,6 +437,7 @@ class TenderSimulation:
         say(f"1 项目登记 project {project.code}（{spec.name}），统一交易标识码 {project.unified_deal_code}")
         say(f"  进场判定 must enter: {project.must_enter}（{project.catalogue_version}）")
 
+        drawing = self.method == "invited" and spec.rules.invited_pool_ratio is not None
         # The shortest periods the lot's specification allows (日 or 工作日, as its rules say).
         docs_from = clock.now()
         docs_until = timezone.make_aware(
@@ -431,7 +457,7 @@ class TenderSimulation:
                 docs_from=docs_from,
                 docs_until=docs_until,
                 bid_deadline=deadline,
-                invitees=[b.entity.uscc for b in bidders] if self.method == "invited" else [],
+                invitees=[b.entity.uscc for b in bidders] if self.method == "invited" and not drawing else [],
             ),
         )
         signature = principal.key.sign(trade.documents).hex()
@@ -442,6 +468,8 @@ class TenderSimulation:
             f"{words.documents}.txt",
             trade.documents,
         )
+        if drawing:
+            bidders = self.draw_invitees(notice.pk, principal, bidders)
         publish_notice(principal.actor, notice.pk)
         say(
             f"2 发布{words.notice} published ({self.method}); {words.documents}SM3 {document.sm3[:16]}…，"

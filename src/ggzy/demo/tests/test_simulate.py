@@ -63,5 +63,8 @@ def test_procurement_from_notice_to_archive(network, method: str) -> None:  # ty
     assert not award.deemed and award.reported_at is not None  # the purchaser decided; the contract filed
     assert any("采购人确定中标供应商" in line for line in lines)
     assert any("5个工作日" in line for line in lines)  # the documents' period in working days
+    if method == "invited":  # four drawn at random from a pool of eight
+        assert any("随机抽取被邀请供应商 drew 4 of 8" in line and "verifiable" in line for line in lines)
+        assert lot.notice is not None and lot.notice.invitees.count() == 4
     assert verify_chain().intact
     call_command("verify_archive", ArchivePackage.objects.get().lot.code)
