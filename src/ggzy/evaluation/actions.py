@@ -24,10 +24,11 @@ from ggzy.evaluation.models import (
 )
 from ggzy.evaluation.report import render_report
 from ggzy.evaluation.rules import (
-    ABNORMALLY_LOW,
     MANDATORY_REJECTION,
     REJECTION_GROUNDS,
+    EvaluationRules,
     award_rules_for,
+    evaluation_rules_for,
 )
 from ggzy.evaluation.schemas import CommitteeIn, CriterionIn, PlanIn
 from ggzy.experts.models import DrawRequest
@@ -41,6 +42,7 @@ from ggzy.kernel.roles import Actor, Role
 from ggzy.registry.actions import parse_public_key
 from ggzy.registry.models import Account
 from ggzy.registry.queries import entity_of
+from ggzy.trading import procedure
 from ggzy.trading.actions import end_of_day, local_date, require_project_manager
 from ggzy.trading.models import Lot
 from ggzy.trading.queries import require_node_operator
@@ -97,7 +99,12 @@ def plan_of(lot: Lot) -> PlanIn:
     plan = EvaluationPlan.objects.filter(lot=lot).first()
     if plan is None:
         return DEFAULT_PLAN
-    return PlanIn(method=plan.method, price_points=plan.price_points, criteria=plan.criteria)
+    return PlanIn(
+        method=plan.method,
+        price_points=plan.price_points,
+        criteria=plan.criteria,
+        sme_deduction=plan.sme_deduction,
+    )
 
 
 def valid_bids(evaluation: Evaluation) -> list[Bid]:
@@ -125,8 +132,15 @@ def set_plan(actor: Actor, lot_code: str, form: PlanIn) -> EvaluationPlan:
     role = require_project_manager(actor, lot.project)
     if lot.state not in {Lot.State.DRAFT, Lot.State.BIDDING}:
         raise InvalidInput("plan_fixed", "开标后不得变更评标办法", "The method is fixed once bids are opened")
-    if form.method not in EvaluationPlan.Method.values:
-        raise InvalidInput("plan_method", "评标办法应为 lowest_price 或 comprehensive", "Unknown method")
+    rules = evaluation_rules_for(lot)
+    methods = rules.methods.value
+    if form.method not in EvaluationPlan.Method.values or form.method not in methods:
+        raise InvalidInput(
+            "plan_method",
+            "评标办法应为" + "或".join(f"{k}（{v}）" for k, v in methods.items()),
+            f"The method must be one of {', '.join(methods)}",
+            rule=rules.methods.legal,
+        )
     codes = [c.code for c in form.criteria]
     if len(codes) != len(set(codes)) or any(
         c.max_points <= 0 or c.kind not in {"technical", "business"} for c in form.criteria
@@ -142,19 +156,62 @@ def set_plan(actor: Actor, lot_code: str, form: PlanIn) -> EvaluationPlan:
                 f"综合评估法各项满分合计应为100分（现为{total}），价格分须大于零",
                 "Points must total 100",
             )
+        _check_price_weight(lot, rules, form.price_points)
+    _check_sme_deduction(lot, rules, form.sme_deduction)
     plan, _ = EvaluationPlan.objects.update_or_create(
         lot=lot,
         defaults={
             "method": form.method,
             "price_points": form.price_points,
-            "criteria": [c.dict() for c in form.criteria],
+            # JSON-native (the points as strings): a JSONField cannot hold Decimal.
+            "criteria": plain([c.dict() for c in form.criteria]),
+            "sme_deduction": form.sme_deduction,
             "set_at": clock.now(),
         },
     )
-    plan.criteria = plain(plan.criteria)
-    plan.save(update_fields=["criteria"])
-    audit.record(plan, {"lot": lot.code, "method": form.method}, role=role)
+    audit.record(
+        plan, {"lot": lot.code, "method": form.method, "sme_deduction": str(form.sme_deduction)}, role=role
+    )
     return plan
+
+
+def _check_price_weight(lot: Lot, rules: EvaluationRules, price_points: Decimal) -> None:
+    """87号令 第55条: of the 100 points, price takes at least 30 (goods) or 10 (services)."""
+    minimum = rules.min_price_points.get(lot.contract_kind)
+    if minimum is not None and price_points < minimum.value:
+        raise InvalidInput(
+            "plan_price_weight",
+            f"{lot.get_contract_kind_display()}项目采用{rules.methods.value['comprehensive']}的，价格分值占总分值的比重"
+            f"不得低于{minimum.value}%（现为{price_points}分/100分）",
+            f"For {lot.contract_kind}, price must weigh at least {minimum.value} of 100 points ({price_points})",
+            rule=minimum.legal,
+            details={"price_points": str(price_points), "minimum": str(minimum.value)},
+        )
+
+
+def _check_sme_deduction(lot: Lot, rules: EvaluationRules, deduction: Decimal) -> None:
+    """财库〔2020〕46号 第9条 (raised by 财库〔2022〕19号): 0, or within the range of the lot's kind."""
+    if deduction == 0:
+        return
+    allowed = rules.sme_deduction.get(lot.contract_kind)
+    if allowed is None:
+        raise InvalidInput(
+            "plan_sme_not_applicable",
+            "小微企业价格扣除是政府采购支持中小企业的政策（财库〔2020〕46号），本标段的交易程序或合同类型不适用，"
+            "扣除比例应为0",
+            "The SME price deduction does not apply to this lot's procedure or contract kind: it must be 0",
+            details={"sme_deduction": str(deduction)},
+        )
+    low, high = allowed.value
+    if not low <= deduction <= high:
+        raise InvalidInput(
+            "plan_sme_deduction",
+            f"{lot.get_contract_kind_display()}项目对小微企业报价的扣除比例应为{low:.0%}至{high:.0%}"
+            f"（或0：不扣除），现为{deduction:.2%}",
+            f"The SME price deduction must be 0 or within {low:.0%}–{high:.0%} ({deduction:.2%})",
+            rule=allowed.legal,
+            details={"sme_deduction": str(deduction), "low": str(low), "high": str(high)},
+        )
 
 
 # ---- committee ----------------------------------------------------------------------------------
@@ -385,9 +442,15 @@ def ask_extension(actor: Actor, lot_code: str) -> Evaluation:
 # ---- ranking and report -------------------------------------------------------------------------
 
 
+def _brand(rules: EvaluationRules, bid: Bid) -> str:
+    """The brand bids are compared by (87号令 第31条), "" where the method has none or the bid names none."""
+    return scoring.brand_key((bid.bid_form or {}).get("brand")) if rules.same_brand_counts_once else ""
+
+
 def _figures(evaluation: Evaluation, plan: PlanIn) -> list[scoring.BidFigures]:
     members = list(evaluation.members.all())
     codes = {c.code for c in plan.criteria}
+    rules = evaluation_rules_for(evaluation.lot)
     figures = []
     for order, bid in enumerate(valid_bids(evaluation)):
         assert bid.bid_form is not None
@@ -401,21 +464,71 @@ def _figures(evaluation: Evaluation, plan: PlanIn) -> list[scoring.BidFigures]:
                     f"Member {member.user.username} has not scored bid {bid.receipt_no}",
                 )
             points.append(sum(member_scores.values(), Decimal(0)))
-        figures.append(scoring.BidFigures(bid.pk, Decimal(bid.bid_form["price"]), order, tuple(points)))
+        price = Decimal(bid.bid_form["price"])
+        # 财库〔2020〕46号 第9条: a declared small or micro enterprise is evaluated on its deducted price.
+        evaluated = scoring.evaluated_price(price, bid.bid_form.get("sme") is True, plan.sme_deduction)
+        figures.append(scoring.BidFigures(bid.pk, price, order, tuple(points), evaluated, _brand(rules, bid)))
     return figures
+
+
+LOW_PRICE_TRIGGER_TEXT = {
+    scoring.MEAN: "低于有效投标报价平均值的{ratio}",
+    scoring.SECOND_LOWEST: "最低报价低于次低报价的{ratio}",
+    scoring.CEILING: "低于最高限价（未设的按预算）的{ratio}",
+}
+
+
+def low_price_triggers(lot: Lot) -> scoring.LowPriceTriggers:
+    """The abnormally-low-price triggers of the lot's procedure; the ceiling is the control price, else the
+    estimated value (in procurement, the budget: 财库〔2026〕2号)."""
+    rules = evaluation_rules_for(lot)
+    return scoring.LowPriceTriggers(
+        vs_mean=rules.low_vs_mean.value if rules.low_vs_mean else None,
+        vs_second_lowest=rules.low_vs_second_lowest.value if rules.low_vs_second_lowest else None,
+        vs_ceiling=rules.low_vs_ceiling.value if rules.low_vs_ceiling else None,
+        ceiling=lot.control_price if lot.control_price is not None else lot.estimated_value,
+    )
+
+
+def low_price_flags(evaluation: Evaluation) -> dict[int, list[str]]:
+    """Valid bids whose offered price calls for a review, each with the triggers it meets, in words."""
+    prices = {b.pk: Decimal((b.bid_form or {})["price"]) for b in valid_bids(evaluation)}
+    triggers = low_price_triggers(evaluation.lot)
+    ratios = {
+        scoring.MEAN: triggers.vs_mean,
+        scoring.SECOND_LOWEST: triggers.vs_second_lowest,
+        scoring.CEILING: triggers.vs_ceiling,
+    }
+    return {
+        bid_id: [LOW_PRICE_TRIGGER_TEXT[k].format(ratio=f"{ratios[k]:.0%}") for k in keys]
+        for bid_id, keys in scoring.low_price_reasons(prices, triggers).items()
+    }
 
 
 def unresolved_low_prices(evaluation: Evaluation) -> list[Bid]:
     """Abnormally low bids with no answered clarification (they must be explained or rejected)."""
-    bids = valid_bids(evaluation)
-    prices = {b.pk: Decimal((b.bid_form or {})["price"]) for b in bids}
-    flagged = scoring.abnormally_low(prices, award_rules_for(evaluation.lot).abnormally_low_ratio.value)
+    flagged = low_price_flags(evaluation)
     answered = set(
         Clarification.objects.filter(evaluation=evaluation, answered_at__isnull=False).values_list(
             "bid_id", flat=True
         )
     )
-    return [b for b in bids if b.pk in flagged and b.pk not in answered]
+    return [b for b in valid_bids(evaluation) if b.pk in flagged and b.pk not in answered]
+
+
+def qualified_count(lot: Lot, bids: list[Bid]) -> int:
+    """How many bidders the valid bids count as: same-brand bids once where the procedure says so."""
+    rules = evaluation_rules_for(lot)
+    return scoring.distinct_bidders([_brand(rules, b) for b in bids])
+
+
+def _too_few_qualified(lot: Lot, bids: list[Bid]) -> tuple[int, int] | None:
+    """(qualified, minimum) when fewer valid bids remain than the procedure needs to evaluate, else None."""
+    minimum = evaluation_rules_for(lot).min_qualified
+    if minimum is None:
+        return None
+    count = qualified_count(lot, bids)
+    return (count, minimum.value) if count < minimum.value else None
 
 
 @action("evaluation.finish")
@@ -429,13 +542,26 @@ def finish_scoring(actor: Actor, lot_code: str) -> Evaluation:
         raise PermissionDenied("chair_only", "由评标委员会组长结束评分", "The chair closes the scoring")
     if evaluation.members.filter(no_conflict_declared_at__isnull=True).exists():
         raise InvalidInput("members_missing", "尚有评标委员会成员未签到", "Not every member has signed in")
+    rules = evaluation_rules_for(lot)
+    few = _too_few_qualified(lot, valid_bids(evaluation))
+    if few is not None and rules.min_qualified is not None:
+        raise InvalidInput(
+            "too_few_qualified",
+            f"合格投标人不足{few[1]}家（现为{few[0]}家，同品牌投标计为一家），不得评标，应予废标："
+            "请办理流标并将理由通知所有投标人",
+            f"Fewer than {few[1]} qualified bids remain ({few[0]}; one per brand): no evaluation, the lot fails",
+            rule=rules.min_qualified.legal,
+            details={"qualified": few[0], "minimum": few[1]},
+        )
     low = unresolved_low_prices(evaluation)
     if low:
+        flags = low_price_flags(evaluation)
         raise InvalidInput(
             "abnormally_low_unresolved",
-            "以下投标报价明显偏低，须要求其澄清说明或否决：" + "、".join(b.bidder.name for b in low),
+            "以下投标报价明显偏低，须要求其澄清说明或否决："
+            + "、".join(f"{b.bidder.name}（{'；'.join(flags[b.pk])}）" for b in low),
             "Abnormally low bids need a clarification or a rejection first",
-            rule=ABNORMALLY_LOW,
+            rule=rules.abnormally_low,
             details={"receipts": [b.receipt_no for b in low]},
         )
     plan = plan_of(lot)
@@ -445,18 +571,91 @@ def finish_scoring(actor: Actor, lot_code: str) -> Evaluation:
         if plan.method == "comprehensive"
         else scoring.rank_lowest_price(figures)
     )
-    rules = award_rules_for(evaluation.lot)
-    for r in ranked[: rules.max_candidates.value]:
+    # 87号令 第31条: of same-brand bids only the lowest-priced / highest-scored is ranked.
+    ranked, set_aside = scoring.one_per_brand(ranked, {f.bid_id: f.brand for f in figures})
+    for r in ranked[: award_rules_for(lot).max_candidates.value]:
         Candidate.objects.create(
             evaluation=evaluation, bid_id=r.bid_id, rank=r.rank, price=r.price, score=r.score
         )
     evaluation.status = Evaluation.Status.SIGNING
-    evaluation.report_html, pdf = render_report(evaluation, plan, ranked)
+    evaluation.report_html, pdf = render_report(evaluation, plan, ranked, set_aside)
     evaluation.report_sm3 = sm3_hex(pdf)
     evaluation.report_pdf.save(f"{lot.code}-report.pdf", ContentFile(pdf), save=False)
     evaluation.save()
-    audit.record(evaluation, {"lot": lot.code, "ranked": len(ranked), "report_sm3": evaluation.report_sm3})
+    audit.record(
+        evaluation,
+        {
+            "lot": lot.code,
+            "ranked": len(ranked),
+            "same_brand_set_aside": len(set_aside),
+            "report_sm3": evaluation.report_sm3,
+        },
+    )
     return evaluation
+
+
+@action("evaluation.fail")
+def fail_evaluation(actor: Actor, lot_code: str, reason: str) -> Lot:
+    """废标 in evaluation (87号令 第44条; 政府采购法 第36条): when fewer qualified bids remain than the
+    procedure needs (same brand counted once), the project manager (purchaser or agent) or the committee's
+    chair ends the lot as failed, with the reason; every bidder is told it. The lot may then be re-tendered."""
+    lot = _lot(lot_code)
+    rules = evaluation_rules_for(lot)
+    evaluation = Evaluation.objects.select_for_update(of=("self",)).filter(lot=lot).first()
+    chair = (
+        evaluation.members.filter(user_id=actor.user_id or 0, is_chair=True).exists()
+        if evaluation is not None and actor.user_id
+        else False
+    )
+    role = None if chair else require_project_manager(actor, lot.project)
+    if rules.min_qualified is None:
+        raise InvalidInput(
+            "fail_not_provided",
+            "本交易程序未规定在评标阶段因合格投标人不足而流标",
+            "This procedure has no failure for too few qualified bids in evaluation",
+        )
+    if lot.state != Lot.State.EVALUATION:
+        raise InvalidInput("not_in_evaluation", "标段不在评标阶段", "The lot is not in evaluation")
+    if evaluation is not None:
+        _in_progress(evaluation)
+    if not reason.strip():
+        raise InvalidInput("fail_reason_required", "请填写废标理由", "Give the reason")
+    bids = (
+        valid_bids(evaluation)
+        if evaluation is not None
+        else list(lot.bids.filter(status=Bid.Status.DECRYPTED).select_related("bidder"))
+    )
+    few = _too_few_qualified(lot, bids)
+    if few is None:
+        count = qualified_count(lot, bids)
+        raise InvalidInput(
+            "enough_qualified",
+            f"合格投标人有{count}家（同品牌投标计为一家），不少于{rules.min_qualified.value}家，应当继续评标",
+            f"{count} qualified bids remain, not fewer than {rules.min_qualified.value}: evaluate them",
+            rule=rules.min_qualified.legal,
+            details={"qualified": count, "minimum": rules.min_qualified.value},
+        )
+    outcome = (
+        f"合格投标人不足{few[1]}家（{few[0]}家），不得评标，予以废标：{reason.strip()}。"
+        f"依据：{rules.min_qualified.legal.citation}"
+    )
+    procedure.move(lot, Lot.State.FAILED, clock.now(), outcome)
+    lot.save()
+    bidders = lot.bids.filter(status=Bid.Status.DECRYPTED).values_list("bidder_id", flat=True)
+    for user_id in Account.objects.filter(entity_id__in=set(bidders)).values_list("user_id", flat=True):
+        notify.queue_to(user_id, "废标通知", f"{lot.code} {lot.name}：{outcome}")
+    audit.record(
+        lot,
+        {
+            "state": lot.state,
+            "qualified": few[0],
+            "minimum": few[1],
+            "by_chair": chair,
+            "reason": reason.strip(),
+        },
+        role=role,
+    )
+    return lot
 
 
 @action("evaluation.sign_report")

@@ -22,6 +22,9 @@ class EvaluationPlan(models.Model):
     price_points = models.DecimalField("价格分满分", max_digits=6, decimal_places=2, default=0)
     # [{"code": "T1", "name": "施工组织设计", "kind": "technical", "max_points": "20"}, ...]
     criteria = models.JSONField("评分因素", default=list)
+    # 小微企业价格扣除 (财库〔2020〕46号 第9条): a declared small or micro enterprise's price × (1 − this)
+    # takes part in the evaluation; 0: none (e.g. a project reserved for SMEs, or not procurement).
+    sme_deduction = models.DecimalField("小微企业价格扣除比例", max_digits=5, decimal_places=4, default=0)
     set_at = models.DateTimeField()
 
     class Meta:

@@ -19,7 +19,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from ggzy.bidding.models import Bid
 from ggzy.evaluation import scoring
 from ggzy.evaluation.models import Clarification, CommitteeMember, Evaluation
-from ggzy.evaluation.rules import REJECTION_GROUNDS
+from ggzy.evaluation.rules import REJECTION_GROUNDS, evaluation_rules_for
 from ggzy.evaluation.schemas import PlanIn
 from ggzy.trading.models import Lot, Project
 
@@ -47,36 +47,72 @@ def member_name(member: CommitteeMember) -> str:
     return expert.name if expert is not None else (member.user.first_name or member.user.username)
 
 
-def report_data(evaluation: Evaluation, plan: PlanIn, ranked: list[scoring.Ranked]) -> ReportData:
+def _price(offered: object, evaluated: object) -> str:
+    """The offered price, and the evaluated one after the SME deduction when it differs."""
+    return f"{offered}（评审价{evaluated}）" if evaluated is not None else str(offered)
+
+
+def _method(lot: Lot, plan: PlanIn) -> str:
+    name = evaluation_rules_for(lot).methods.value.get(plan.method, plan.method)
+    if plan.sme_deduction:
+        name += f"（小微企业报价扣除{plan.sme_deduction:.0%}后参与评审）"
+    return name
+
+
+def report_data(
+    evaluation: Evaluation,
+    plan: PlanIn,
+    ranked: list[scoring.Ranked],
+    set_aside: list[scoring.SetAside] | tuple[scoring.SetAside, ...] = (),
+) -> ReportData:
     lot = evaluation.lot
     rank_of = {r.bid_id: r for r in ranked}
+    aside_of = {a.bid_id: a for a in set_aside}
+    bids = list(lot.bids.select_related("bidder").order_by("submitted_at", "pk"))
+    name_of = {b.pk: b.bidder.name for b in bids}
     rows = []
-    for bid in lot.bids.select_related("bidder").order_by("submitted_at", "pk"):
+    for bid in bids:
         if bid.status in {Bid.Status.SUPERSEDED, Bid.Status.WITHDRAWN}:
             continue
         rejection = getattr(bid, "rejection", None)
         r = rank_of.get(bid.pk)
+        aside = aside_of.get(bid.pk)
+        score = r.score if r else aside.score if aside else None
+        note = ""
+        if rejection:
+            note = f"{REJECTION_GROUNDS[rejection.ground]}：{rejection.reason}"
+        elif aside:
+            better = "得分较高" if plan.method == "comprehensive" else "报价较低"
+            note = (
+                f"与{name_of.get(aside.kept_bid_id, '')}为同品牌投标，按一家计算，由{better}者参与排序，"
+                "本投标不作为中标候选人（政府采购货物和服务招标投标管理办法 第31条）"
+            )
         rows.append(
             {
                 "bidder": bid.bidder.name,
-                "price": (bid.bid_form or {}).get("price", "—"),
+                "price": _price((bid.bid_form or {}).get("price", "—"), r.evaluated_price if r else None),
                 "status": bid.get_status_display(),
-                "rejected": f"{REJECTION_GROUNDS[rejection.ground]}：{rejection.reason}" if rejection else "",
+                "rejected": note,
                 "rank": r.rank if r else "",
-                "score": r.score if r and r.score is not None else "",
+                "score": score if score is not None else "",
             }
         )
     return ReportData(
         lot=lot,
         project=lot.project,
-        method="综合评估法" if plan.method == "comprehensive" else "经评审的最低投标价法",
+        method=_method(lot, plan),
         members=[
             {"name": member_name(m), "kind": m.get_kind_display(), "chair": m.is_chair}
             for m in evaluation.members.select_related("user__expert").order_by("-is_chair", "id")
         ],
         rows=rows,
         candidates=[
-            {"rank": c.rank, "bidder": c.bid.bidder.name, "price": c.price, "score": c.score}
+            {
+                "rank": c.rank,
+                "bidder": c.bid.bidder.name,
+                "price": _price(c.price, rank_of[c.bid_id].evaluated_price if c.bid_id in rank_of else None),
+                "score": c.score,
+            }
             for c in evaluation.candidates.select_related("bid__bidder")
         ],
         clarifications=list(evaluation.clarifications.select_related("bid__bidder")),
@@ -96,12 +132,12 @@ def _pdf(data: ReportData) -> bytes:
         Paragraph(members, BODY),
         Paragraph("二、投标及评审情况", HEAD),
     ]
-    table: list[list[Any]] = [["投标人", "投标报价（元）", "状态", "得分", "排序", "否决理由"]]
+    table: list[list[Any]] = [["投标人", "投标报价（元）", "状态", "得分", "排序", "否决理由/备注"]]
     for row in data.rows:
         table.append(
             [
                 Paragraph(str(row["bidder"]), BODY),
-                str(row["price"]),
+                Paragraph(str(row["price"]), BODY),
                 row["status"],
                 str(row["score"]),
                 str(row["rank"]),
@@ -121,6 +157,11 @@ def _pdf(data: ReportData) -> bytes:
     return buffer.getvalue()
 
 
-def render_report(evaluation: Evaluation, plan: PlanIn, ranked: list[scoring.Ranked]) -> tuple[str, bytes]:
-    data = report_data(evaluation, plan, ranked)
+def render_report(
+    evaluation: Evaluation,
+    plan: PlanIn,
+    ranked: list[scoring.Ranked],
+    set_aside: list[scoring.SetAside] | tuple[scoring.SetAside, ...] = (),
+) -> tuple[str, bytes]:
+    data = report_data(evaluation, plan, ranked, set_aside)
     return render_to_string("evaluation/report.html", vars(data)), _pdf(data)

@@ -15,9 +15,17 @@ class CriterionIn(Schema):
 
 
 class PlanIn(Schema):
-    method: Code = Field(description="lowest_price 经评审的最低投标价法 / comprehensive 综合评估法")
+    method: Code = Field(
+        description="lowest_price 经评审的最低投标价法（政府采购：最低评标价法）/ comprehensive 综合评估法（综合评分法）"
+    )
     price_points: Decimal = Field(default=Decimal(0), max_digits=6, decimal_places=2)
     criteria: list[CriterionIn] = []
+    sme_deduction: Decimal = Field(
+        default=Decimal(0),
+        max_digits=5,
+        decimal_places=4,
+        description="小微企业价格扣除比例（如0.10为10%；0为不扣除），范围依交易程序和合同类型",
+    )
 
 
 class CommitteeIn(Schema):
