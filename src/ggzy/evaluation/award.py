@@ -346,8 +346,16 @@ def report_to_supervisor(actor: Actor, lot_code: str) -> Award:
     lot = _lot(lot_code)
     role = require_project_manager(actor, lot.project)
     award = _award(lot)
+    rules = award_rules_for(lot)
     if award.awarded_at is None or award.reported_at is not None:
         raise InvalidInput("report_not_due", "定标后提交一次书面报告", "Report once, after the award")
+    if rules.report_from_contract and award.contract_signed_at is None:
+        raise InvalidInput(
+            "report_after_contract",
+            "合同签订后方可将合同副本报送备案",
+            "File the contract once it is signed",
+            rule=rules.report_days.legal,
+        )
     award.reported_at = clock.now()
     award.report_late = award.report_late or (
         award.report_due is not None and award.reported_at > award.report_due
@@ -385,7 +393,7 @@ def sign_contract(
     if performance_bond > cap:
         raise InvalidInput(
             "performance_bond_too_high",
-            f"履约保证金不得超过合同金额的{rules.performance_bond_ratio.value:.0%}（{cap}元）",
+            f"履约保证金不得超过{spec_for(lot).wording.award}合同金额的{rules.performance_bond_ratio.value:.0%}（{cap}元）",
             f"The performance bond may not exceed {rules.performance_bond_ratio.value:.0%} of the contract ({cap})",
             rule=rules.performance_bond_ratio.legal,
         )

@@ -26,6 +26,7 @@ urlpatterns = [
     path("lots/<str:code>/award/", views.award_desk, name="award"),
     path("lots/<str:code>/award/publicity/", views.publish, name="publish"),
     path("lots/<str:code>/award/winner/", views.choose_winner, name="winner"),
+    path("lots/<str:code>/award/confirm/", views.confirm_winner, name="confirm"),
     path("lots/<str:code>/award/report/", views.supervisor_report, name="supervisor_report"),
     path("lots/<str:code>/award/contract/", views.contract, name="contract"),
 ]

@@ -59,6 +59,7 @@ from ggzy.services.models import ArchivePackage
 from ggzy.trading.actions import local_date
 from ggzy.trading.models import Lot, Objection
 from ggzy.trading.queries import is_overseer, is_party, is_staff, overseen_projects
+from ggzy.trading.specs import spec_for
 
 S = Lot.State
 # Lots that have reached their evaluation (the room and the award page have something to show).
@@ -210,6 +211,13 @@ class PublicityForm(forms.Form):
 
 class WinnerForm(forms.Form):
     receipt_no = forms.ChoiceField(label="中标人（从中标候选人中确定）")
+    # Procurement only (87号令 第68条): why the first-ranked candidate is passed over.
+    reason = forms.CharField(
+        label="未确定排名第一的中标候选人的理由（按顺序确定时不填）",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
     def __init__(self, *args: Any, candidates: list[Candidate], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -902,8 +910,17 @@ def _award_page(
         else []
     )
     now = clock.now()
+    spec = spec_for(lot)
+    rules = award_rules_for(lot)
     context: dict[str, Any] = {
         "desk": desk,
+        "spec": spec,
+        "words": spec.wording,
+        "decision_last_day": (
+            rules.decision_days.end(local_date(evaluation.reported_at))
+            if rules.decision_days and evaluation and evaluation.reported_at
+            else None
+        ),
         "lot": lot,
         "project": lot.project,
         "evaluation": evaluation,
@@ -915,20 +932,28 @@ def _award_page(
         ),
         "answer_form": ObjectionAnswerForm(auto_id=False),
         "hints": publicity_hints(evaluation),
-        "rules": award_rules_for(lot),
+        "rules": rules,
         "now": now,
         "error": error,
         "publicity_over": the_award is not None and now >= the_award.publicity_until,
     }
     if desk.manage:
-        if reported and the_award is None and lot.state == S.EVALUATION:
+        if reported and the_award is None and lot.state == S.EVALUATION and not spec.candidate_publicity:
+            context["confirm_form"] = winner_form or WinnerForm(
+                candidates=candidates,
+                initial={"receipt_no": candidates[0].bid.receipt_no if candidates else None},
+            )
+        elif reported and the_award is None and lot.state == S.EVALUATION:
             context["publicity_form"] = publicity_form or PublicityForm()
         if lot.state == S.PUBLICITY:
             context["winner_form"] = winner_form or WinnerForm(
                 candidates=candidates,
                 initial={"receipt_no": candidates[0].bid.receipt_no if candidates else None},
             )
-        if the_award is not None and the_award.awarded_at is not None and the_award.reported_at is None:
+        ready = the_award is not None and (
+            the_award.contract_signed_at if rules.report_from_contract else the_award.awarded_at
+        )
+        if the_award is not None and ready and the_award.reported_at is None:
             context["can_report"] = True
         if lot.state == S.AWARDED:
             context["contract_form"] = contract_form or ContractForm()
@@ -971,6 +996,28 @@ def publish(request: HttpRequest, code: str) -> HttpResponse:
         lambda: award.publish_candidates(actor, code, data["publicity_from"], data["publicity_until"]),
         "中标候选人已公示，已通知全体投标人。",
         publicity_form=form,
+    )
+
+
+@login_required
+@require_POST
+@shows_errors
+def confirm_winner(request: HttpRequest, code: str) -> HttpResponse:
+    """Procurement: the purchaser confirms the winner from the report; the result is published at once."""
+    actor = actor_from_request(request)
+    desk = desk_for(actor, code)
+    candidates = list(Candidate.objects.filter(evaluation__lot=desk.lot).select_related("bid__bidder"))
+    form = WinnerForm(request.POST, candidates=candidates)
+    if not form.is_valid():
+        return _award_page(request, actor, desk, winner_form=form, status=422)
+    data = form.cleaned_data
+    return _awarded(
+        request,
+        actor,
+        desk,
+        lambda: award.confirm_result(actor, code, data["receipt_no"], data["reason"]),
+        "已确定中标供应商，中标结果已公告，中标通知书已发出。",
+        winner_form=form,
     )
 
 
