@@ -11,7 +11,7 @@ from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.db.models import DecimalField
 
-from ggzy.bidding.models import Bid
+from ggzy.bidding.models import Bid, Bond
 from ggzy.evaluation import scoring
 from ggzy.evaluation.models import (
     Candidate,
@@ -641,6 +641,12 @@ def fail_evaluation(actor: Actor, lot_code: str, reason: str) -> Lot:
     )
     procedure.move(lot, Lot.State.FAILED, clock.now(), outcome)
     lot.save()
+    # Nobody wins a failed lot: every deposit is due back within the method's refund period.
+    refund_due = end_of_day(award_rules_for(lot).bond_refund_days.end(clock.today()))
+    Bond.objects.filter(
+        lot=lot, kind=Bond.Kind.DEPOSIT, status=Bond.Status.PAID, refund_due__isnull=True
+    ).update(refund_due=refund_due)
+    events.on_lot_advanced(lot)
     bidders = lot.bids.filter(status=Bid.Status.DECRYPTED).values_list("bidder_id", flat=True)
     for user_id in Account.objects.filter(entity_id__in=set(bidders)).values_list("user_id", flat=True):
         notify.queue_to(user_id, "废标通知", f"{lot.code} {lot.name}：{outcome}")

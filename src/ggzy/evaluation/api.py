@@ -10,8 +10,10 @@ from ggzy.evaluation.schemas import (
     AwardIn,
     CandidateOut,
     CommitteeIn,
+    ConfirmIn,
     ContractIn,
     EvaluationOut,
+    FailIn,
     PlanIn,
     PublicityIn,
     QuestionIn,
@@ -192,6 +194,18 @@ def result_objection(request: HttpRequest, code: str, payload: ObjectionIn) -> S
 @router.post("/lots/{code}/award", response=Done, summary="确定中标人")
 def award_lot(request: HttpRequest, code: str, payload: AwardIn) -> Done:
     award.award_lot(actor_from_request(request), code, payload.receipt_no)
+    return Done()
+
+
+@router.post("/lots/{code}/confirm", response=Done, summary="政府采购：采购人按顺序确定中标供应商并公告结果")
+def confirm_result(request: HttpRequest, code: str, payload: ConfirmIn) -> Done:
+    award.confirm_result(actor_from_request(request), code, payload.receipt_no, payload.reason)
+    return Done()
+
+
+@router.post("/lots/{code}/fail", response=Done, summary="合格投标人不足，废标")
+def fail_evaluation(request: HttpRequest, code: str, payload: FailIn) -> Done:
+    actions.fail_evaluation(actor_from_request(request), code, payload.reason)
     return Done()
 
 

@@ -72,6 +72,17 @@ class AwardIn(Schema):
     receipt_no: Code
 
 
+class ConfirmIn(Schema):
+    """Procurement (87号令 第68条): the winner confirmed from the report, in rank order."""
+
+    receipt_no: Code
+    reason: Reason = Field(default="", description="未确定排名第一的中标候选人时的合法理由")
+
+
+class FailIn(Schema):
+    reason: Reason = Field(description="废标理由")
+
+
 class ContractIn(Schema):
     amount: Decimal = Field(max_digits=16, decimal_places=2)
     performance_bond: Decimal = Field(default=Decimal(0), max_digits=14, decimal_places=2)

@@ -134,3 +134,18 @@ def test_passing_over_the_first_needs_a_reason_and_the_lot_reaches_a_verified_ar
     assert verify_package(package.file.read(), package.merkle_root).ok
     assert Lot.objects.get(code=o.lot_code).state == Lot.State.ARCHIVED
     assert verify_chain().intact
+
+
+def test_the_api_confirms_in_rank_order(client, opened_purchase: Opened) -> None:  # type: ignore[no-untyped-def]
+    from django.contrib.auth.models import User
+
+    o = opened_purchase
+    first, second = first_and_second(reported(o))
+    client.force_login(User.objects.get(username="zb"))
+    url = f"/api/evaluation/lots/{o.lot_code}/confirm"
+    refused = client.post(url, {"receipt_no": second}, content_type="application/json")
+    assert refused.status_code == 422 and refused.json()["code"] == "rank_order_required"
+    assert "第68条" in refused.json()["rule"]["citation"]
+    done = client.post(url, {"receipt_no": first}, content_type="application/json")
+    assert done.status_code == 200, done.json()
+    assert Award.objects.get().winner.receipt_no == first  # type: ignore[union-attr]

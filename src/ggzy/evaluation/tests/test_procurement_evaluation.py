@@ -333,6 +333,12 @@ def test_rejections_down_to_three_evaluate_down_to_two_fail(purchase: Tender, ne
     assert few.value.code == "too_few_qualified"
     lot = actions.fail_evaluation(chair, o.lot_code, "符合性审查后合格投标人仅2家")  # the chair may too
     assert lot.state == Lot.State.FAILED
+    # Every deposit of the failed lot is due back in 5 working days (87号令 第38条): Tue 24 → Tue 31 March.
+    from ggzy.bidding.models import Bond
+
+    dues = {b.refund_due for b in Bond.objects.filter(lot__code=o.lot_code)}
+    assert len(dues) == 1 and None not in dues
+    assert next(iter(dues)).isoformat().startswith("2026-03-31T16:00")  # the next midnight, Beijing time
 
 
 @pytest_db
