@@ -29,7 +29,12 @@ class ChineseJSONRenderer(JSONRenderer):
 api = NinjaAPI(
     title="GGZY 公共资源交易平台 API",
     version="1",
-    description="统一公共资源交易平台接口。错误统一返回 {code, message: {zh, en}, rule?, details?}。",
+    description=(
+        "统一公共资源交易平台接口。错误统一返回 {code, message: {zh, en}, rule?, details?}；"
+        "全部错误代码及其HTTP状态、中英文说明见 GET /api/error-codes（代码一经发布保持稳定）。"
+        "\n\nErrors are {code, message: {zh, en}, rule?, details?}; every code with its status and messages "
+        "is listed by GET /api/error-codes (codes are stable once published)."
+    ),
     auth=SIGNED_IN,
     urls_namespace="api",
     renderer=ChineseJSONRenderer(),

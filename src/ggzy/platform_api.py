@@ -7,8 +7,9 @@ from datetime import datetime
 
 from django.http import HttpRequest
 from ninja import Router, Schema
+from pydantic import Field
 
-from ggzy.kernel import checkpoints, timestamping
+from ggzy.kernel import checkpoints, error_catalogue, timestamping
 from ggzy.kernel.actions import require_role
 from ggzy.kernel.audit import chain_summary, may_read_trail, numbered, visible_events
 from ggzy.kernel.errors import InvalidInput, NotFound
@@ -16,9 +17,24 @@ from ggzy.kernel.models import AuditCheckpoint, Region
 from ggzy.kernel.platform_key import platform_public_key
 from ggzy.kernel.regions import region_or_404
 from ggzy.kernel.roles import Role
+from ggzy.registry.api_auth import ANYONE
 from ggzy.registry.auth import actor_from_request
 
 router = Router(tags=["kernel"])
+
+
+class ErrorCodeOut(Schema):
+    code: str
+    status: int
+    zh: str = Field(description="中文说明（{…} 处为具体值）")
+    en: str
+    raised_in: list[str]
+
+
+@router.get("/error-codes", response=list[ErrorCodeOut], auth=ANYONE, summary="全部错误代码（error codes）")
+def error_codes(request: HttpRequest) -> list[ErrorCodeOut]:
+    """Every code the API answers with, from the one catalogue (kernel/data/error_codes.json)."""
+    return [ErrorCodeOut(code=code, **entry) for code, entry in error_catalogue.catalogue().items()]
 
 
 class RegionOut(Schema):
