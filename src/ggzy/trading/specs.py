@@ -36,6 +36,7 @@ class Wording:
     agent: str = "招标代理机构"
     winner: str = "中标人"
     regulator: str = "行政监督部门"
+    estimate: str = "估算价"  # what a lot's value is: the estimate, or the purchase's budget
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,7 @@ PROCUREMENT_TENDER_SPEC = ProcedureSpec(
         agent="采购代理机构",
         winner="中标供应商",
         regulator="财政部门",
+        estimate="采购预算",
     ),
     bid_form=(
         BidField("price", "投标报价（元）", "amount"),

@@ -12,6 +12,12 @@ urlpatterns = [
     path("notices/<int:notice_id>/public/", views.public_notice, name="public_notice"),
     path("notices/<int:notice_id>/documents/", views.attach_document, name="attach_document"),
     path("notices/<int:notice_id>/publish/", views.publish_notice, name="publish"),
+    path("notices/<int:notice_id>/invitee-draw/", views.commit_invitee_draw, name="commit_invitee_draw"),
+    path(
+        "notices/<int:notice_id>/invitee-draw/execute/",
+        views.execute_invitee_draw,
+        name="execute_invitee_draw",
+    ),
     path("notices/<int:notice_id>/clarify/", views.clarify, name="clarify"),
     path("notices/<int:notice_id>/terminate/", views.terminate, name="terminate"),
     path("objections/<int:objection_id>/answer/", views.answer_objection, name="answer_objection"),

@@ -21,6 +21,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from ggzy.catalogue.models import TradeCategory
 from ggzy.kernel import clock
 from ggzy.kernel.errors import GgzyError, NotFound, PermissionDenied
 from ggzy.kernel.pages import (
@@ -32,17 +33,50 @@ from ggzy.kernel.pages import (
 )
 from ggzy.kernel.roles import Actor, Role
 from ggzy.registry.auth import actor_from_request
-from ggzy.trading import actions
-from ggzy.trading.models import Document, Lot, Notice, Objection, Project
+from ggzy.trading import actions, invitations
+from ggzy.trading.models import Document, InviteeDraw, Lot, Notice, Objection, Project
 from ggzy.trading.queries import is_overseer, is_party
-from ggzy.trading.rules import CONSTRUCTION_TENDER
-from ggzy.trading.schemas import DocumentMeta, LotIn, NoticeIn, ProjectIn
+from ggzy.trading.schemas import DocumentMeta, InviteeDrawIn, LotIn, NoticeIn, ProjectIn
+from ggzy.trading.specs import SPECS, ProcedureSpec, spec_for, spec_for_category
 
 # ---- forms (collect input only; the actions check it) --------------------------------------------
 
 
+def category_choices() -> list[tuple[str, str]]:
+    """The trade categories with a trading method of their own, named with it (工程建设 / 政府采购)."""
+    by_category = {s.category: s for s in SPECS.values()}
+    return [(c, f"{TradeCategory(c).label}（{by_category[c].name}）") for c in sorted(by_category)]
+
+
+def bond_rules_text() -> list[str]:
+    """Each method's bond limits, from its rules (so no legal number is written into a template)."""
+    lines = []
+    for spec in {s.id: s for s in SPECS.values()}.values():
+        rules = spec.rules
+        cap = (
+            f"，且最高不超过{rules.bond_cap.value:,.0f}元（{rules.bond_cap.legal.citation}）"
+            if rules.bond_cap
+            else ""
+        )
+        lines.append(
+            f"{spec.name}：投标保证金不得超过{spec.wording.estimate}的"
+            f"{rules.bond_ratio.value:.0%}（{rules.bond_ratio.legal.citation}）{cap}；"
+            f"适用于{'、'.join(Lot.ContractKind(k).label for k in sorted(spec.contract_kinds))}"
+        )
+    return lines
+
+
+def project_spec(project: Project) -> ProcedureSpec:
+    """The trading method of the project's lots (a project's lots share one)."""
+    lot = project.lots.order_by("seq").first()
+    return spec_for(lot) if lot is not None else spec_for_category(project.category, clock.today())
+
+
 class ProjectForm(forms.Form):
     name = forms.CharField(label="项目名称", max_length=200)
+    category = forms.ChoiceField(
+        label="交易类别", choices=category_choices, initial="engineering", required=False
+    )
     principal_uscc = forms.CharField(
         label="招标人统一社会信用代码",
         max_length=32,
@@ -91,32 +125,52 @@ class NoticeForm(forms.Form):
     bid_deadline = BeijingDateTimeField(
         label="投标截止时间（北京时间）", help_text="开标在投标截止的同一时间进行（招标投标法 第34条）"
     )
-    decrypt_minutes = forms.IntegerField(
-        label="在线解密时长（分钟）",
-        required=False,
-        initial=CONSTRUCTION_TENDER.decrypt_minutes_default.value,
-    )
-    validity_days = forms.IntegerField(
-        label="投标有效期（日）", required=False, initial=CONSTRUCTION_TENDER.bid_validity_days_default.value
-    )
+    decrypt_minutes = forms.IntegerField(label="在线解密时长（分钟）", required=False)
+    validity_days = forms.IntegerField(label="投标有效期（日）", required=False)
     invitees = forms.CharField(
         label="受邀投标人统一社会信用代码",
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="仅邀请招标填写，每行一个（应邀请三个以上，招标投标法 第17条）",
     )
 
-    def __init__(self, *args: Any, lots: list[Lot], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, lots: list[Lot], spec: ProcedureSpec, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["lot_codes"]
         assert isinstance(field, forms.MultipleChoiceField)
         field.choices = [(lot.code, f"{lot.code} {lot.name}") for lot in lots]
+        # The defaults and words of the lots' method.
+        self.fields["decrypt_minutes"].initial = spec.rules.decrypt_minutes_default.value
+        self.fields["validity_days"].initial = spec.rules.bid_validity_days_default.value
+        self.fields["docs_from"].label = f"{spec.wording.documents}获取开始时间（北京时间）"
+        self.fields["docs_until"].label = f"{spec.wording.documents}获取截止时间（北京时间）"
+        if spec.rules.invited_pool_ratio is not None:
+            # Procurement draws its invitees from a pool on the notice page (87号令 第14条).
+            del self.fields["invitees"]
+        else:
+            self.fields["invitees"].help_text = (
+                f"仅邀请招标填写，每行一个（应邀请{spec.rules.min_invited.value}个以上，"
+                f"{spec.rules.min_invited.legal.citation}）"
+            )
 
 
 SIGNATURE_HELP = (
     "签名是用本单位数字证书对应的私钥对所上传文件原文作出的SM2签名（DER编码，十六进制），"
     "可用CA客户端（证书助手）对文件签名后粘贴于此；平台用本单位登记的有效证书验证（电子招标投标办法 第40条）。"
 )
+
+
+class InviteeDrawForm(forms.Form):
+    pool = forms.CharField(
+        label="备选供应商统一社会信用代码",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="每行一个；来自资格预审、省级以上供应商库或采购人书面推荐，总数不少于拟抽取数的两倍",
+    )
+    count = forms.IntegerField(label="拟随机抽取并邀请的供应商数", min_value=1, max_value=100, initial=3)
+    witnesses = forms.CharField(
+        label="在场监督的采购人工作人员（平台用户名）",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="每行一个，不少于两名",
+    )
 
 
 class DocumentForm(forms.Form):
@@ -225,7 +279,7 @@ def projects(request: HttpRequest) -> HttpResponse:
                 name=data["name"],
                 principal_uscc=data["principal_uscc"] or None,
                 agent_uscc=data["agent_uscc"] or None,
-                category="engineering",
+                category=data["category"] or "engineering",
                 state_budget_amount=data["state_budget_amount"] or Decimal(0),
                 total_investment=data["total_investment"],
                 state_owned_controlled=data["state_owned_controlled"],
@@ -254,7 +308,13 @@ def projects(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "trading/projects.html",
-        {"projects": my_projects(actor), "form": form, "lots": lots, "error": error},
+        {
+            "projects": my_projects(actor),
+            "form": form,
+            "lots": lots,
+            "error": error,
+            "bond_rules": bond_rules_text(),
+        },
         status=status,
     )
 
@@ -270,15 +330,19 @@ def _project_page(
 ) -> HttpResponse:
     lots = list(project.lots.select_related("notice"))
     free = [lot for lot in lots if lot.state == Lot.State.DRAFT and lot.notice_id is None]
+    spec = project_spec(project)
     return render(
         request,
         "trading/project.html",
         {
             "project": project,
+            "spec": spec,
+            "words": spec.wording,
             "lots": lots,
             "notices": project.notices.prefetch_related("lots"),
             "can_manage": is_party(actor, project),
-            "form": form or NoticeForm(lots=free, initial={"lot_codes": [lot.code for lot in free]}),
+            "form": form
+            or NoticeForm(lots=free, spec=spec, initial={"lot_codes": [lot.code for lot in free]}),
             "free_lots": free,
             "error": error,
             "earliest": earliest_hint(error),
@@ -301,7 +365,7 @@ def create_notice(request: HttpRequest, code: str) -> HttpResponse:
     actor = actor_from_request(request)
     project = party_project(actor, code)
     free = list(project.lots.filter(state=Lot.State.DRAFT, notice__isnull=True))
-    form = NoticeForm(request.POST, lots=free)
+    form = NoticeForm(request.POST, lots=free, spec=project_spec(project))
     if not form.is_valid():
         return _project_page(request, actor, project, form=form, status=422)
     data = form.cleaned_data
@@ -315,7 +379,7 @@ def create_notice(request: HttpRequest, code: str) -> HttpResponse:
         bid_deadline=data["bid_deadline"],
         decrypt_minutes=data["decrypt_minutes"],
         validity_days=data["validity_days"],
-        invitees=split_usccs(data["invitees"]) if data["method"] == Notice.Method.INVITED else [],
+        invitees=split_usccs(data.get("invitees", "")) if data["method"] == Notice.Method.INVITED else [],
     )
     try:
         notice = actions.create_notice(actor, project.code, notice_in)
@@ -338,6 +402,7 @@ def _notice_page(
     document_form: DocumentForm | None = None,
     clarify_form: ClarifyForm | None = None,
     terminate_form: TerminateForm | None = None,
+    draw_form: InviteeDrawForm | None = None,
 ) -> HttpResponse:
     deadline_passed = clock.now() >= notice.bid_deadline
     downloads = None
@@ -347,6 +412,9 @@ def _notice_page(
     except GgzyError as exc:  # before the deadline: the refusal itself tells the user why
         downloads_refusal = exc
     objections = list(Objection.objects.filter(notice=notice).select_related("raised_by"))
+    rules = actions.notice_spec(notice).rules
+    draw = InviteeDraw.objects.filter(notice=notice).first()
+    drawing = notice.method == Notice.Method.INVITED and rules.invited_pool_ratio is not None
     return render(
         request,
         "trading/notice.html",
@@ -367,10 +435,53 @@ def _notice_page(
             "clarify_form": clarify_form or ClarifyForm(),
             "terminate_form": terminate_form or TerminateForm(),
             "answer_form": AnswerForm(auto_id=False),
+            "drawing": drawing,
+            "invitee_draw": draw,
+            "invitee_draw_verified": draw is not None and invitations.verify(draw),
+            "draw_form": draw_form or InviteeDrawForm() if drawing and draw is None else None,
+            "draw_rule": rules.invited_pool_ratio.legal if rules.invited_pool_ratio else None,
             "error": error,
             "earliest": earliest_hint(error),
         },
         status=status,
+    )
+
+
+@login_required
+@require_POST
+@shows_errors
+def commit_invitee_draw(request: HttpRequest, notice_id: int) -> HttpResponse:
+    actor = actor_from_request(request)
+    notice = party_notice(actor, notice_id)
+    form = InviteeDrawForm(request.POST)
+    if not form.is_valid():
+        return _notice_page(request, actor, notice, draw_form=form, status=422)
+    data = form.cleaned_data
+    draw_in = InviteeDrawIn(
+        pool=split_usccs(data["pool"]), count=data["count"], witnesses=data["witnesses"].split()
+    )
+    return _on_notice(
+        request,
+        actor,
+        notice,
+        lambda: invitations.commit_invitee_draw(actor, notice.pk, draw_in),
+        "备选名单已固定，随机种子已承诺；请在监督人员在场时执行抽取。",
+        draw_form=form,
+    )
+
+
+@login_required
+@require_POST
+@shows_errors
+def execute_invitee_draw(request: HttpRequest, notice_id: int) -> HttpResponse:
+    actor = actor_from_request(request)
+    notice = party_notice(actor, notice_id)
+    return _on_notice(
+        request,
+        actor,
+        notice,
+        lambda: invitations.execute_invitee_draw(actor, notice.pk),
+        "已随机抽取被邀请供应商，抽取记录可复核。",
     )
 
 
