@@ -1,7 +1,9 @@
 """lifecycle_scale — K lots through the whole tender lifecycle, to show the cost per lot stays flat.
 
-Like `ggzy simulate tender`, through the actions and the chronograph on the virtual clock, but K lots at
-once, as a busy platform has them: K projects with a notice, tender documents and publication; three
+Like `ggzy simulate tender` and `ggzy simulate procurement`, through the actions and the chronograph on the
+virtual clock, but K lots at once, as a busy platform has them — every other lot a construction tender, the
+rest government procurement open tenders of goods (their own specification: periods in working days, their
+bid form): K projects with a notice, tender documents and publication; three
 bidders on every lot pay the bond, seal and upload; at the deadline the chronograph opens every lot; each
 bidder decrypts; when the window closes the chronograph closes every opening. Each size runs in a fresh
 process on a fresh database (SQLite file, and a dedicated PostgreSQL database), at K and at K/2.
@@ -65,7 +67,7 @@ def lifecycle(lots: int) -> dict[str, Any]:  # runs in the worker process, Djang
     from ggzy.exchange.calendar_actions import load_official_calendar
     from ggzy.kernel import calendar, chronograph, clock
     from ggzy.kernel.roles import Actor
-    from ggzy.testing import actor_of, entity_with_key, seal_bid
+    from ggzy.testing import actor_of, entity_with_key, procurement_bid_form, seal_bid
     from ggzy.trading.actions import attach_document, create_notice, create_project, publish_notice
     from ggzy.trading.models import Lot
     from ggzy.trading.schemas import DocumentMeta, LotIn, NoticeIn, ProjectIn
@@ -102,20 +104,24 @@ def lifecycle(lots: int) -> dict[str, Any]:  # runs in the worker process, Djang
             today = clock.today()
             docs_from = at(today, 9)
             deadline = at(calendar.period_end(today, 21), 9)
+            docs_until = at(max(calendar.period_end(today, 6), calendar.add_working_days(today, 6)), 17)
             codes = []
+            purchases: set[str] = set()
             with watch("publish"):
                 for k in range(count):
+                    buying = k % 2 == 1  # every other lot a government purchase of goods
                     project = create_project(
                         zb,
                         ProjectIn(
-                            name=f"规模测试工程{k}",
+                            name=f"规模测试{'采购' if buying else '工程'}{k}",
+                            category="procurement" if buying else "engineering",
                             state_budget_amount=Decimal("30000000"),
                             total_investment=Decimal("30000000"),
                             lots=[
                                 LotIn(
-                                    name="施工",
-                                    contract_kind="works",
-                                    classify_code="A08",
+                                    name="设备" if buying else "施工",
+                                    contract_kind="goods" if buying else "works",
+                                    classify_code="B01" if buying else "A08",
                                     estimated_value=Decimal("25000000"),
                                     bond_amount=Decimal("500000"),
                                 )
@@ -132,7 +138,7 @@ def lifecycle(lots: int) -> dict[str, Any]:  # runs in the worker process, Djang
                             body="……",
                             lot_codes=[code],
                             docs_from=docs_from,
-                            docs_until=at(calendar.period_end(today, 6), 17),
+                            docs_until=docs_until,
                             bid_deadline=deadline,
                         ),
                     )
@@ -145,6 +151,8 @@ def lifecycle(lots: int) -> dict[str, Any]:  # runs in the worker process, Djang
                     )
                     publish_notice(zb, notice.pk)
                     codes.append(code)
+                    if buying:
+                        purchases.add(code)
 
             clock.freeze(at(today + timedelta(days=8), 10))
             envelopes: dict[tuple[str, int], bytes] = {}
@@ -156,7 +164,9 @@ def lifecycle(lots: int) -> dict[str, Any]:  # runs in the worker process, Djang
                             bank, bond.virtual_account or "", bond.amount, f"6222{i:012d}", entity.name
                         )
                     with watch("client"):
-                        envelope = seal_bid(code, entity, key, f"2450{i:04d}.00")
+                        price = f"2450{i:04d}.00"
+                        form = procurement_bid_form(price, brand=f"品牌{i}") if code in purchases else None
+                        envelope = seal_bid(code, entity, key, price, form=form)
                     with watch("bid"):
                         job, _ = start_upload(actors[i], code, len(envelope), sm3_hex(envelope))
                         write_chunk(actors[i], job.public_id, 0, len(envelope), envelope)
