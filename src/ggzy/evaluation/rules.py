@@ -7,7 +7,7 @@ from ggzy.kernel.errors import LegalRule
 from ggzy.kernel.rules import Period, Rule, working_days
 from ggzy.trading.models import Lot
 from ggzy.trading.rules import BOND_INTEREST, GP_LAW, GP_REG, LAW, ORDER87, REG
-from ggzy.trading.specs import spec_for
+from ggzy.trading.specs import BySpec
 
 ORDER12 = "评标委员会和评标方法暂行规定（七部委12号令）"
 
@@ -164,14 +164,13 @@ PROCUREMENT_AWARD = AwardRules(
 
 
 # Award rules of each procedure specification, by its id (trading.specs: the engine does not import them).
-AWARD_RULES: dict[str, AwardRules] = {
-    "construction_tender": CONSTRUCTION_AWARD,
-    "procurement_tender": PROCUREMENT_AWARD,
-}
+AWARD_RULES = BySpec(
+    "award rules", {"construction_tender": CONSTRUCTION_AWARD, "procurement_tender": PROCUREMENT_AWARD}
+)
 
 
 def award_rules_for(lot: Lot) -> AwardRules:
-    return AWARD_RULES[spec_for(lot).id]
+    return AWARD_RULES.for_lot(lot)
 
 
 # ---- the evaluation policy of each procedure specification (rules-methods-cn.md G105, G108, G109, G191) ---
@@ -286,11 +285,11 @@ PROCUREMENT_EVALUATION = EvaluationRules(
 )
 
 # Evaluation rules of each procedure specification, by its id.
-EVALUATION_RULES: dict[str, EvaluationRules] = {
-    "construction_tender": CONSTRUCTION_EVALUATION,
-    "procurement_tender": PROCUREMENT_EVALUATION,
-}
+EVALUATION_RULES = BySpec(
+    "evaluation rules",
+    {"construction_tender": CONSTRUCTION_EVALUATION, "procurement_tender": PROCUREMENT_EVALUATION},
+)
 
 
 def evaluation_rules_for(lot: Lot) -> EvaluationRules:
-    return EVALUATION_RULES[spec_for(lot).id]
+    return EVALUATION_RULES.for_lot(lot)

@@ -15,6 +15,7 @@ from django.conf import settings
 from ggzy.kernel.errors import InvalidInput, LegalRule
 from ggzy.kernel.rules import Rule
 from ggzy.trading.rules import LAW, REG
+from ggzy.trading.specs import BySpec
 
 ORDER12 = "评标委员会和评标方法暂行规定（七部委令第12号）"
 ORDER87 = "政府采购货物和服务招标投标管理办法（财政部令第87号）"
@@ -169,21 +170,14 @@ PROCUREMENT_COMMITTEE_RULES = CommitteeRules(
     large_min_members=Rule(7, PROCUREMENT_LARGE_COMMITTEE),
 )
 
-COMMITTEE_RULES: dict[str, CommitteeRules] = {
-    CONSTRUCTION_COMMITTEE.procedure: CONSTRUCTION_COMMITTEE,
-    PROCUREMENT_COMMITTEE_RULES.procedure: PROCUREMENT_COMMITTEE_RULES,
-}
+COMMITTEE_RULES = BySpec(
+    "committee rules",
+    {r.procedure: r for r in (CONSTRUCTION_COMMITTEE, PROCUREMENT_COMMITTEE_RULES)},
+)
 
 
 def committee_rules(procedure: str) -> CommitteeRules:
-    rules = COMMITTEE_RULES.get(procedure)
-    if rules is None:
-        raise InvalidInput(
-            "procedure_unknown",
-            f"未知的评标程序“{procedure}”，应为：{'、'.join(COMMITTEE_RULES)}",
-            f"Unknown procedure '{procedure}'; one of {', '.join(COMMITTEE_RULES)}",
-        )
-    return rules
+    return COMMITTEE_RULES.for_id(procedure)
 
 
 # ---- assessment and exit (R4.4) ----------------------------------------------------------------------

@@ -12,9 +12,10 @@ Packages above the engine key their own rule sets by the specification's id (e.g
 rules): the engine does not import them.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import ClassVar
 
 from ggzy.kernel.errors import InvalidInput
 from ggzy.trading.models import Lot
@@ -203,3 +204,39 @@ def spec_for_category(category: str, on: date) -> ProcedureSpec:
     before specifications existed."""
     ids = sorted({s.id for s in SPECS.values() if s.category == category}) or [CONSTRUCTION_TENDER_SPEC.id]
     return current_spec(ids[0], on)
+
+
+class BySpec[T](Mapping[str, T]):
+    """Rules a package above the engine keeps for each specification, by the specification's id (award
+    rules in evaluation, committee rules in experts, …): the engine does not import them, and
+    `BySpec.kept` lets one test check that every specification has every package's rules."""
+
+    kept: ClassVar[list["BySpec[object]"]] = []
+
+    def __init__(self, what: str, rules: Mapping[str, T]) -> None:
+        self.what = what
+        self._rules = dict(rules)
+        BySpec.kept.append(self)  # type: ignore[arg-type]
+
+    def __getitem__(self, spec_id: str) -> T:
+        return self._rules[spec_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rules)
+
+    def __len__(self) -> int:
+        return len(self._rules)
+
+    def for_id(self, spec_id: str) -> T:
+        found = self._rules.get(spec_id)
+        if found is None:
+            raise InvalidInput(
+                "procedure_unknown",
+                f"未知的交易程序“{spec_id}”（{self.what}），应为：{'、'.join(self._rules)}",
+                f"Unknown procedure '{spec_id}' ({self.what}); one of {', '.join(self._rules)}",
+                details={"known": sorted(self._rules)},
+            )
+        return found
+
+    def for_lot(self, lot: Lot) -> T:
+        return self.for_id(spec_for(lot).id)

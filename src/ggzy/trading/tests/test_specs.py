@@ -37,6 +37,8 @@ def test_every_specification_is_complete() -> None:
         assert all(targets <= set(Lot.State.values) for targets in spec.transitions.values())
         assert spec.price_field.kind == "amount" and spec.price_field.read_at_opening
         assert spec.id in AWARD_RULES and spec.id in COMMITTEE_RULES
+        for kept in specs.BySpec.kept:  # every package's rules kept by specification
+            assert spec.id in kept, (kept.what, spec.key)
         # The award rules and the state graph agree on whether candidates are published before the award.
         award = AWARD_RULES[spec.id]
         assert spec.candidate_publicity == (award.publicity_min_days is not None), spec.key
