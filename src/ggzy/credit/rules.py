@@ -9,6 +9,7 @@ the statutory range; `actions.record_entry` refuses a ban outside it and quotes 
 from dataclasses import dataclass
 from enum import StrEnum
 
+from ggzy.catalogue.models import TradeCategory
 from ggzy.kernel.errors import LegalRule
 from ggzy.kernel.rules import Rule
 
@@ -123,7 +124,7 @@ INCENTIVE = LegalRule(
     "褒扬诚信、惩戒失信：对守信主体在交易服务中给予便利等激励措施；行政处理决定依法公开并推送至全国信用信息共享平台。",
 )
 ENGINEERING = ("engineering",)
-PROCUREMENT = ("procurement",)
+PROCUREMENT = (TradeCategory.PROCUREMENT.value,)
 
 KINDS: dict[str, CreditKind] = {
     k.code: k

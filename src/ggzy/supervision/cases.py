@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
+from ggzy.catalogue.models import TradeCategory
 from ggzy.exchange.models import Node
 from ggzy.kernel import audit, calendar, clock, notify
 from ggzy.kernel.actions import action, require_role
@@ -42,7 +43,7 @@ from ggzy.supervision.schemas import ComplaintIn, DecisionIn, ReportIn
 from ggzy.trading import routing
 from ggzy.trading.models import Lot, Objection, Project
 
-PROCUREMENT = "procurement"
+PROCUREMENT = TradeCategory.PROCUREMENT
 
 
 def end_of_day(day: date) -> datetime:

@@ -8,6 +8,7 @@ Instruction row keeps the state it came from; `resume` moves it back to exactly 
 
 from datetime import datetime, timedelta
 
+from ggzy.catalogue.models import TradeCategory
 from ggzy.kernel import audit, clock, notify
 from ggzy.kernel.actions import action, require_role
 from ggzy.kernel.errors import InvalidInput, LegalRule, NotFound, PermissionDenied
@@ -86,9 +87,10 @@ def _tell_parties(lot: Lot, subject: str, body: str) -> None:
         notify.queue_to(user_id, subject, body)
 
 
-def _basis(kind: str, lot: Lot) -> LegalRule:
+def basis(kind: str, lot: Lot) -> LegalRule:
+    """The legal basis of an instruction of this kind on this lot (procurement suspends under its own law)."""
     if kind == K.SUSPEND:
-        return PROCUREMENT_SUSPEND if lot.project.category == "procurement" else SUSPEND
+        return PROCUREMENT_SUSPEND if lot.project.category == TradeCategory.PROCUREMENT else SUSPEND
     if kind == K.TERMINATE:
         return TERMINATE
     return CORRECT
@@ -113,7 +115,7 @@ def issue_instruction(actor: Actor, form: InstructionIn) -> Instruction:
         if alert is None:
             raise NotFound("alert_not_found", "未找到本部门的预警", "No such alert of this department")
     now = clock.now()
-    basis = _basis(form.kind, lot)
+    legal = basis(form.kind, lot)
     previous = ""
     due = None
     if form.kind == K.SUSPEND:
@@ -122,10 +124,10 @@ def issue_instruction(actor: Actor, form: InstructionIn) -> Instruction:
                 "lot_not_suspendable",
                 f"标段当前状态为“{lot.get_state_display()}”，不能暂停",
                 f"A lot in state '{lot.state}' cannot be suspended",
-                rule=basis,
+                rule=legal,
             )
         previous = suspend(lot, now, reason)
-        if lot.project.category == "procurement":
+        if lot.project.category == TradeCategory.PROCUREMENT:
             due = now + timedelta(days=PROCUREMENT_SUSPENSION_DAYS.value)
     elif form.kind == K.TERMINATE:
         previous = lot.state
@@ -149,8 +151,8 @@ def issue_instruction(actor: Actor, form: InstructionIn) -> Instruction:
         case=case,
         alert=alert,
         reason=reason,
-        basis_citation=basis.citation,
-        basis_text=basis.text,
+        basis_citation=legal.citation,
+        basis_text=legal.text,
         previous_state=previous,
         issued_by=actor.name,
         issued_at=now,
@@ -163,7 +165,7 @@ def issue_instruction(actor: Actor, form: InstructionIn) -> Instruction:
     _tell_parties(
         lot,
         f"监管指令：{label}",
-        f"{department.name}对{lot.code}发出{label}指令（{instruction.number}）：{reason}（依据：{basis.citation}）",
+        f"{department.name}对{lot.code}发出{label}指令（{instruction.number}）：{reason}（依据：{legal.citation}）",
     )
     audit.record(
         instruction,

@@ -52,17 +52,13 @@ from ggzy.supervision.rules import (
     COLLUSION_EVIDENCE,
     COMPLAINT,
     COMPLAINT_HANDLING,
-    CORRECT,
     CORRECTION_DEFAULT_DAYS,
     DECIDE_WORKING_DAYS,
     DECISION_PUBLIC,
     INSTRUCTION_OVERDUE,
-    PROCUREMENT_SUSPEND,
     REPORT,
     REPORT_ACCEPT_WORKING_DAYS,
     REPORT_DECIDE_WORKING_DAYS,
-    SUSPEND,
-    TERMINATE,
 )
 from ggzy.supervision.schemas import ComplaintIn, DecisionIn, InstructionIn, ReportIn
 from ggzy.trading import routing
@@ -673,11 +669,9 @@ def move(request: HttpRequest, alert_id: int) -> HttpResponse:
 
 
 def instruction_bases(lot: Lot) -> list[tuple[str, LegalRule]]:
-    suspend = PROCUREMENT_SUSPEND if lot.project.category == "procurement" else SUSPEND
     return [
-        (K.SUSPEND.label, suspend),
-        (K.TERMINATE.label, TERMINATE),
-        (K.CORRECT.label, CORRECT),
+        (str(kind.label), instructions.basis(kind, lot)) for kind in (K.SUSPEND, K.TERMINATE, K.CORRECT)
+    ] + [
         ("指令的约束力", INSTRUCTION_OVERDUE),
     ]
 

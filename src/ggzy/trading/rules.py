@@ -45,6 +45,9 @@ class TenderRules:
     late_refund_rate: Rule[Decimal] | None = None  # a yearly rate owed for each day a refund is late
     invited_pool_ratio: Rule[int] | None = None  # invitees drawn at random from a pool this many times larger
     witnesses: Rule[int] | None = None  # the principal's staff who witness that draw
+    # Whether the periods bind only projects that must be tendered by law (法 第24条 "依法必须进行招标的项目")
+    # or every tender of the method (政府采购法 第35条: every goods and services tender).
+    periods_bind_must_tender_only: bool = True
 
 
 BID_PERIOD = LegalRule(
@@ -229,4 +232,5 @@ PROCUREMENT_TENDER = TenderRules(
     objection_pauses=Rule(False, GP_CHALLENGE_ANSWER),
     invited_pool_ratio=Rule(2, GP_INVITED),
     witnesses=Rule(2, GP_INVITED),
+    periods_bind_must_tender_only=False,
 )

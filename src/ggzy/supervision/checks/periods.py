@@ -27,9 +27,11 @@ def notice_findings(notices: QuerySet[Notice]) -> list[Finding]:
         notices.filter(status=Notice.Status.PUBLISHED).select_related("project").prefetch_related("lots")
     ):
         lots = list(notice.lots.all())
-        if not lots or not notice.project.must_tender:
-            continue  # 法 第24条 binds 依法必须进行招标的项目
+        if not lots:
+            continue
         rules = procedure.rules_for(lots[0])
+        if rules.periods_bind_must_tender_only and not notice.project.must_tender:
+            continue  # 法 第24条 binds 依法必须进行招标的项目 (政府采购法 第35条 binds every tender)
         docs_from = _d(notice.docs_from)
         base = {
             "notice": notice.pk,
@@ -43,12 +45,13 @@ def notice_findings(notices: QuerySet[Notice]) -> list[Finding]:
         }
         earliest = rules.bid_period_days.end(docs_from)
         if _d(notice.bid_deadline) < earliest:
-            days = calendar.calendar_days_between(docs_from, _d(notice.bid_deadline))
+            days = rules.bid_period_days.count(docs_from, _d(notice.bid_deadline))
+            unit = rules.bid_period_days.unit.label
             findings.append(
                 Finding(
                     alert_rule("S01"),
                     f"notice:{notice.pk}",
-                    f"“{notice.title}”自招标文件发出至投标截止仅{days}日，少于法定{rules.bid_period_days.value}日",
+                    f"“{notice.title}”自招标文件发出至投标截止仅{days}{unit}，少于法定{rules.bid_period_days.text}",
                     {
                         **base,
                         "days": days,
@@ -63,12 +66,13 @@ def notice_findings(notices: QuerySet[Notice]) -> list[Finding]:
             )
         sale_end = rules.doc_sale_days.end(docs_from)
         if _d(notice.docs_until) < sale_end:
-            days = calendar.calendar_days_between(docs_from, _d(notice.docs_until))
+            days = rules.doc_sale_days.count(docs_from, _d(notice.docs_until))
+            unit = rules.doc_sale_days.unit.label
             findings.append(
                 Finding(
                     alert_rule("S02"),
                     f"notice:{notice.pk}",
-                    f"“{notice.title}”招标文件发售期仅{days}日，少于法定{rules.doc_sale_days.value}日",
+                    f"“{notice.title}”招标文件发售期仅{days}{unit}，少于法定{rules.doc_sale_days.text}",
                     {
                         **base,
                         "days": days,
@@ -98,12 +102,13 @@ def clarification_findings(notices: QuerySet[Notice]) -> list[Finding]:
         rules = procedure.rules_for(lot)
         latest_deadline = rules.clarification_days.end(_d(document.published_at))
         if _d(notice.bid_deadline) < latest_deadline:
-            days = calendar.calendar_days_between(_d(document.published_at), _d(notice.bid_deadline))
+            days = rules.clarification_days.count(_d(document.published_at), _d(notice.bid_deadline))
             findings.append(
                 Finding(
                     alert_rule("S03"),
                     f"document:{document.pk}",
-                    f"“{notice.title}”的{document.get_kind_display()}发布时距投标截止仅{days}日，未顺延至法定{rules.clarification_days.value}日",
+                    f"“{notice.title}”的{document.get_kind_display()}发布时距投标截止仅{days}{rules.clarification_days.unit.label}，"
+                    f"未顺延至法定{rules.clarification_days.text}",
                     {
                         "notice": notice.pk,
                         "project": notice.project.code,

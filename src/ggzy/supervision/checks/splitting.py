@@ -13,14 +13,15 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from ggzy.catalogue.models import TradeCategory
 from ggzy.catalogue.rules import THRESHOLDS
 from ggzy.kernel import clock
 from ggzy.supervision.alerts import Finding
 from ggzy.supervision.rules import SPLIT_WINDOW_DAYS, alert_rule
 from ggzy.trading.models import Lot, Project
 
-ENGINEERING = "engineering"
-PROCUREMENT = "procurement"
+ENGINEERING = TradeCategory.ENGINEERING
+PROCUREMENT = TradeCategory.PROCUREMENT
 
 
 @dataclass
