@@ -57,13 +57,13 @@ from ggzy.registry.queries import bidder_of
 from ggzy.services.archive import FINISHED, archive_lot
 from ggzy.services.models import ArchivePackage
 from ggzy.trading.actions import local_date
-from ggzy.trading.models import Lot, Objection
+from ggzy.trading.models import OPENED_STATES, Lot, Objection
 from ggzy.trading.queries import is_overseer, is_party, is_staff, overseen_projects
 from ggzy.trading.specs import spec_for
 
 S = Lot.State
 # Lots that have reached their evaluation (the room and the award page have something to show).
-EVALUATED_STATES = [S.EVALUATION, S.PUBLICITY, S.AWARDED, S.CONTRACTED, S.ARCHIVED]
+EVALUATED_STATES = sorted(OPENED_STATES)
 
 SIGN_IN_HELP = (
     "粘贴本人数字证书中的SM2公钥（PEM或十六进制）。私钥始终保存在本人的证书介质（UKey）或CA客户端中，"

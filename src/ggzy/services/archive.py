@@ -26,13 +26,13 @@ from ggzy.kernel.roles import Actor, Role
 from ggzy.services import merkle
 from ggzy.services.models import ArchivePackage
 from ggzy.trading import procedure
-from ggzy.trading.models import Lot
+from ggzy.trading.models import ARCHIVABLE_STATES, Lot
 from ggzy.trading.queries import require_node_operator
 from ggzy_guomi import merkle as tree
 from ggzy_guomi import sm3_hex
 from ggzy_guomi.checkpoint import Checkpoint, event_leaf
 
-FINISHED = {Lot.State.CONTRACTED, Lot.State.FAILED, Lot.State.TERMINATED}
+FINISHED = ARCHIVABLE_STATES
 
 
 def _json(value: Any) -> bytes:

@@ -150,6 +150,14 @@ class Lot(models.Model):
         return f"{self.code} {self.name}"
 
 
+# Groupings of lot states, defined once (issue 12): every method's states are a subset of Lot.State.
+_S = Lot.State
+OPENED_STATES = frozenset({_S.EVALUATION, _S.PUBLICITY, _S.AWARDED, _S.CONTRACTED, _S.ARCHIVED})  # bids read
+AFTER_DEADLINE_STATES = OPENED_STATES | {_S.OPENING, _S.FAILED, _S.SUSPENDED}
+CLOSED_STATES = frozenset({_S.CONTRACTED, _S.ARCHIVED, _S.FAILED, _S.TERMINATED})  # the trade is over
+ARCHIVABLE_STATES = CLOSED_STATES - {_S.ARCHIVED}
+
+
 class Document(models.Model):
     """A published file: tender documents, a clarification or an amendment. Stored with its SM3 digest and
     the publisher's SM2 signature over the exact bytes (电子招标投标办法 第40条)."""

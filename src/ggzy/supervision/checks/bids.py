@@ -10,19 +10,10 @@ from ggzy.bidding.models import Bid, Upload
 from ggzy.kernel.timefmt import local_text
 from ggzy.supervision.alerts import Finding
 from ggzy.supervision.rules import DECRYPT_CLUSTER_MIN, PLATFORM_FAULT_CLUSTER_MIN, alert_rule
-from ggzy.trading.models import Lot
+from ggzy.trading.models import AFTER_DEADLINE_STATES, Lot
 
 L = Lot.State
-AFTER_DEADLINE = [
-    L.OPENING,
-    L.EVALUATION,
-    L.PUBLICITY,
-    L.AWARDED,
-    L.CONTRACTED,
-    L.ARCHIVED,
-    L.FAILED,
-    L.SUSPENDED,
-]
+AFTER_DEADLINE = sorted(AFTER_DEADLINE_STATES)
 LIVE = [Bid.Status.SUBMITTED, Bid.Status.DECRYPTED, Bid.Status.DEEMED_REVOKED, Bid.Status.DEEMED_WITHDRAWN]
 UNDECRYPTED = [Bid.Status.DEEMED_REVOKED, Bid.Status.DEEMED_WITHDRAWN]
 

@@ -18,7 +18,7 @@ from ggzy.registry.models import Entity
 from ggzy.supervision.alerts import Finding
 from ggzy.supervision.checks.bids import AFTER_DEADLINE
 from ggzy.supervision.rules import alert_rule
-from ggzy.trading.models import Download, Lot
+from ggzy.trading.models import CLOSED_STATES, Download, Lot
 
 
 def banned_participant_findings(entity: Entity, lot_ids: list[int] | None = None) -> list[Finding]:
@@ -79,9 +79,6 @@ def sweep_findings() -> list[Finding]:
     for entity in Entity.objects.filter(uscc__in=usccs):
         result.extend(banned_participant_findings(entity))
     return result
-
-
-CLOSED_STATES = ("contracted", "archived", "failed", "terminated")
 
 
 def open_participations(entity: Entity) -> dict[int, list[dict[str, Any]]]:
