@@ -478,12 +478,18 @@ def withdraw_bid(actor: Actor, lot_code: str) -> Bid:
 
 
 def deposit_interest(bond: Bond, until: datetime) -> Decimal:
-    """银行同期存款利息 for the days the deposit was held (actual/365), to the fen."""
+    """What is paid back besides the deposit, to the fen (actual/365): interest for the days it was held at
+    the method's deposit rate (tendering: 银行同期存款利息, 条例 第57条), plus, where the method has one, a
+    charge for each day the refund is late (procurement: 87号令 第38条, the lending rate plus 20%)."""
     if bond.paid_at is None:
         return Decimal(0)
+    rules = procedure.rules_for(bond.lot)
     days = max(0, (until - bond.paid_at).days)
-    rate = procedure.rules_for(bond.lot).deposit_interest_rate.value
-    return (bond.amount * rate * days / Decimal(365)).quantize(Decimal("0.01"))
+    owed = bond.amount * rules.deposit_interest_rate.value * days / Decimal(365)
+    if rules.late_refund_rate is not None and bond.refund_due is not None and until > bond.refund_due:
+        late_days = (until - bond.refund_due).days + 1  # a day begun past the due date counts
+        owed += bond.amount * rules.late_refund_rate.value * late_days / Decimal(365)
+    return owed.quantize(Decimal("0.01"))
 
 
 @action("bidding.refund_bond")

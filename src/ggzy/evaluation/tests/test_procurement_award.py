@@ -149,3 +149,20 @@ def test_the_api_confirms_in_rank_order(client, opened_purchase: Opened) -> None
     done = client.post(url, {"receipt_no": first}, content_type="application/json")
     assert done.status_code == 200, done.json()
     assert Award.objects.get().winner.receipt_no == first  # type: ignore[union-attr]
+
+
+def test_a_late_refund_owes_the_late_charge_and_an_early_one_nothing(opened_purchase: Opened) -> None:
+    from ggzy.bidding.actions import refund_bond
+
+    o = opened_purchase
+    first, _ = first_and_second(reported(o))
+    award.confirm_result(actor_of("zb"), o.lot_code, first)
+    losers = list(Bond.objects.filter(lot__code=o.lot_code).exclude(bidder__bids__receipt_no=first))
+    on_time, late = losers[0], losers[1]
+    clock.freeze(local(2026, 3, 31, 16))  # the 5th working day after the notice: in time
+    assert refund_bond(actor_of("op"), on_time.pk).interest == Decimal("0.00")  # procurement pays no interest
+    clock.freeze(local(2026, 4, 2, 10))  # 2 days late (1 and 2 April)
+    refunded = refund_bond(actor_of("op"), late.pk)
+    assert refunded.refunded_late
+    # 100,000 × 5.22% × 2 / 365 = 28.60 (87号令 第38条, the rate [U])
+    assert refunded.interest == Decimal("28.60")
