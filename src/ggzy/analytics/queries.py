@@ -1,6 +1,11 @@
 """Statistics over public trading data (R11): counts and values by category, region and month, average
 bidders per lot and the savings rate (budget vs award). Only what is public is counted: published projects,
 bidders of lots whose opening started, award prices of lots already awarded (the disclosure table's stages).
+
+Each lot counts under its project's trade category (construction tendering under 工程建设项目招标投标,
+government procurement under 政府采购). The budget of the savings rate is what the method budgets against:
+construction's 最高投标限价 (else the estimate); procurement's 采购预算, the lot's budgeted amount, whatever its
+最高限价 (procurement savings are counted as 预算金额 − 中标金额).
 """
 
 from collections import defaultdict
@@ -12,6 +17,16 @@ from django.utils import timezone
 
 from ggzy.disclosure.public import category_label, evaluation_installed, public_notices
 from ggzy.trading.models import Lot
+from ggzy.trading.specs import ProcedureSpec, spec_for
+
+# Procedures whose savings are counted against the budget itself rather than the price ceiling.
+BUDGET_IS_ESTIMATE = frozenset({"procurement_tender"})
+
+
+def savings_budget(lot: Lot, procedure: ProcedureSpec) -> Decimal:
+    if procedure.id in BUDGET_IS_ESTIMATE:
+        return lot.estimated_value
+    return lot.control_price or lot.estimated_value
 
 
 @dataclass(frozen=True)
@@ -90,13 +105,14 @@ def lot_facts() -> list[LotFacts]:
                 if record.closed_at
                 else lot.bids.exclude(status__in=["superseded", "withdrawn"]).count()
             )
+        procedure = spec_for(lot)
         out.append(
             LotFacts(
                 category=lot.project.category,
                 region=platform.name,
                 month=timezone.localtime(lot.notice.published_at).strftime("%Y-%m"),
                 estimated=lot.estimated_value,
-                budget=lot.control_price or lot.estimated_value,
+                budget=savings_budget(lot, procedure),
                 bidders=bidders,
                 award=awards.get(lot.pk),
             )
@@ -179,7 +195,7 @@ def tables() -> dict[str, Table]:
         )
     savings = Table(
         "savings",
-        "节资率（最高投标限价或估算价 vs 中标金额）",
+        "节资率（预算 vs 中标金额：工程建设按最高投标限价或估算价，政府采购按采购预算）",
         ["交易类别", "已定标标段数", "预算合计（元）", "中标金额合计（元）", "节资率（%）"],
         savings_rows,
     )

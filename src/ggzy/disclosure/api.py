@@ -25,6 +25,7 @@ class FeedItemOut(Schema):
     at: str
     change: str
     project: str | None = None
+    category: str | None = None  # the trade category (engineering, procurement, ...)
     ocid: str | None = None
     lot: str | None = None
     notice_id: int | None = None
@@ -117,7 +118,7 @@ def ocds_record(request: HttpRequest, code: str) -> dict[str, Any]:
     return ocds.record_package([project], uri=f"{ocds.base_url()}/api/disclosure/ocds/{code}/record")
 
 
-@router.get("/gcjs/{code}", summary="国家数据规范（工程建设GCJS数据集）")
+@router.get("/gcjs/{code}", summary="国家数据规范（工程建设GCJS、政府采购ZFCG数据集）")
 def gcjs_project(request: HttpRequest, code: str) -> dict[str, Any]:
     return gcjs.document([_project(code)])
 

@@ -23,6 +23,9 @@ FEED_ACTIONS: dict[str, str] = {
     "trading.advance_lot": "lot_changed",
     "evaluation.publish_candidates": "candidates_published",
     "evaluation.award": "award_published",
+    # Procurement has no candidates' publicity: the purchaser's confirmation publishes the result (87号令
+    # 第69条), as the chronograph does when it deems the first-ranked chosen (trading.advance_lot, deemed:).
+    "evaluation.confirm_result": "award_published",
     "evaluation.sign_contract": "contract_signed",
     "services.archive_lot": "lot_archived",
     "disclosure.publish_cleanup": "cleanup_published",
@@ -46,6 +49,8 @@ def _lot_change(event: AuditEvent) -> str | None:
         return "opening_record_published"
     if outcome.startswith("failed"):
         return "lot_failed"
+    if outcome.startswith("deemed:"):
+        return "award_published"
     return None  # not due, paused: nothing became public
 
 
@@ -113,4 +118,9 @@ def _references(events: list[AuditEvent]) -> dict[tuple[str, str], dict[str, Any
 
 
 def _ref(project: Any, **extra: Any) -> dict[str, Any]:
-    return {"project": project.code, "unified_deal_code": project.unified_deal_code, **extra}
+    return {
+        "project": project.code,
+        "unified_deal_code": project.unified_deal_code,
+        "category": project.category,
+        **extra,
+    }

@@ -21,9 +21,12 @@ from django.db.models.signals import post_save
 from ggzy.disclosure import search
 from ggzy.disclosure.models import CleanupAnnouncement, SearchDoc
 from ggzy.disclosure.public import (
+    category_label,
     document_text,
     lot_record,
     lot_stage,
+    method_details,
+    notice_spec,
     public_notices,
 )
 from ggzy.disclosure.rules import Stage
@@ -44,6 +47,7 @@ PUBLIC_ACTIONS = frozenset(
         "trading.retender",
         "evaluation.publish_candidates",
         "evaluation.award",
+        "evaluation.confirm_result",  # procurement: the purchaser's confirmation publishes the result
         "evaluation.sign_contract",
         "services.archive_lot",
         "disclosure.publish_cleanup",
@@ -112,6 +116,8 @@ def project_entries(project: Project) -> list[Entry]:
         words = [project.name, project.code, project.unified_deal_code, project.principal.name]
         if project.agent:
             words.append(project.agent.name)
+        # The board and the method named in full (政府采购公开招标, 工程建设项目邀请招标): found by either.
+        words += [category_label(project.category), method_details(notice_spec(notice), notice.method)]
         words += [f"{lot.code} {lot.name}" for lot in lots]
         entries.append(
             Entry(
@@ -148,16 +154,24 @@ def _result_entry(project: Project, notice: Notice, lot: Lot, common: dict[str, 
     if lot_stage(lot) < Stage.CANDIDATES:
         return None
     record = lot_record(lot)
+    said = record["words"]
     publicity = record.get("publicity") or {}
     lines = [f"第{c['rank']}名 {c['bidder']} 投标报价{c.get('price')}元" for c in record["candidates"]]
     title = f"{project.name} {lot.name} 中标候选人公示"
     published = publicity.get("from") or lot.state_changed_at
     if record["award"]:
         title = f"{project.name} {lot.name} 中标结果公告"
-        lines.insert(0, f"中标人 {record['award']['winner']} 中标金额{record['award']['price']}元")
+        lines.insert(0, f"{said['winner']} {record['award']['winner']} 中标金额{record['award']['price']}元")
         published = record["award"]["awarded_at"] or published
+    elif not record["candidate_publicity"]:
+        return None  # procurement publishes no candidates: nothing until the result notice
+    result = record.get("result")
+    if result:
+        lines.append(f"公告期 {_day(result['notice_from'])} 至 {_day(result['notice_until'])}")
+        lines.append(f"{said['principal']} {project.principal.name}")
     if record["contract"]:
         lines.append(f"合同金额{record['contract']['amount']}元")
+    lines.append(f"{category_label(project.category)} {method_details(notice_spec(notice), notice.method)}")
     return Entry(
         key=f"result:{lot.code}",
         kind=SearchDoc.Kind.RESULT,
@@ -167,6 +181,12 @@ def _result_entry(project: Project, notice: Notice, lot: Lot, common: dict[str, 
         published_at=published,
         **{**common, "status": lot.state, "amount": lot.estimated_value},
     )
+
+
+def _day(moment: datetime) -> str:
+    from django.utils import timezone
+
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
 
 
 def cleanup_entry(item: CleanupAnnouncement) -> Entry:

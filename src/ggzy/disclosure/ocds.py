@@ -8,6 +8,13 @@ The record's compiledRelease is merged here (OCDS merge rules for what our relea
 the tests against OCP's ocdsmerge. Lots follow the shape of OCP's lots extension and opening prices that of the bids extension; both are
 additional fields (no extension is declared, so validation needs nothing but the core schema).
 Everything comes from `public.project_view`, i.e. through the disclosure table.
+
+Per procedure: procurementMethod is open or selective (邀请招标), procurementMethodDetails names the method
+with its board (工程建设项目公开招标, 政府采购邀请招标); mainProcurementCategory is the lots' contract kind
+(works, goods, services). The buyer is the principal (招标人/采购人); the procuringEntity is the agent
+(招标代理机构/采购代理机构) where there is one, else the principal itself. A method without candidates'
+publicity (government procurement) has no candidates' release: its result notice is one award, the winner's,
+active from the purchaser's confirmation, with the notice period in its description.
 """
 
 import json
@@ -18,10 +25,11 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from ggzy.disclosure.public import project_view
+from ggzy.disclosure.public import method_details, project_view
 from ggzy.disclosure.rules import Stage
 from ggzy.kernel import clock
 from ggzy.trading.models import Lot, Project
+from ggzy.trading.specs import spec
 
 OCDS_VERSION = "1.1"
 
@@ -97,10 +105,16 @@ def releases(project: Project) -> list[dict[str, Any]]:
         return []
     ocid = ocid_for(project)
     url = base_url()
-    buyer = _party(view["principal_name"], view["principal_uscc"], ["buyer", "procuringEntity"])
-    parties = [buyer]
+    principal = _org(view["principal_name"], view["principal_uscc"])
     if view.get("agent_name"):
-        parties.append(_party(view["agent_name"], view["agent_uscc"], ["procuringEntity"]))
+        procuring = _org(view["agent_name"], view["agent_uscc"])
+        parties = [
+            _party(view["principal_name"], view["principal_uscc"], ["buyer"]),
+            _party(view["agent_name"], view["agent_uscc"], ["procuringEntity"]),
+        ]
+    else:
+        procuring = principal
+        parties = [_party(view["principal_name"], view["principal_uscc"], ["buyer", "procuringEntity"])]
     kinds = {lot["contract_kind"] for lot in view["lots"]}
     out: list[dict[str, Any]] = []
     lots_by_notice: dict[int, list[dict[str, Any]]] = {}
@@ -118,10 +132,10 @@ def releases(project: Project) -> list[dict[str, Any]]:
             "title": notice["title"],
             "description": notice["body"],
             "status": "active",
-            "procuringEntity": _org(view["principal_name"], view["principal_uscc"]),
+            "procuringEntity": procuring,
             "value": _money(value),
             "procurementMethod": METHOD.get(notice["method"], "open"),
-            "procurementMethodDetails": {"open": "公开招标", "invited": "邀请招标"}.get(notice["method"], ""),
+            "procurementMethodDetails": method_details(spec(notice["procedure"]), notice["method"]),
             "tenderPeriod": {
                 "startDate": _date(notice["docs_from"]),
                 "endDate": _date(notice["bid_deadline"]),
@@ -146,7 +160,7 @@ def releases(project: Project) -> list[dict[str, Any]]:
                 notice["published_at"],
                 ["tender"],
                 parties=parties,
-                buyer=_org(view["principal_name"], view["principal_uscc"]),
+                buyer=principal,
                 tender=tender,
             )
         )
@@ -282,7 +296,9 @@ def _lot_releases(project: Project, ocid: str, lot: dict[str, Any]) -> list[dict
         ]
         out.append(_release(ocid, f"candidates-{code}", publicity["from"], ["award"], awards=awards))
     award = lot.get("award")
-    if award:
+    if award and lot.get("result"):
+        out.extend(_result_releases(project, ocid, lot))
+    elif award:
         winner_id = f"CN-USCC-{award['winner_uscc']}"
         awards = []
         for c in lot["candidates"]:
@@ -327,6 +343,72 @@ def _lot_releases(project: Project, ocid: str, lot: dict[str, Any]) -> list[dict
                     ],
                 )
             )
+    return out
+
+
+def _result_releases(project: Project, ocid: str, lot: dict[str, Any]) -> list[dict[str, Any]]:
+    """A method without candidates' publicity (government procurement): the result notice is one award,
+    the winner's, active from the confirmation; the contract refers to it."""
+    code = lot["code"]
+    award, result = lot["award"], lot["result"]
+    award_id = f"{code}-result"
+    period = f"中标结果公告期 {_date(result['notice_from'])} 至 {_date(result['notice_until'])}"
+    if result.get("deemed"):
+        period += "；采购人逾期未确定，视为确定排名第一的中标候选人"
+    if result.get("decision_reason"):
+        period += f"；未确定排名第一的理由：{result['decision_reason']}"
+    out = [
+        _release(
+            ocid,
+            f"award-{code}",
+            award["awarded_at"],
+            ["award"],
+            parties=[_party(award["winner"], award["winner_uscc"], ["tenderer", "supplier"])],
+            awards=[
+                {
+                    "id": award_id,
+                    "title": f"{lot['name']} 中标结果公告",
+                    "description": period,
+                    "status": "active",
+                    "date": _date(award["awarded_at"]),
+                    "value": _money(award["price"]),
+                    "suppliers": [_org(award["winner"], award["winner_uscc"])],
+                    "relatedLots": [code],
+                    "documents": [
+                        {
+                            "id": f"result-{code}",
+                            "documentType": "awardNotice",
+                            "title": f"{project.name} {lot['name']} 中标结果公告",
+                            "url": f"{base_url()}/portal/projects/{project.code}/#lot-{code}",
+                            "datePublished": _date(result["notice_from"]),
+                            "language": "zh",
+                        }
+                    ],
+                }
+            ],
+            tender={"id": project.code, "lots": [{"id": code, "status": "complete"}]},
+        )
+    ]
+    contract = lot.get("contract")
+    if contract:
+        out.append(
+            _release(
+                ocid,
+                f"contract-{code}",
+                contract["signed_at"],
+                ["contract"],
+                contracts=[
+                    {
+                        "id": code,
+                        "awardID": award_id,
+                        "title": f"{project.name} {lot['name']} 合同",
+                        "status": "active",
+                        "value": _money(contract["amount"]),
+                        "dateSigned": _date(contract["signed_at"]),
+                    }
+                ],
+            )
+        )
     return out
 
 

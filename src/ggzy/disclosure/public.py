@@ -16,9 +16,10 @@ from django.apps import apps
 from django.conf import settings
 from django.db.models import QuerySet
 
-from ggzy.disclosure.rules import Stage, public
+from ggzy.disclosure.rules import Stage, public, rule_for
 from ggzy.registry.models import Entity
 from ggzy.trading.models import Document, Lot, Notice, Project
+from ggzy.trading.specs import CONSTRUCTION_TENDER_SPEC, ProcedureSpec, spec, spec_for
 
 Record = dict[str, Any]
 
@@ -39,6 +40,83 @@ def category_label(value: str) -> str:
     from ggzy.catalogue.models import TradeCategory
 
     return dict(TradeCategory.choices).get(value, value)
+
+
+# ---- the procedure a public page speaks for ------------------------------------------------------------
+# Each lot follows its procedure specification (`Lot.procedure`): its words (采购人/招标人, 投标供应商/投标人,
+# 中标供应商/中标人), whether its candidates are published before the award, the fields of its opening record.
+# What the portal calls things beyond the specification's wording is here, by specification id.
+
+# The board a method belongs to, as the notice's method is named in full (OCDS procurementMethodDetails,
+# the procurement portal's 政府采购公开招标公告); the portal keeps construction's short names.
+METHOD_PREFIX = {"construction_tender": "工程建设项目", "procurement_tender": "政府采购"}
+PORTAL_PREFIX = {"procurement_tender": "政府采购"}
+# The words of a lot's figures and outcomes that differ by method (87号令 第12条: 采购预算 and 最高限价;
+# 政府采购法 第36条: 废标; 87号令 第47条: a committee of 采购人代表 and 评审专家).
+TERMS: dict[str, dict[str, str]] = {
+    "construction_tender": {
+        "investment": "总投资",
+        "estimate": "估算价",
+        "ceiling": "最高投标限价",
+        "failed": "流标",
+        "expert": "评标专家",
+    },
+    "procurement_tender": {
+        "investment": "项目预算",
+        "estimate": "采购预算",
+        "ceiling": "最高限价",
+        "failed": "废标",
+        "expert": "评审专家",
+    },
+}
+
+
+def lot_spec(lot: Lot) -> ProcedureSpec:
+    return spec_for(lot)
+
+
+def project_spec(project: Project) -> ProcedureSpec:
+    """The procedure of the project's lots (one category per project); construction tendering if none."""
+    key = project.lots.order_by("seq").values_list("procedure", flat=True).first()
+    return spec(key) if key else CONSTRUCTION_TENDER_SPEC
+
+
+def notice_spec(notice: Notice) -> ProcedureSpec:
+    key = notice.lots.order_by("seq").values_list("procedure", flat=True).first()
+    return spec(key) if key else CONSTRUCTION_TENDER_SPEC
+
+
+def words(procedure: ProcedureSpec) -> dict[str, Any]:
+    """What a page of this procedure calls its people and papers (the specification's wording, and more)."""
+    w = procedure.wording
+    terms = TERMS.get(procedure.id, TERMS[CONSTRUCTION_TENDER_SPEC.id])
+    return {
+        "principal": w.principal,
+        "agent": w.agent,
+        "bidder": w.bidder,
+        "winner": w.winner,
+        "regulator": w.regulator,
+        "notice": w.notice,
+        "documents": w.documents,
+        "award": w.award,
+        "representative": f"{w.principal}代表",
+        **terms,
+    }
+
+
+def method_label(procedure: ProcedureSpec, method: str) -> str:
+    """The method as the portal names it: 公开招标 for construction, 政府采购公开招标 for procurement."""
+    return PORTAL_PREFIX.get(procedure.id, "") + METHOD_LABELS.get(method, "")
+
+
+def method_details(procedure: ProcedureSpec, method: str) -> str:
+    """The method named in full, with its board: 工程建设项目公开招标, 政府采购邀请招标."""
+    return METHOD_PREFIX.get(procedure.id, "") + METHOD_LABELS.get(method, "")
+
+
+def opening_columns(procedure: ProcedureSpec) -> list[tuple[str, str]]:
+    """The fields of the bid form read out at the opening, with their public labels (disclosure table)."""
+    return [(f.name, rule_for("opening_row", f.name).label) for f in procedure.bid_form if f.read_at_opening]
 
 
 # ---- stages ---------------------------------------------------------------------------------------
@@ -209,8 +287,12 @@ def _bid_manager(bid: Any) -> str | None:
 
 
 def lot_record(lot: Lot) -> Record:
-    """The lot with everything public about it at its stage: opening record, candidates, award, contract."""
+    """The lot with everything public about it at its stage: opening record, candidates, award, contract.
+
+    A method without candidates' publicity (government procurement) publishes no ranking: its result notice
+    carries the winner, the price and the notice period (87号令 第69条), in `result`."""
     stage = lot_stage(lot)
+    procedure = lot_spec(lot)
     record = public(
         "lot",
         stage,
@@ -232,6 +314,12 @@ def lot_record(lot: Lot) -> Record:
     record["kind_label"] = KIND_LABELS.get(lot.contract_kind, lot.contract_kind)
     record["notice_id"] = lot.notice_id
     record["state_changed_at"] = lot.state_changed_at
+    record["procedure"] = procedure.key
+    record["procedure_id"] = procedure.id
+    record["procedure_name"] = procedure.name
+    record["candidate_publicity"] = procedure.candidate_publicity
+    record["words"] = words(procedure)
+    record["opening_columns"] = opening_columns(procedure)
     opening = _opening_of(lot)
     record["opening"] = None
     if opening is not None and stage >= Stage.OPENED:
@@ -248,13 +336,20 @@ def lot_record(lot: Lot) -> Record:
                 {"started_at": opening.started_at, "closed_at": opening.closed_at, "bidders": len(rows)},
             ),
             "rows": rows,
+            # Each row with its cells in the order of the bid form's columns, for the page's table.
+            "lines": [
+                {"row": row, "cells": [row.get(name) for name, _ in record["opening_columns"]]}
+                for row in rows
+            ],
         }
     record["candidates"] = []
+    record["publicity"] = None
+    record["result"] = None
     record["award"] = None
     record["contract"] = None
     record["committee"] = []
     if evaluation_installed() and stage >= Stage.CANDIDATES:
-        _evaluation_part(lot, stage, record)
+        _evaluation_part(lot, stage, record, procedure)
     return record
 
 
@@ -275,20 +370,25 @@ def _opening_row(row: dict[str, Any]) -> Record:
         "duration_days",
         "quality",
         "project_manager",
+        "delivery_days",
+        "brand",
         "bond",
         "decrypted_at",
         "fault",
     )
-    return {key: row.get(key) for key in allowed}
+    return {key: row.get(key) for key in allowed if key in row}
 
 
-def _evaluation_part(lot: Lot, stage: Stage, record: Record) -> None:
-    from ggzy.evaluation.models import Award, Candidate, CommitteeMember
+def _evaluation_part(lot: Lot, stage: Stage, record: Record, procedure: ProcedureSpec) -> None:
+    from ggzy.evaluation.models import Award, Candidate
 
     award = Award.objects.filter(lot=lot).select_related("winner__bidder").first()
     if award is None:
         return
     candidates = Candidate.objects.filter(evaluation__lot=lot).select_related("bid__bidder").order_by("rank")
+    if not procedure.candidate_publicity:
+        _result_notice(lot, stage, record, procedure, award, list(candidates))
+        return
     record["candidates"] = [
         public(
             "candidate",
@@ -319,19 +419,34 @@ def _evaluation_part(lot: Lot, stage: Stage, record: Record) -> None:
                 "awarded_at": award.awarded_at,
             },
         )
-        members = CommitteeMember.objects.filter(evaluation__lot=lot).select_related("user").order_by("id")
-        record["committee"] = [
-            public(
-                "expert",
-                stage,
-                {
-                    "name": m.user.first_name or "（未登记姓名）",
-                    "kind": m.get_kind_display(),
-                    "chair": m.is_chair,
-                },
-            )
-            for m in members
-        ]
+        record["committee"] = _committee(lot, stage, procedure)
+    _contract_part(stage, record, award)
+
+
+def _committee(lot: Lot, stage: Stage, procedure: ProcedureSpec) -> list[Record]:
+    from ggzy.evaluation.models import CommitteeMember
+
+    said = words(procedure)
+    kinds: dict[str, str] = {
+        str(CommitteeMember.Kind.EXPERT): said["expert"],
+        str(CommitteeMember.Kind.REPRESENTATIVE): said["representative"],
+    }
+    members = CommitteeMember.objects.filter(evaluation__lot=lot).select_related("user").order_by("id")
+    return [
+        public(
+            "expert",
+            stage,
+            {
+                "name": m.user.first_name or "（未登记姓名）",
+                "kind": kinds.get(str(m.kind), m.get_kind_display()),
+                "chair": m.is_chair,
+            },
+        )
+        for m in members
+    ]
+
+
+def _contract_part(stage: Stage, record: Record, award: Any) -> None:
     if award.contract_signed_at is not None and stage >= Stage.CONTRACTED:
         record["contract"] = public(
             "contract",
@@ -343,6 +458,42 @@ def _evaluation_part(lot: Lot, stage: Stage, record: Record) -> None:
                 "sm3": award.contract_sm3,
             },
         )
+
+
+def _result_notice(
+    lot: Lot, stage: Stage, record: Record, procedure: ProcedureSpec, award: Any, candidates: list[Any]
+) -> None:
+    """Procurement: no candidates' publicity. The purchaser's confirmation publishes the result at once with
+    its notice period (Award.publicity_from/until), the winner and the price (87号令 第68–69条)."""
+    if award.winner is None or stage < Stage.RESULT:
+        return
+    price = next((c.price for c in candidates if c.bid_id == award.winner_id), None)
+    record["award"] = public(
+        "award",
+        stage,
+        {
+            "winner": award.winner.bidder.name,
+            "winner_uscc": award.winner.bidder.uscc,
+            "price": price,
+            "awarded_at": award.awarded_at,
+        },
+    )
+    from ggzy.evaluation.rules import award_rules_for
+
+    period = award_rules_for(lot).result_notice_days
+    record["result"] = public(
+        "result_notice",
+        stage,
+        {
+            "notice_from": award.publicity_from,
+            "notice_until": award.publicity_until,
+            "notice_period": period.text if period is not None else "",
+            "deemed": award.deemed,
+            "decision_reason": award.decision_reason,
+        },
+    )
+    record["committee"] = _committee(lot, stage, procedure)
+    _contract_part(stage, record, award)
 
 
 # ---- the whole trade ----------------------------------------------------------------------------------
@@ -368,18 +519,29 @@ def project_view(project: Project) -> Record:
     ]
     lots = [lot_record(lot) for lot in published]
     stage = max((Stage(lot["stage"]) for lot in lots), default=Stage.UNPUBLISHED)
+    procedure = project_spec(project)
     notices = []
     for notice in public_notices().filter(project=project).order_by("published_at", "id"):
         docs = [
             document_record(d)
             for d in notice.documents.select_related("signer", "notice").order_by("published_at", "id")
         ]
+        of_notice = notice_spec(notice)
         notices.append(
-            {**notice_record(notice), "documents": docs, "method_label": METHOD_LABELS.get(notice.method, "")}
+            {
+                **notice_record(notice),
+                "documents": docs,
+                "method_label": method_label(of_notice, notice.method),
+                "method_details": method_details(of_notice, notice.method),
+                "procedure": of_notice.key,
+            }
         )
     view = {
         **project_record(project, stage),
         "category_label": category_label(project.category),
+        "procedure": procedure.key,
+        "procedure_name": procedure.name,
+        "words": words(procedure),
         "stage": int(stage),
         "stage_label": stage.label,
         "lots": lots,
@@ -391,6 +553,7 @@ def project_view(project: Project) -> Record:
 
 def timeline(view: Record) -> list[Event]:
     code = view["code"]
+    said = view.get("words") or words(CONSTRUCTION_TENDER_SPEC)
     events: list[Event] = []
     for notice in view["notices"]:
         events.append(
@@ -404,7 +567,7 @@ def timeline(view: Record) -> list[Event]:
         )
         for doc in notice["documents"]:
             label = {
-                "tender_documents": "发布招标文件",
+                "tender_documents": f"发布{said['documents']}",
                 "clarification": "发布澄清",
                 "amendment": "发布修改",
             }.get(doc["kind"], "发布文件")
@@ -417,16 +580,29 @@ def timeline(view: Record) -> list[Event]:
                 Event(notice["terminated_at"], "terminated", "终止招标", notice.get("termination_reason", ""))
             )
     for lot in view["lots"]:
+        lot_words = lot.get("words") or said
         opening = lot.get("opening")
         if opening:
             events.append(
-                Event(opening["started_at"], "opening", "开标", f"{opening['bidders']}家投标人", lot["code"])
+                Event(
+                    opening["started_at"],
+                    "opening",
+                    "开标",
+                    f"{opening['bidders']}家{lot_words['bidder']}",
+                    lot["code"],
+                )
             )
             if opening.get("closed_at"):
                 events.append(Event(opening["closed_at"], "opening_record", "公布开标记录", "", lot["code"]))
         if lot["state"] == Lot.State.FAILED:
             events.append(
-                Event(lot["state_changed_at"], "failed", "流标", lot.get("outcome_reason", ""), lot["code"])
+                Event(
+                    lot["state_changed_at"],
+                    "failed",
+                    lot_words["failed"],
+                    lot.get("outcome_reason", ""),
+                    lot["code"],
+                )
             )
         publicity = lot.get("publicity")
         if lot["candidates"] and publicity:
@@ -441,15 +617,11 @@ def timeline(view: Record) -> list[Event]:
                 )
             )
         if lot["award"]:
-            events.append(
-                Event(
-                    lot["award"]["awarded_at"],
-                    "award",
-                    "中标结果公告",
-                    f"中标人 {lot['award']['winner']}，中标金额 {lot['award']['price']} 元",
-                    lot["code"],
-                )
-            )
+            detail = f"{lot_words['winner']} {lot['award']['winner']}，中标金额 {lot['award']['price']} 元"
+            result = lot.get("result")
+            if result:
+                detail += f"；公告期至{_fmt(result['notice_until'])}"
+            events.append(Event(lot["award"]["awarded_at"], "award", "中标结果公告", detail, lot["code"]))
         if lot["contract"]:
             events.append(
                 Event(

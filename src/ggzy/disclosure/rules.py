@@ -69,6 +69,11 @@ G11 = LegalRule(
     "政府采购法实施条例 第50条；电子招标投标办法 第41条",
     "合同签订后应当公告，公开中标人、合同金额、签约时间与合同期限。",
 )
+G69 = LegalRule(
+    "政府采购货物和服务招标投标管理办法（财政部令第87号）第69条；财库〔2017〕86号",
+    "采购人确定中标人后2个工作日内发出中标通知书并公告中标结果（中标人名称、中标金额、公告期限、评审专家名单等），"
+    "公告期限为1个工作日；政府采购不公示中标候选人，评审得分与排序只告知未中标的投标人本人。",
+)
 R63 = LegalRule(
     "个人信息保护法 第28条；江苏省意见（2020）第(十)条；R6.3",
     "身份证件号码、手机号码、联系人、银行账户等个人敏感信息和商业秘密不得公开，不得用于商业用途。",
@@ -214,6 +219,8 @@ TABLE: list[FieldRule] = [
             "duration_days": "工期（日）",
             "quality": "质量",
             "project_manager": "项目负责人",
+            "delivery_days": "交货期或服务期限（日）",
+            "brand": "核心产品品牌",
             "bond": "保证金",
             "decrypted_at": "解密时间",
             "fault": "未解密原因",
@@ -275,6 +282,21 @@ TABLE: list[FieldRule] = [
             "winner_uscc": "中标人统一社会信用代码",
             "price": "中标金额（元）",
             "awarded_at": "定标时间",
+        },
+    ),
+    # Government procurement: the result notice with its notice period, instead of a candidates' publicity;
+    # a winner deemed chosen (rank 1 after the purchaser let the decision period pass) or a lawful reason
+    # for passing over the first-ranked is part of the decision published (87号令 第68条).
+    *_rows(
+        "result_notice",
+        Stage.RESULT,
+        G69,
+        {
+            "notice_from": "中标结果公告发布时间",
+            "notice_until": "公告期截止",
+            "notice_period": "公告期限",
+            "deemed": "视同确定排名第一的中标候选人",
+            "decision_reason": "未确定排名第一的理由",
         },
     ),
     *_rows(

@@ -33,10 +33,13 @@ from ggzy.disclosure.public import (
     evaluation_installed,
     is_public_project,
     lot_record,
+    method_label,
     notice_record,
+    notice_spec,
     project_record,
     project_view,
     public_notices,
+    words,
 )
 from ggzy.disclosure.rules import TABLE, Stage, public
 from ggzy.exchange.models import Node
@@ -155,12 +158,14 @@ def notice_detail(request: HttpRequest, notice_id: int) -> HttpResponse:
     project = notice.project
     lots = [lot_record(lot) for lot in notice.lots.select_related("notice").order_by("seq")]
     stage = max((Stage(lot["stage"]) for lot in lots), default=Stage.PUBLISHED)
+    procedure = notice_spec(notice)
     return render(
         request,
         "disclosure/notice.html",
         {
             "notice": notice_record(notice),
-            "method_label": METHOD_LABELS.get(notice.method, ""),
+            "method_label": method_label(procedure, notice.method),
+            "words": words(procedure),
             "project": project_record(project, stage),
             "lots": lots,
             "documents": [document_record(d) for d in notice.documents.select_related("signer", "notice")],
