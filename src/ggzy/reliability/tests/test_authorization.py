@@ -274,6 +274,7 @@ BEFORE_DEADLINE: dict[tuple[str, str], Rule] = {
     ("GET", "/api/regions"): Rule(EVERYONE, "GB/T 2260 is public"),
     ("GET", "/api/regions/{code}"): Rule(EVERYONE, "public", params={"code": "region"}),
     ("GET", "/api/platform/keys"): Rule(EVERYONE, "anyone verifies receipts"),
+    ("GET", "/api/error-codes"): Rule(EVERYONE, "the error codes are documentation"),
     ("GET", "/api/audit/verify"): Rule(OVERSEERS, "the audit chain is for the operator and regulators"),
     ("GET", "/api/audit/checkpoints"): Rule(EVERYONE, "signed checkpoints are published for anyone to keep"),
     ("GET", "/api/audit/checkpoints/{seq}"): Rule(
@@ -441,6 +442,20 @@ BEFORE_DEADLINE: dict[tuple[str, str], Rule] = {
     ("POST", "/api/trading/objections/{objection_id}/answer"): Rule(
         PARTIES, "the project's principal or agent answers", const({"answer": "答复"})
     ),
+    ("GET", "/api/trading/lots/{code}/bid-form"): Rule(
+        EVERYONE, "a published lot's bid form is part of its documents", params={"code": "lot"}
+    ),
+    ("POST", "/api/trading/notices/{notice_id}/invitee-draw"): Rule(
+        PARTIES,
+        "the purchaser or agent fixes the pool (refused here: not a procurement invited notice)",
+        const({"pool": ["91640104MA00000000"], "count": 3, "witnesses": ["zb"]}),
+    ),
+    ("POST", "/api/trading/notices/{notice_id}/invitee-draw/execute"): Rule(
+        PARTIES, "the purchaser or agent draws (refused here: not a procurement invited notice)"
+    ),
+    ("GET", "/api/trading/notices/{notice_id}/invitee-draw"): Rule(
+        EVERYONE, "the draw's record is public, who was drawn sealed until the deadline (none here: 404)"
+    ),
     ("POST", "/api/trading/lots/{code}/retender"): Rule(
         PARTIES, "the project's principal or agent (refused here: lot not failed)", params={"code": "lot"}
     ),
@@ -582,6 +597,18 @@ BEFORE_DEADLINE: dict[tuple[str, str], Rule] = {
         PARTIES,
         "the principal or agent awards (refused here: no publicity)",
         lambda ctx, role: {"receipt_no": ctx["receipt_no"]},
+        params={"code": "lot"},
+    ),
+    ("POST", "/api/evaluation/lots/{code}/confirm"): Rule(
+        PARTIES,
+        "the purchaser or agent confirms the winner (refused here: not a candidate / no report)",
+        lambda ctx, role: {"receipt_no": ctx["receipt_no"]},
+        params={"code": "lot"},
+    ),
+    ("POST", "/api/evaluation/lots/{code}/fail"): Rule(
+        PARTIES,
+        "the principal or agent (or the committee's chair) declares 废标 (refused here: not provided)",
+        const({"reason": "合格投标人不足"}),
         params={"code": "lot"},
     ),
     ("POST", "/api/evaluation/lots/{code}/supervisor-report"): Rule(
