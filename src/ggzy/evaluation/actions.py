@@ -98,6 +98,8 @@ def _in_progress(evaluation: Evaluation) -> None:
 def plan_of(lot: Lot) -> PlanIn:
     plan = EvaluationPlan.objects.filter(lot=lot).first()
     if plan is None:
+        if DEFAULT_PLAN.method not in evaluation_rules_for(lot).methods.value:
+            return PlanIn(method="lowest_price")  # a method that only ranks prices (询价)
         return DEFAULT_PLAN
     return PlanIn(
         method=plan.method,

@@ -133,7 +133,8 @@ def object_to_result(actor: Actor, lot_code: str, text: str) -> Objection:
     now = clock.now()
     if rules.result_challenge_days is not None:
         # 质疑 of the result: within the period after the result's 公告期 ends (条例 第53条第3项).
-        notice_ends = local_date(award.publicity_until - timedelta(seconds=1))  # stored as the next midnight
+        # The end of the 公告期 (stored as the next midnight), or the publication day where there is none.
+        notice_ends = local_date(max(award.publicity_from, award.publicity_until - timedelta(seconds=1)))
         last = end_of_day(rules.result_challenge_days.end(notice_ends))
         if (
             lot.state not in {Lot.State.AWARDED, Lot.State.CONTRACTED}
@@ -285,7 +286,7 @@ def confirm_result(actor: Actor, lot_code: str, receipt_no: str, reason: str = "
 
 def _confirm(lot: Lot, candidate: Candidate, reason: str, *, deemed: bool) -> Award:
     rules = award_rules_for(lot)
-    if rules.decision_days is None or rules.result_notice_days is None:
+    if rules.decision_days is None:
         raise InvalidInput(
             "candidate_publicity_required",
             "本交易方式应先公示中标候选人，公示期满后定标",
@@ -302,10 +303,12 @@ def _confirm(lot: Lot, candidate: Candidate, reason: str, *, deemed: bool) -> Aw
         )
     _check_validity(lot, rules)
     now = clock.now()
+    notice = rules.result_notice_days
     award = Award.objects.create(
         lot=lot,
-        publicity_from=now,  # the result's 公告 (published now) and its 公告期
-        publicity_until=end_of_day(rules.result_notice_days.end(clock.today())),
+        # The result's 公告 (published now) and its 公告期, where the method has one (87号令 第69条).
+        publicity_from=now,
+        publicity_until=end_of_day(notice.end(clock.today())) if notice else now,
         deemed=deemed,
         decision_reason=reason,
     )

@@ -6,7 +6,7 @@ from decimal import Decimal
 from ggzy.kernel.errors import LegalRule
 from ggzy.kernel.rules import Period, Rule, working_days
 from ggzy.trading.models import Lot
-from ggzy.trading.rules import BOND_INTEREST, GP_LAW, GP_REG, LAW, ORDER87, REG
+from ggzy.trading.rules import BOND_INTEREST, GP_LAW, GP_REG, LAW, ORDER74, ORDER87, REG, RFQ_BOND
 from ggzy.trading.specs import BySpec
 
 ORDER12 = "评标委员会和评标方法暂行规定（七部委12号令）"
@@ -163,9 +163,57 @@ PROCUREMENT_AWARD = AwardRules(
 )
 
 
+# ---- 询价 (74号令 第18–20、48–50条) ------------------------------------------------------------------
+
+RFQ_CANDIDATES = LegalRule(
+    f"{ORDER74} 第48条",
+    "询价小组应当从质量和服务均能满足采购文件实质性响应要求的供应商中，按照报价由低到高的顺序提出3名以上成交候选人，"
+    "并编写评审报告。",
+)
+RFQ_DECISION = LegalRule(
+    f"{ORDER74} 第49条",
+    "采购代理机构应当在评审结束后2个工作日内将评审报告送采购人确认。采购人应当在收到评审报告后5个工作日内，从评审报告提出的"
+    "成交候选人中，根据质量和服务均能满足采购文件实质性响应要求且报价最低的原则确定成交供应商，也可以书面授权询价小组直接确定"
+    "成交供应商。采购人逾期未确定成交供应商且不提出异议的，视为确定评审报告提出的最后报价最低的供应商为成交供应商。",
+)
+RFQ_RESULT = LegalRule(
+    f"{ORDER74} 第18条",
+    "采购人或者采购代理机构应当在成交供应商确定后2个工作日内，在省级以上财政部门指定的媒体上公告成交结果，同时向成交供应商"
+    "发出成交通知书，并将竞争性谈判文件、询价通知书随成交结果同时公告。",
+)
+RFQ_CONTRACT = LegalRule(
+    f"{ORDER74} 第19条；{GP_LAW} 第46条",
+    "采购人与成交供应商应当在成交通知书发出之日起30日内，按照采购文件确定的合同文本以及采购标的、规格型号、采购金额、采购数量、"
+    "技术和服务要求等事项签订政府采购合同。",
+)
+
+PROCUREMENT_RFQ_AWARD = AwardRules(
+    extension_share=Rule(Decimal(1) / Decimal(3), EXTENSION, unconfirmed=True),
+    # 第48条 asks for "3 or more" candidates: all compliant quotes are ranked, the first 3 named [U].
+    max_candidates=Rule(3, RFQ_CANDIDATES, unconfirmed=True),
+    publicity_within_days=None,
+    publicity_min_days=None,
+    objection_answer_days=working_days(7, GP_RESULT_CHALLENGE),
+    contract_days=Period(30, RFQ_CONTRACT),
+    report_days=working_days(7, GP_FILING),
+    bond_refund_days=working_days(5, RFQ_BOND),
+    performance_bond_ratio=Rule(Decimal("0.10"), GP_PERFORMANCE_BOND),
+    award_before_validity_working_days=None,
+    decision_days=working_days(5, RFQ_DECISION),
+    result_notice_days=None,  # 74号令 publishes the result without a 公告期 (第18条)
+    result_challenge_days=working_days(7, GP_RESULT_CHALLENGE),
+    report_from_contract=True,
+    losers_refund_at_award=True,
+)
+
 # Award rules of each procedure specification, by its id (trading.specs: the engine does not import them).
 AWARD_RULES = BySpec(
-    "award rules", {"construction_tender": CONSTRUCTION_AWARD, "procurement_tender": PROCUREMENT_AWARD}
+    "award rules",
+    {
+        "construction_tender": CONSTRUCTION_AWARD,
+        "procurement_tender": PROCUREMENT_AWARD,
+        "procurement_rfq": PROCUREMENT_RFQ_AWARD,
+    },
 )
 
 
@@ -284,10 +332,37 @@ PROCUREMENT_EVALUATION = EvaluationRules(
     abnormally_low=GP_ABNORMALLY_LOW,
 )
 
+RFQ_METHOD = LegalRule(
+    f"{ORDER74} 第46–48条；{GP_LAW} 第40条",
+    "询价小组不得改变询价通知书所确定的技术和服务等要求、评审程序、评定成交的标准和合同文本等事项；按照报价由低到高的顺序提出"
+    "成交候选人。",
+)
+RFQ_TOO_FEW = LegalRule(
+    f"{ORDER74} 第50条",
+    "出现下列情形之一的，采购人或者采购代理机构应当终止询价采购活动，发布项目终止公告并说明原因，重新开展采购活动：……"
+    "（三）在采购过程中符合竞争要求的供应商或者报价未超过采购预算的供应商不足3家的。",
+)
+
+PROCUREMENT_RFQ_EVALUATION = EvaluationRules(
+    methods=Rule({"lowest_price": "询价（最低报价）"}, RFQ_METHOD),  # no scoring: the lowest compliant price
+    min_price_points={},
+    sme_deduction=PROCUREMENT_EVALUATION.sme_deduction,  # 46号 applies to every procurement method
+    same_brand_counts_once=None,  # 87号令 第31条 is tendering's
+    min_qualified=Rule(3, RFQ_TOO_FEW),
+    low_vs_mean=PROCUREMENT_EVALUATION.low_vs_mean,
+    low_vs_second_lowest=PROCUREMENT_EVALUATION.low_vs_second_lowest,
+    low_vs_ceiling=PROCUREMENT_EVALUATION.low_vs_ceiling,
+    abnormally_low=GP_ABNORMALLY_LOW,
+)
+
 # Evaluation rules of each procedure specification, by its id.
 EVALUATION_RULES = BySpec(
     "evaluation rules",
-    {"construction_tender": CONSTRUCTION_EVALUATION, "procurement_tender": PROCUREMENT_EVALUATION},
+    {
+        "construction_tender": CONSTRUCTION_EVALUATION,
+        "procurement_tender": PROCUREMENT_EVALUATION,
+        "procurement_rfq": PROCUREMENT_RFQ_EVALUATION,
+    },
 )
 
 

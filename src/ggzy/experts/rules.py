@@ -170,9 +170,26 @@ PROCUREMENT_COMMITTEE_RULES = CommitteeRules(
     large_min_members=Rule(7, PROCUREMENT_LARGE_COMMITTEE),
 )
 
+RFQ_PANEL = LegalRule(
+    "政府采购非招标采购方式管理办法（财政部令第74号） 第7条",
+    "竞争性谈判小组或者询价小组由采购人代表和评审专家共3人以上单数组成，其中评审专家人数不得少于竞争性谈判小组或者询价小组成员"
+    "总数的2/3。达到公开招标数额标准的货物或者服务采购项目，或者达到招标规模标准的政府采购工程，竞争性谈判小组或者询价小组应当由"
+    "5人以上单数组成。",
+)
+# The 公开招标数额标准 is set by each province (政府采购法 第27条); 200万 is the central units' figure for
+# goods and services (国办发〔2019〕55号) — configuration per region [U].
+RFQ_COMMITTEE_RULES = CommitteeRules(
+    procedure="procurement_rfq",
+    min_members=Rule(3, RFQ_PANEL),
+    odd_members=Rule(True, RFQ_PANEL),
+    expert_share=Rule((2, 3), RFQ_PANEL),
+    large_budget=Rule(Decimal("2000000"), RFQ_PANEL, unconfirmed=True),
+    large_min_members=Rule(5, RFQ_PANEL),
+)
+
 COMMITTEE_RULES = BySpec(
     "committee rules",
-    {r.procedure: r for r in (CONSTRUCTION_COMMITTEE, PROCUREMENT_COMMITTEE_RULES)},
+    {r.procedure: r for r in (CONSTRUCTION_COMMITTEE, PROCUREMENT_COMMITTEE_RULES, RFQ_COMMITTEE_RULES)},
 )
 
 

@@ -207,7 +207,7 @@ def create_project(actor: Actor, form: ProjectIn) -> Project:
             "总投资应大于零，预算资金不得超过总投资",
             "Investment must exceed zero and the budget share",
         )
-    procedure = specs.spec_for_category(form.category, clock.today())
+    procedure = specs.spec_for_project(form.category, form.procedure, clock.today())
     for i, lot_form in enumerate(form.lots):
         _check_lot(lot_form, i, procedure)
     node = Node.objects.get(pk=actor.node_id) if actor.node_id else principal.node

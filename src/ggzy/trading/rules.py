@@ -234,3 +234,62 @@ PROCUREMENT_TENDER = TenderRules(
     witnesses=Rule(2, GP_INVITED),
     periods_bind_must_tender_only=False,
 )
+
+
+# ---- government procurement, 询价 (request for quotations; rules-methods-cn.md G130–G131) ------------------
+
+ORDER74 = "政府采购非招标采购方式管理办法（财政部令第74号）"
+
+RFQ_PERIOD = LegalRule(
+    f"{ORDER74} 第45条",
+    "从询价通知书发出之日起至供应商提交响应文件截止之日止不得少于3个工作日。",
+)
+RFQ_CLARIFICATION = LegalRule(
+    f"{ORDER74} 第45条",
+    "提交响应文件截止之日前，采购人、采购代理机构或者询价小组可以对已发出的询价通知书进行必要的澄清或者修改，澄清或者修改的"
+    "内容作为询价通知书的组成部分。澄清或者修改的内容可能影响响应文件编制的，采购人、采购代理机构或者询价小组应当在提交响应"
+    "文件截止之日3个工作日前，以书面形式通知所有接收询价通知书的供应商，不足3个工作日的，应当顺延提交响应文件截止之日。",
+)
+RFQ_SUPPLIERS = LegalRule(
+    f"{ORDER74} 第12、50条",
+    "采购人、采购代理机构应当通过发布公告、从省级以上财政部门建立的供应商库中随机抽取或者采购人和评审专家分别书面推荐的方式"
+    "邀请不少于3家符合相应资格条件的供应商参与询价采购活动。符合采购需求、质量和服务相等且报价未超过采购预算的供应商不足3家的，"
+    "应当终止询价采购活动。",
+)
+RFQ_BOND = LegalRule(
+    f"{ORDER74} 第14、20条",
+    "采购人、采购代理机构可以要求供应商在提交响应文件截止时间之前交纳保证金。保证金数额应当不超过采购项目预算的2%。"
+    "采购人、采购代理机构应当自成交通知书发出之日起5个工作日内退还未成交供应商的保证金，自政府采购合同签订之日起5个工作日内"
+    "退还成交供应商的保证金。",
+)
+RFQ_ONE_PRICE = LegalRule(
+    f"{ORDER74} 第47条；{GP_LAW} 第40条",
+    "参加询价采购活动的供应商，应当按照询价通知书的规定一次报出不得更改的价格。",
+)
+
+PROCUREMENT_RFQ = TenderRules(
+    method="procurement_rfq",
+    bid_period_days=working_days(3, RFQ_PERIOD),
+    # The 询价通知书 is available from its issue to the response deadline: the same 3 working days.
+    doc_sale_days=working_days(3, RFQ_PERIOD),
+    clarification_days=working_days(3, RFQ_CLARIFICATION),
+    objection_to_documents_days=working_days(7, GP_CHALLENGE),
+    objection_answer_days=working_days(7, GP_CHALLENGE_ANSWER),
+    # 74号令 sets no opening minimum; fewer than 3 responses can never give the 3 compliant suppliers
+    # 第50条 requires, so the responses are not opened (the activity is terminated) [U].
+    min_bidders=Rule(3, RFQ_SUPPLIERS, unconfirmed=True),
+    min_invited=Rule(3, RFQ_SUPPLIERS),
+    bond_ratio=Rule(Decimal("0.02"), RFQ_BOND),
+    bond_cap=None,
+    decrypt_minutes_default=Rule(30, DECRYPT_WINDOW, unconfirmed=True),
+    bid_validity_days_default=Period(60, RFQ_ONE_PRICE, unconfirmed=True),
+    bond_refund_after_withdrawal_days=working_days(5, RFQ_BOND),
+    deposit_interest_rate=Rule(Decimal(0), RFQ_BOND),
+    # 74号令 has no late-refund charge of its own (87号令 第38条 is for tendering) [U].
+    late_refund_rate=None,
+    objection_window=Rule(ObjectionWindow.AFTER_KNOWING, GP_CHALLENGE),
+    objection_pauses=Rule(False, GP_CHALLENGE_ANSWER),
+    invited_pool_ratio=None,  # invitees by notice, a library draw or written recommendations, ≥ 3
+    witnesses=None,
+    periods_bind_must_tender_only=False,
+)

@@ -23,6 +23,9 @@ class ProjectIn(Schema):
     principal_uscc: Code | None = Field(default=None, description="代理机构登记时必填：委托的招标人")
     agent_uscc: Code | None = None
     category: Code = "engineering"
+    procedure: Code | None = Field(
+        default=None, description="交易方式（程序规范id，如 procurement_rfq 询价）；留空则用该类别的默认方式"
+    )
     state_budget_amount: Decimal = Field(default=Decimal(0), max_digits=16, decimal_places=2)
     total_investment: Decimal = Field(max_digits=16, decimal_places=2)
     state_owned_controlled: bool = False

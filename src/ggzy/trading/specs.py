@@ -19,7 +19,7 @@ from typing import ClassVar
 
 from ggzy.kernel.errors import InvalidInput
 from ggzy.trading.models import Lot
-from ggzy.trading.rules import CONSTRUCTION_TENDER, PROCUREMENT_TENDER, TenderRules
+from ggzy.trading.rules import CONSTRUCTION_TENDER, PROCUREMENT_RFQ, PROCUREMENT_TENDER, TenderRules
 
 S = Lot.State
 
@@ -63,6 +63,7 @@ class ProcedureSpec:
     transitions: Mapping[str, frozenset[str]]
     wording: Wording
     bid_form: tuple[BidField, ...]
+    default_for_category: bool = True  # what a new project of its category follows unless it names another
 
     @property
     def key(self) -> str:
@@ -166,7 +167,43 @@ PROCUREMENT_TENDER_SPEC = ProcedureSpec(
     ),
 )
 
-SPECS: dict[str, ProcedureSpec] = {s.key: s for s in (CONSTRUCTION_TENDER_SPEC, PROCUREMENT_TENDER_SPEC)}
+# ---- government procurement, 询价 (政府采购法 第32、40条; 财政部令第74号 第44–50条) ----------------------
+# SM-GP-RFQ: one sealed quote per supplier that cannot be changed, the lowest compliant price wins; the
+# engine's states as procurement tendering's (the quotes are opened together like bids).
+
+PROCUREMENT_RFQ_SPEC = ProcedureSpec(
+    id="procurement_rfq",
+    version="2014-02-01",
+    name="政府采购询价",
+    category="procurement",
+    methods=frozenset({"open", "invited"}),  # by 询价公告, or invitations (library draw, recommendations)
+    contract_kinds=frozenset({"goods"}),  # 法 第32条: goods of uniform specifications, ample supply
+    rules=PROCUREMENT_RFQ,
+    transitions=PROCUREMENT_TRANSITIONS,
+    wording=Wording(
+        principal="采购人",
+        bid="报价",
+        bidder="供应商",
+        award="成交",
+        notice="询价公告",
+        documents="询价通知书",
+        agent="采购代理机构",
+        winner="成交供应商",
+        regulator="财政部门",
+        estimate="采购预算",
+    ),
+    bid_form=(
+        BidField("price", "报价（元）", "amount"),
+        BidField("delivery_days", "交货期（日）", "integer"),
+        BidField("brand", "品牌型号", "text", required=False),
+        BidField("sme", "小微企业声明", "boolean", read_at_opening=False, required=False),
+    ),
+    default_for_category=False,
+)
+
+SPECS: dict[str, ProcedureSpec] = {
+    s.key: s for s in (CONSTRUCTION_TENDER_SPEC, PROCUREMENT_TENDER_SPEC, PROCUREMENT_RFQ_SPEC)
+}
 
 
 def spec(key: str) -> ProcedureSpec:
@@ -202,8 +239,23 @@ def spec_for_category(category: str, on: date) -> ProcedureSpec:
 
     Until a category has its own specification its lots follow construction tendering, as every lot did
     before specifications existed."""
-    ids = sorted({s.id for s in SPECS.values() if s.category == category}) or [CONSTRUCTION_TENDER_SPEC.id]
-    return current_spec(ids[0], on)
+    ids = sorted({s.id for s in SPECS.values() if s.category == category and s.default_for_category})
+    return current_spec((ids or [CONSTRUCTION_TENDER_SPEC.id])[0], on)
+
+
+def spec_for_project(category: str, procedure: str | None, on: date) -> ProcedureSpec:
+    """The method a new project's lots follow: the one it names (of its category), else the default."""
+    if not procedure:
+        return spec_for_category(category, on)
+    chosen = current_spec(procedure, on)
+    if chosen.category != category:
+        raise InvalidInput(
+            "procedure_category",
+            f"交易方式“{chosen.name}”不适用于该交易类别",
+            f"The procedure {procedure} is not one of category {category}",
+            details={"category": chosen.category},
+        )
+    return chosen
 
 
 class BySpec[T](Mapping[str, T]):

@@ -43,9 +43,16 @@ from ggzy.trading.specs import SPECS, ProcedureSpec, spec_for, spec_for_category
 
 
 def category_choices() -> list[tuple[str, str]]:
-    """The trade categories with a trading method of their own, named with it (工程建设 / 政府采购)."""
-    by_category = {s.category: s for s in SPECS.values()}
-    return [(c, f"{TradeCategory(c).label}（{by_category[c].name}）") for c in sorted(by_category)]
+    """The trade categories with a trading method of their own (工程建设 / 政府采购)."""
+    return [(c, TradeCategory(c).label) for c in sorted({s.category for s in SPECS.values()})]
+
+
+def procedure_choices() -> list[tuple[str, str]]:
+    """Every trading method, by category; empty: the category's default method."""
+    methods = {s.id: s for s in SPECS.values()}.values()
+    return [("", "按交易类别的默认方式")] + [
+        (s.id, f"{TradeCategory(s.category).label}：{s.name}") for s in sorted(methods, key=lambda s: s.id)
+    ]
 
 
 def bond_rules_text() -> list[str]:
@@ -77,6 +84,7 @@ class ProjectForm(forms.Form):
     category = forms.ChoiceField(
         label="交易类别", choices=category_choices, initial="engineering", required=False
     )
+    procedure = forms.ChoiceField(label="交易方式", choices=procedure_choices, required=False)
     principal_uscc = forms.CharField(
         label="招标人统一社会信用代码",
         max_length=32,
@@ -280,6 +288,7 @@ def projects(request: HttpRequest) -> HttpResponse:
                 principal_uscc=data["principal_uscc"] or None,
                 agent_uscc=data["agent_uscc"] or None,
                 category=data["category"] or "engineering",
+                procedure=data.get("procedure") or None,
                 state_budget_amount=data["state_budget_amount"] or Decimal(0),
                 total_investment=data["total_investment"],
                 state_owned_controlled=data["state_owned_controlled"],

@@ -19,10 +19,10 @@ from ggzy.kernel import chronograph, clock
 from ggzy.registry.actions import add_entity_user
 from ggzy.testing import PASSWORD, account_form, actor_of, local, procurement_bid_form, seal_bid
 from ggzy.trading.actions import publish_notice
-from ggzy.trading.tests.conftest import Tender, purchase, tender
+from ggzy.trading.tests.conftest import Tender, purchase, rfq, tender
 from ggzy_guomi import Sm2PrivateKey, sm3_hex, unwrap_file_keys
 
-__all__ = ["purchase", "tender"]
+__all__ = ["purchase", "rfq", "tender"]
 
 PRICES = ["24600000.00", "24300000.00", "24450000.00", "23900000.00"]
 
@@ -52,6 +52,16 @@ def opened_purchase(purchase: Tender, network) -> Opened:  # type: ignore[no-unt
     """The procurement open tender opened: four goods bids of distinct brands, none declared SME."""
     forms = [procurement_bid_form(p, brand=f"品牌{i}") for i, p in enumerate(PURCHASE_PRICES)]
     return open_bids(purchase, forms, PURCHASE_PRICES)
+
+
+RFQ_PRICES = ["1420000.00", "1380000.00", "1450000.00", "1395000.00"]
+
+
+@pytest.fixture
+def opened_rfq(rfq: Tender, network) -> Opened:  # type: ignore[no-untyped-def]
+    """The 询价 opened: four sealed quotes (one each, final), the panel drawn."""
+    forms = [procurement_bid_form(p, brand=f"品牌{i}") for i, p in enumerate(RFQ_PRICES)]
+    return open_bids(rfq, forms, RFQ_PRICES)
 
 
 def open_bids(tender: Tender, forms: list[bytes | None], prices: list[str] = PRICES) -> Opened:

@@ -140,3 +140,50 @@ def purchase(vclock, network, system) -> Tender:  # type: ignore[no-untyped-def]
         PURCHASE_DOCUMENTS,
     )
     return Tender(principal, principal_key, bidders, project, lot, notice)
+
+
+@pytest.fixture
+def rfq(vclock, network, system) -> Tender:  # type: ignore[no-untyped-def]
+    """A government procurement by 询价 (request for quotations) of goods, budget 1.5 million yuan."""
+    load_official_calendar(system, 2026)
+    load_national_catalogue(system, network["province"].pk)
+    principal, principal_key = entity_with_key("principal", "zb")
+    bidders = [entity_with_key("bidder", f"tb{i}", region="640121") for i in range(4)]
+    project = create_project(
+        actor_of("zb"),
+        ProjectIn(
+            name="银川市第一中学办公用品询价采购",
+            category="procurement",
+            procedure="procurement_rfq",
+            state_budget_amount=Decimal("1500000"),
+            total_investment=Decimal("1500000"),
+            lots=[
+                LotIn(
+                    name="办公用品",
+                    contract_kind="goods",
+                    classify_code="B01",
+                    estimated_value=Decimal("1500000"),
+                    bond_amount=Decimal("30000"),
+                )
+            ],
+        ),
+    )
+    lot = project.lots.get()
+    notice = create_notice(
+        actor_of("zb"),
+        project.code,
+        purchase_notice_form(
+            lot.code,
+            title="办公用品询价公告",
+            docs_until=local(2026, 3, 23, 17),
+            bid_deadline=local(2026, 3, 24, 9),
+        ),
+    )
+    attach_document(
+        actor_of("zb"),
+        notice.pk,
+        DocumentMeta(title="询价通知书", signature=principal_key.sign(PURCHASE_DOCUMENTS).hex()),
+        "询价通知书.pdf",
+        PURCHASE_DOCUMENTS,
+    )
+    return Tender(principal, principal_key, bidders, project, lot, notice)

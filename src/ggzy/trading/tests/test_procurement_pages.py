@@ -48,9 +48,8 @@ def purchase_data(**change: str) -> dict[str, str]:
 def test_a_purchase_through_the_pages_to_a_drawn_invited_tender(purchase: Tender) -> None:
     zb = login("zb")
     form = zb.get("/trading/projects/").content.decode()
-    assert (
-        "政府采购（政府采购公开招标、邀请招标）" in form and "第33条" in form
-    )  # the method and its bond rule
+    assert "政府采购：政府采购公开招标、邀请招标" in form and "政府采购：政府采购询价" in form  # the methods
+    assert "第33条" in form  # and each method's bond rule
     too_high = zb.post("/trading/projects/", purchase_data(**{"lots-0-bond_amount": "60000.01"}))
     assert too_high.status_code == 422 and "第33条" in too_high.content.decode()
     registered = zb.post("/trading/projects/", purchase_data())
