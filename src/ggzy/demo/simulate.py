@@ -29,7 +29,14 @@ from ggzy.bidding.models import Bid, Bond, OpeningRecord
 from ggzy.catalogue.actions import load_national_catalogue
 from ggzy.catalogue.queries import effective_version
 from ggzy.demo.builder import add_experts
-from ggzy.evaluation.actions import finish_scoring, sign_in, sign_report, start_evaluation, submit_scores
+from ggzy.evaluation.actions import (
+    finish_scoring,
+    plan_of,
+    sign_in,
+    sign_report,
+    start_evaluation,
+    submit_scores,
+)
 from ggzy.evaluation.award import (
     award_lot,
     confirm_result,
@@ -144,6 +151,10 @@ TRADES = {
 }
 
 
+# Simulation methods beyond a notice's own (open, invited): the notice method and the procedure they name.
+METHODS: dict[str, tuple[str, str]] = {"rfq": ("open", "procurement_rfq")}
+
+
 def bid_form_for(spec: ProcedureSpec, price: Decimal, i: int) -> dict[str, object]:
     """A bid form with every field the lot's specification asks for."""
     values: dict[str, object] = {}
@@ -214,7 +225,9 @@ class TenderSimulation:
         if bidders < 1:
             raise ValueError("at least one bidder")
         self.trade = TRADES[kind]
-        self.method = method
+        # The notice method, and the procedure a project names when it is not its category's default.
+        self.method, procedure = METHODS.get(method, (method, ""))
+        self.procedure: str | None = procedure or None
         self.count = bidders
         self.say = say
         self.skip_decrypt = skip_decrypt  # how many bidders "forget" to decrypt (E8: 视为撤销)
@@ -312,7 +325,8 @@ class TenderSimulation:
         for username in members:
             sign_in(act(username), lot.code, keys[username].public_key.to_pem(), True)
         valid = list(Bid.objects.filter(lot=lot, status=Bid.Status.DECRYPTED))
-        for username in members:
+        scored = plan_of(lot).method == "comprehensive"  # 询价 and 最低评标价法 rank prices only
+        for username in members if scored else []:
             marks = {
                 bid.receipt_no: {
                     "T1": Decimal(14 + secrets.randbelow(6)),
@@ -414,6 +428,7 @@ class TenderSimulation:
             ProjectIn(
                 name=f"{trade.project}{self.run}",
                 category=trade.category,
+                procedure=self.procedure,
                 state_budget_amount=trade.budget,
                 total_investment=trade.budget,
                 lots=[
@@ -446,13 +461,14 @@ class TenderSimulation:
         deadline = timezone.make_aware(
             datetime.combine(spec.rules.bid_period_days.end(clock.today()), time(9))
         )
+        docs_until = min(docs_until, deadline)  # 询价: the notice is available until the deadline
         notice = create_notice(
             principal.actor,
             project.code,
             NoticeIn(
                 method=self.method,
-                title=f"{project.name}{'公开招标' if self.method == 'open' else '邀请招标'}公告",
-                body=f"本项目已具备{words.bid}条件，现进行{'公开' if self.method == 'open' else '邀请'}招标。",
+                title=f"{project.name}{words.notice if self.method == 'open' else '投标邀请书'}",
+                body=f"本项目已具备采购条件，现采用{spec.name}（{'公告' if self.method == 'open' else '邀请'}）。",
                 lot_codes=[lot.code],
                 docs_from=docs_from,
                 docs_until=docs_until,

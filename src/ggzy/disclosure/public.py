@@ -47,29 +47,6 @@ def category_label(value: str) -> str:
 # 中标供应商/中标人), whether its candidates are published before the award, the fields of its opening record.
 # What the portal calls things beyond the specification's wording is here, by specification id.
 
-# The board a method belongs to, as the notice's method is named in full (OCDS procurementMethodDetails,
-# the procurement portal's 政府采购公开招标公告); the portal keeps construction's short names.
-METHOD_PREFIX = {"construction_tender": "工程建设项目", "procurement_tender": "政府采购"}
-PORTAL_PREFIX = {"procurement_tender": "政府采购"}
-# The words of a lot's figures and outcomes that differ by method (87号令 第12条: 采购预算 and 最高限价;
-# 政府采购法 第36条: 废标; 87号令 第47条: a committee of 采购人代表 and 评审专家).
-TERMS: dict[str, dict[str, str]] = {
-    "construction_tender": {
-        "investment": "总投资",
-        "estimate": "估算价",
-        "ceiling": "最高投标限价",
-        "failed": "流标",
-        "expert": "评标专家",
-    },
-    "procurement_tender": {
-        "investment": "项目预算",
-        "estimate": "采购预算",
-        "ceiling": "最高限价",
-        "failed": "废标",
-        "expert": "评审专家",
-    },
-}
-
 
 def lot_spec(lot: Lot) -> ProcedureSpec:
     return spec_for(lot)
@@ -89,7 +66,6 @@ def notice_spec(notice: Notice) -> ProcedureSpec:
 def words(procedure: ProcedureSpec) -> dict[str, Any]:
     """What a page of this procedure calls its people and papers (the specification's wording, and more)."""
     w = procedure.wording
-    terms = TERMS.get(procedure.id, TERMS[CONSTRUCTION_TENDER_SPEC.id])
     return {
         "principal": w.principal,
         "agent": w.agent,
@@ -100,18 +76,22 @@ def words(procedure: ProcedureSpec) -> dict[str, Any]:
         "documents": w.documents,
         "award": w.award,
         "representative": f"{w.principal}代表",
-        **terms,
+        "investment": w.investment,
+        "estimate": w.estimate,
+        "ceiling": w.ceiling,
+        "failed": w.failed,
+        "expert": w.expert,
     }
 
 
 def method_label(procedure: ProcedureSpec, method: str) -> str:
     """The method as the portal names it: 公开招标 for construction, 政府采购公开招标 for procurement."""
-    return PORTAL_PREFIX.get(procedure.id, "") + METHOD_LABELS.get(method, "")
+    return procedure.method_name(method)
 
 
 def method_details(procedure: ProcedureSpec, method: str) -> str:
     """The method named in full, with its board: 工程建设项目公开招标, 政府采购邀请招标."""
-    return METHOD_PREFIX.get(procedure.id, "") + METHOD_LABELS.get(method, "")
+    return procedure.method_detail(method)
 
 
 def opening_columns(procedure: ProcedureSpec) -> list[tuple[str, str]]:

@@ -13,7 +13,7 @@ rules): the engine does not import them.
 """
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import ClassVar
 
@@ -38,6 +38,10 @@ class Wording:
     winner: str = "中标人"
     regulator: str = "行政监督部门"
     estimate: str = "估算价"  # what a lot's value is: the estimate, or the purchase's budget
+    investment: str = "总投资"  # what a project's total is
+    ceiling: str = "最高投标限价"
+    failed: str = "流标"  # a lot that ends without a winner (政府采购法 第36条: 废标)
+    expert: str = "评标专家"
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,18 @@ class ProcedureSpec:
     wording: Wording
     bid_form: tuple[BidField, ...]
     default_for_category: bool = True  # what a new project of its category follows unless it names another
+    # The notice methods as the portal names them, and in full with their board (OCDS
+    # procurementMethodDetails, search): 公开招标 / 工程建设项目公开招标, 政府采购公开招标, 询价.
+    method_names: Mapping[str, str] = field(
+        default_factory=lambda: {"open": "公开招标", "invited": "邀请招标"}
+    )
+    method_details: Mapping[str, str] = field(default_factory=dict)
+
+    def method_name(self, method: str) -> str:
+        return self.method_names.get(method, method)
+
+    def method_detail(self, method: str) -> str:
+        return self.method_details.get(method) or self.method_name(method)
 
     @property
     def key(self) -> str:
@@ -108,6 +124,7 @@ CONSTRUCTION_TENDER_SPEC = ProcedureSpec(
     wording=Wording(
         principal="招标人", bid="投标", bidder="投标人", award="中标", notice="招标公告", documents="招标文件"
     ),
+    method_details={"open": "工程建设项目公开招标", "invited": "工程建设项目邀请招标"},
     bid_form=(
         BidField("price", "投标报价（元）", "amount"),
         BidField("duration_days", "工期（日历天）", "integer"),
@@ -156,7 +173,12 @@ PROCUREMENT_TENDER_SPEC = ProcedureSpec(
         winner="中标供应商",
         regulator="财政部门",
         estimate="采购预算",
+        investment="项目预算",
+        ceiling="最高限价",
+        failed="废标",
+        expert="评审专家",
     ),
+    method_names={"open": "政府采购公开招标", "invited": "政府采购邀请招标"},
     bid_form=(
         BidField("price", "投标报价（元）", "amount"),
         BidField("delivery_days", "交货期或服务期限（日）", "integer"),
@@ -191,7 +213,13 @@ PROCUREMENT_RFQ_SPEC = ProcedureSpec(
         winner="成交供应商",
         regulator="财政部门",
         estimate="采购预算",
+        investment="项目预算",
+        ceiling="最高限价",
+        failed="终止",  # 74号令 第50条: the activity is terminated
+        expert="评审专家",
     ),
+    method_names={"open": "询价（公告邀请供应商）", "invited": "询价（定向邀请供应商）"},
+    method_details={"open": "政府采购询价", "invited": "政府采购询价"},
     bid_form=(
         BidField("price", "报价（元）", "amount"),
         BidField("delivery_days", "交货期（日）", "integer"),

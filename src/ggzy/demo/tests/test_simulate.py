@@ -68,3 +68,19 @@ def test_procurement_from_notice_to_archive(network, method: str) -> None:  # ty
         assert lot.notice is not None and lot.notice.invitees.count() == 4
     assert verify_chain().intact
     call_command("verify_archive", ArchivePackage.objects.get().lot.code)
+
+
+def test_rfq_from_notice_to_archive(network) -> None:  # type: ignore[no-untyped-def]
+    from ggzy.evaluation.models import Award
+    from ggzy.trading.specs import PROCUREMENT_RFQ_SPEC
+
+    lines: list[str] = []
+    outcome = TenderSimulation(3, lines.append, kind="procurement", method="rfq").execute()
+    lot = Lot.objects.get(code=outcome.lot_code)
+    assert lot.procedure == PROCUREMENT_RFQ_SPEC.key and outcome.state == Lot.State.ARCHIVED
+    candidates = list(lot.evaluation.candidates.order_by("rank"))
+    assert [c.price for c in candidates] == sorted(c.price for c in candidates)  # the lowest quote first
+    award = Award.objects.get(lot=lot)
+    assert award.winner == candidates[0].bid and award.publicity_until == award.publicity_from
+    assert any("3个工作日" in line and "询价通知书" in line for line in lines)
+    assert verify_chain().intact

@@ -278,3 +278,17 @@ def test_national_spec_construction_stays_in_gcjs(finished: Finished) -> None:
     assert gcjs.board_of(finished.project) == "GCJS"
     assert all(sets[name] for name in gcjs.GCJS_DATASETS)
     assert all(sets[name] == [] for name in gcjs.ZFCG_DATASETS)
+
+
+def test_rfq_speaks_its_own_method(network, client: Client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """询价 names itself everywhere from its specification (method, words), and validates as OCDS."""
+    outcome = TenderSimulation(3, lambda _: None, kind="procurement", method="rfq").execute()
+    clock.release()
+    lot = Lot.objects.select_related("project").get(code=outcome.lot_code)
+    index.sweep()
+    package = client.get(f"/api/disclosure/ocds/{lot.project.code}/releases").json()
+    assert cove(package, tmp_path, record=False)["validation_errors"] == []
+    (tender_release,) = [r for r in package["releases"] if r["tag"] == ["tender"]]
+    assert tender_release["tender"]["procurementMethodDetails"] == "政府采购询价"
+    page = client.get(f"/portal/projects/{lot.project.code}/").content.decode()
+    assert "询价" in page and "成交供应商" in page and "中标候选人公示" not in page

@@ -9,7 +9,7 @@ from ggzy.kernel.errors import GgzyError
 class Command(BaseCommand):
     help = (
         "Run a whole trade on the virtual clock and print each step "
-        "(ggzy simulate tender --bidders N; ggzy simulate procurement --method open|invited --bidders N)."
+        "(ggzy simulate tender --bidders N; ggzy simulate procurement --method open|invited|rfq --bidders N)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -23,7 +23,12 @@ class Command(BaseCommand):
         )
         procurement.add_argument("--bidders", type=int, default=5)
         procurement.add_argument("--no-decrypt", type=int, default=0, help="bidders who fail to decrypt")
-        procurement.add_argument("--method", choices=["open", "invited"], default="open")
+        procurement.add_argument(
+            "--method",
+            choices=["open", "invited", "rfq"],
+            default="open",
+            help="open/invited: 公开招标/邀请招标 (87号令); rfq: 询价 (74号令)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
