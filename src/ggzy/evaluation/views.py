@@ -15,6 +15,7 @@ report exists. The committee's names reach the operator only through the audited
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
@@ -42,7 +43,7 @@ from ggzy.evaluation.models import (
     Rejection,
     Score,
 )
-from ggzy.evaluation.rules import REJECTION_GROUNDS, award_rules_for
+from ggzy.evaluation.rules import REJECTION_GROUNDS, award_rules_for, evaluation_rules_for
 from ggzy.evaluation.schemas import CommitteeIn
 from ggzy.experts.actions import print_sealed_list
 from ggzy.experts.models import DrawRequest, Expert
@@ -352,8 +353,14 @@ def _room_page(
     lot, evaluation, member = room.lot, room.evaluation, room.member
     now = clock.now()
     plan = actions.plan_of(lot)
+    spec = spec_for(lot)
     context: dict[str, Any] = {
         "room": room,
+        "spec": spec,
+        "words": spec.wording,
+        # The bid form's fields as the lot's method defines them (price first), for the committee's table.
+        "form_fields": [f for f in spec.bid_form if f.name != "price"],
+        "low_price_rule": evaluation_rules_for(lot).abnormally_low,
         "lot": lot,
         "project": lot.project,
         "evaluation": evaluation,
@@ -387,6 +394,7 @@ def _room_page(
                 {
                     "bid": b,
                     "form": b.bid_form or {},
+                    "fields": [(b.bid_form or {}).get(f.name) for f in spec.bid_form if f.name != "price"],
                     "files": [f["name"] for f in b.manifest.get("files", [])],
                     "rejection": rejections.get(b.pk),
                     "ground": REJECTION_GROUNDS.get(rejections[b.pk].ground, "")
@@ -936,6 +944,12 @@ def _award_page(
         "now": now,
         "error": error,
         "publicity_over": the_award is not None and now >= the_award.publicity_until,
+        # The result's 公告期 ends at the next midnight: the page names its last day.
+        "notice_last_day": (
+            local_date(the_award.publicity_until - timedelta(seconds=1))
+            if the_award is not None and the_award.publicity_until > the_award.publicity_from
+            else None
+        ),
     }
     if desk.manage:
         if reported and the_award is None and lot.state == S.EVALUATION and not spec.candidate_publicity:

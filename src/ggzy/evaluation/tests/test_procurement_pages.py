@@ -58,3 +58,13 @@ def test_the_purchaser_confirms_the_winner_and_files_the_contract(opened_purchas
     assert zb.post(desk + "report/").status_code == 302
     award = Award.objects.get()
     assert award.reported_at is not None and award.contract_amount == Decimal("4500000")
+
+
+def test_the_room_shows_the_methods_bid_form(opened_purchase: Opened) -> None:
+    from ggzy.evaluation.tests.test_flow import committee
+
+    o = opened_purchase
+    members = committee(o)
+    page = login(members[0]).get(f"/evaluation/lots/{o.lot_code}/").content.decode()
+    assert "交货期或服务期限（日）" in page and "核心产品品牌" in page and "品牌0" in page
+    assert "项目经理" not in page and "投标供应商" in page
