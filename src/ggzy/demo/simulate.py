@@ -452,7 +452,7 @@ class TenderSimulation:
         say(f"1 项目登记 project {project.code}（{spec.name}），统一交易标识码 {project.unified_deal_code}")
         say(f"  进场判定 must enter: {project.must_enter}（{project.catalogue_version}）")
 
-        drawing = self.method == "invited" and spec.rules.invited_pool_ratio is not None
+        drawing = self.method == "invited" and spec.rules.invited_pool_ratio is not None  # 87号令 第14条
         # The shortest periods the lot's specification allows (日 or 工作日, as its rules say).
         docs_from = clock.now()
         docs_until = timezone.make_aware(

@@ -7,13 +7,14 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
+from ggzy.exchange.queries import require_province_operator
 from ggzy.kernel.codes import validate_uscc
 from ggzy.kernel.errors import NotAuthenticated
 from ggzy.kernel.limits import CODE_MAX, Code
-from ggzy.registry import actions, queries
+from ggzy.registry import actions, queries, suppliers
 from ggzy.registry.api_auth import ANYONE
 from ggzy.registry.auth import actor_for_user, actor_from_request, client_ip
-from ggzy.registry.models import Account, Certificate, Department, Entity
+from ggzy.registry.models import Account, Certificate, Department, Entity, SupplierEntry
 from ggzy.registry.schemas import (
     AccountActionIn,
     AccountIn,
@@ -286,3 +287,82 @@ def me(request: HttpRequest) -> MeOut:
         entity_id=actor.entity_id,
         department_id=actor.department_id,
     )
+
+
+# ---- the provincial supplier library (政府采购供应商库) --------------------------------------------------
+
+
+class LibraryApplyIn(Schema):
+    categories: list[Code] = Field(max_length=50, description="申请入库的品目，如 B、B01、C02")
+
+
+class LibraryDecisionIn(Schema):
+    admit: bool
+    reason: str = Field(default="", max_length=300)
+
+
+class LibraryExitIn(Schema):
+    reason: str = Field(default="", max_length=300)
+
+
+class LibraryEntryOut(Schema):
+    id: int
+    uscc: str
+    name: str
+    category: str
+    status: str
+    applied_at: datetime
+    decided_at: datetime | None
+    reason: str
+
+
+def library_out(e: SupplierEntry) -> LibraryEntryOut:
+    return LibraryEntryOut(
+        id=e.pk,
+        uscc=e.entity.uscc,
+        name=e.entity.name,
+        category=e.category,
+        status=e.status,
+        applied_at=e.applied_at,
+        decided_at=e.decided_at,
+        reason=e.reason,
+    )
+
+
+@router.post(
+    "/entities/{uscc}/library",
+    response={201: list[LibraryEntryOut]},
+    summary="供应商申请进入政府采购供应商库",
+)
+def apply_to_library(
+    request: HttpRequest, uscc: str, payload: LibraryApplyIn
+) -> Status[list[LibraryEntryOut]]:
+    entries = suppliers.apply_to_library(actor_from_request(request), uscc, payload.categories)
+    return Status(201, [library_out(e) for e in entries])
+
+
+@router.get(
+    "/library", response=list[LibraryEntryOut], auth=ANYONE, summary="政府采购供应商库（入库名单公开）"
+)
+def list_library(request: HttpRequest, category: str = "", pending: bool = False) -> list[LibraryEntryOut]:
+    """Admitted suppliers are public; pending applications are for the province's trading centre."""
+    actor = actor_from_request(request)
+    if pending:
+        require_province_operator(actor, "供应商入库申请")
+    status = SupplierEntry.Status.APPLIED if pending else SupplierEntry.Status.ADMITTED
+    rows = SupplierEntry.objects.filter(status=status).select_related("entity")
+    wanted = category.strip().upper()
+    return [library_out(e) for e in rows if not wanted or suppliers.covers(e.category, wanted)][:500]
+
+
+@router.post("/library/{entry_id}/decision", response=LibraryEntryOut, summary="入库审核（省级交易中心）")
+def decide_library_entry(request: HttpRequest, entry_id: int, payload: LibraryDecisionIn) -> LibraryEntryOut:
+    entry = suppliers.decide_library_entry(
+        actor_from_request(request), entry_id, payload.admit, payload.reason
+    )
+    return library_out(entry)
+
+
+@router.post("/library/{entry_id}/exit", response=LibraryEntryOut, summary="退出或移出供应商库")
+def exit_library(request: HttpRequest, entry_id: int, payload: LibraryExitIn) -> LibraryEntryOut:
+    return library_out(suppliers.exit_library(actor_from_request(request), entry_id, payload.reason))

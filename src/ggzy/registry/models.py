@@ -287,3 +287,32 @@ class Certificate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.issuer} {self.serial}"
+
+
+class SupplierEntry(models.Model):
+    """The provincial government procurement supplier library (供应商库, 74号令 第12条: invited suppliers
+    may be drawn at random from a library set up at provincial level or above): one supplier admitted in
+    one category (品目, the lot classification's prefix: B goods, C services, B01 …). A supplier under a
+    credit ban for procurement stays in the library but is not drawn while the ban lasts."""
+
+    class Status(models.TextChoices):
+        APPLIED = "applied", "申请入库"
+        ADMITTED = "admitted", "已入库"
+        REFUSED = "refused", "未通过"
+        EXITED = "exited", "已退出"
+
+    entity = models.ForeignKey(Entity, models.PROTECT, related_name="library_entries")
+    category = models.CharField("品目", max_length=7)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.APPLIED)
+    applied_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.CharField(max_length=150, blank=True)
+    reason = models.CharField("理由", max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["category", "entity_id"]
+        constraints = [models.UniqueConstraint(fields=["entity", "category"], name="library_entry_once")]
+        verbose_name = verbose_name_plural = "供应商库"
+
+    def __str__(self) -> str:
+        return f"{self.entity_id} {self.category} {self.status}"

@@ -27,7 +27,9 @@ from ggzy.trading.rules import (
     OPENING_OBJECTION,
     ObjectionWindow,
     TenderRules,
+    draw_mode,
 )
+from ggzy.trading.rules import InviteeDraw as InviteeDrawMode
 from ggzy.trading.schemas import DocumentMeta, LotIn, NoticeIn, ProjectIn
 from ggzy_guomi import GuomiError, Sm2PublicKey, sm3_hex
 
@@ -378,12 +380,13 @@ def create_notice(actor: Actor, project_code: str, form: NoticeIn) -> Notice:
         opening_key=parse_public_key(form.opening_key).hex() if form.opening_key.strip() else "",
         created_at=now,
     )
-    if form.method == Notice.Method.INVITED and rules.invited_pool_ratio is not None and form.invitees:
+    required = draw_mode(rules) is InviteeDrawMode.REQUIRED
+    if form.method == Notice.Method.INVITED and required and form.invitees:
         raise InvalidInput(
             "invitees_by_draw",
             "政府采购邀请招标的被邀请供应商须从备选名单中随机抽取，不得直接指定",
             "Invitees of procurement's invited tendering are drawn at random, not named",
-            rule=rules.invited_pool_ratio.legal,
+            rule=rules.invitee_draw.legal if rules.invitee_draw else None,
         )
     if form.method == Notice.Method.INVITED:
         invitees = [_entity(u, "invitee") for u in dict.fromkeys(form.invitees)]
@@ -483,12 +486,12 @@ def publish_notice(actor: Actor, notice_id: int) -> Notice:
     )
     check_periods(form, clock.today(), rules)  # time has passed since the draft: check again
     drawn = InviteeDraw.objects.filter(notice=notice, status=InviteeDraw.Status.DRAWN).exists()
-    if notice.method == Notice.Method.INVITED and rules.invited_pool_ratio is not None and not drawn:
+    if notice.method == Notice.Method.INVITED and draw_mode(rules) is InviteeDrawMode.REQUIRED and not drawn:
         raise InvalidInput(
             "invitees_not_drawn",
             "请先从备选供应商中随机抽取被邀请供应商",
             "Draw the invitees from the pool first",
-            rule=rules.invited_pool_ratio.legal,
+            rule=rules.invitee_draw.legal if rules.invitee_draw else None,
         )
     if notice.method == Notice.Method.INVITED:
         invitees = list(notice.invitees.all())

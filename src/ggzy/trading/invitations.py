@@ -8,15 +8,19 @@ after the commitment (kernel.draws), so nobody can steer it. The drawn suppliers
 invitees; the notice cannot be published without them.
 """
 
+from ggzy.catalogue.models import TradeCategory
+from ggzy.credit import enforcement
 from ggzy.kernel import audit, clock, draws
 from ggzy.kernel.actions import action
 from ggzy.kernel.canonical import canonical_bytes
 from ggzy.kernel.errors import Conflict, InvalidInput, NotFound
 from ggzy.kernel.roles import Actor
+from ggzy.registry import suppliers
 from ggzy.registry.models import Account, Entity, EntityKind
 from ggzy.trading.actions import notice_spec, require_project_manager
 from ggzy.trading.models import InviteeDraw, Notice
-from ggzy.trading.rules import TenderRules
+from ggzy.trading.rules import InviteeDraw as DrawMode
+from ggzy.trading.rules import TenderRules, draw_mode
 from ggzy.trading.schemas import InviteeDrawIn, InviteeDrawOut
 from ggzy_guomi import sm3_hex
 
@@ -46,13 +50,29 @@ def _notice(notice_id: int) -> Notice:
 
 def _rules(notice: Notice) -> TenderRules:
     rules = notice_spec(notice).rules
-    if notice.method != Notice.Method.INVITED or rules.invited_pool_ratio is None or rules.witnesses is None:
+    if notice.method != Notice.Method.INVITED or draw_mode(rules) is DrawMode.NONE:
         raise InvalidInput(
             "invitee_draw_not_applicable",
-            "只有政府采购邀请招标须从备选供应商中随机抽取被邀请人",
-            "Only government procurement's invited tendering draws its invitees",
+            "只有政府采购的邀请方式从备选供应商中随机抽取被邀请人",
+            "Only government procurement's invitations draw their invitees",
         )
     return rules
+
+
+def _library_pool(category: str, lot_category: str) -> list[str]:
+    """The library's admitted suppliers for the lot, less those under a procurement credit ban now."""
+    wanted = (category or lot_category).strip().upper()
+    if not lot_category.startswith(wanted):
+        raise InvalidInput(
+            "library_category_mismatch",
+            f"抽取品目{wanted}与标段分类{lot_category}不符",
+            f"The library category {wanted} does not cover the lot's {lot_category}",
+        )
+    return [
+        uscc
+        for uscc in suppliers.library_pool(lot_category)
+        if not enforcement.active_bans(uscc, TradeCategory.PROCUREMENT)
+    ]
 
 
 @action("trading.commit_invitee_draw")
@@ -60,11 +80,15 @@ def commit_invitee_draw(actor: Actor, notice_id: int, form: InviteeDrawIn) -> In
     notice = _notice(notice_id)
     role = require_project_manager(actor, notice.project)
     rules = _rules(notice)
-    assert rules.invited_pool_ratio is not None
-    assert rules.witnesses is not None
     if notice.status != Notice.Status.DRAFT or InviteeDraw.objects.filter(notice=notice).exists():
         raise Conflict("invitee_draw_exists", "本公告已确定备选名单或已发布", "The pool is fixed already")
-    pool = sorted(dict.fromkeys(u.strip().upper() for u in form.pool))
+    lot = notice.lots.order_by("seq").first()
+    if form.from_library:
+        # The whole admitted, unbanned library of the lot's category: nobody picks the pool (74号令 第12条).
+        assert lot is not None
+        pool = _library_pool(form.library_category or "", lot.classify_code)
+    else:
+        pool = sorted(dict.fromkeys(u.strip().upper() for u in form.pool))
     if form.count < rules.min_invited.value:
         raise InvalidInput(
             "too_few_invitees",
@@ -72,14 +96,19 @@ def commit_invitee_draw(actor: Actor, notice_id: int, form: InviteeDrawIn) -> In
             f"Draw at least {rules.min_invited.value} suppliers",
             rule=rules.min_invited.legal,
         )
-    needed = rules.invited_pool_ratio.value * form.count
+    ratio = rules.invited_pool_ratio
+    needed = (ratio.value if ratio else 1) * form.count
     if len(pool) < needed:
         raise InvalidInput(
             "pool_too_small",
-            f"备选的符合资格条件供应商总数不得少于拟随机抽取供应商总数的{rules.invited_pool_ratio.value}倍："
-            f"抽取{form.count}家须备选{needed}家以上，现为{len(pool)}家",
+            (
+                f"备选的符合资格条件供应商总数不得少于拟随机抽取供应商总数的{ratio.value}倍："
+                if ratio
+                else "备选供应商不足："
+            )
+            + f"抽取{form.count}家须备选{needed}家以上，现为{len(pool)}家",
             f"The pool must hold {needed} suppliers or more to draw {form.count}; it holds {len(pool)}",
-            rule=rules.invited_pool_ratio.legal,
+            rule=ratio.legal if ratio else rules.min_invited.legal,
             details={"needed": needed, "pool": len(pool)},
         )
     found = {e.uscc: e for e in Entity.objects.filter(uscc__in=pool).prefetch_related("kinds")}
@@ -100,12 +129,13 @@ def commit_invitee_draw(actor: Actor, notice_id: int, form: InviteeDrawIn) -> In
             entity=notice.project.principal, user__username__in=witnesses, user__is_active=True
         ).select_related("user")
     }
-    if len(staff) < rules.witnesses.value or len(staff) != len(witnesses):
+    least = rules.witnesses.value if rules.witnesses else 0
+    if len(staff) < least or len(staff) != len(witnesses):
         raise InvalidInput(
             "witnesses_required",
-            f"随机抽取供应商时应当有不少于{rules.witnesses.value}名采购人工作人员在场监督",
-            f"At least {rules.witnesses.value} of the purchaser's staff must witness the draw",
-            rule=rules.witnesses.legal,
+            f"随机抽取供应商时应当有不少于{max(least, 1)}名采购人工作人员在场监督（监督人员须为采购人的工作人员）",
+            f"At least {max(least, 1)} of the purchaser's staff must witness the draw",
+            rule=rules.witnesses.legal if rules.witnesses else rules.min_invited.legal,
             details={"not_staff": [w for w in witnesses if w not in staff]},
         )
     committed = draws.commit()
@@ -115,6 +145,9 @@ def commit_invitee_draw(actor: Actor, notice_id: int, form: InviteeDrawIn) -> In
         count=form.count,
         witnesses=[{"username": u, "name": staff[u]} for u in witnesses],
         pool_digest=pool_digest(notice.pk, form.count, pool),
+        library_category=(form.library_category or (lot.classify_code if lot else ""))
+        if form.from_library
+        else "",
         seed_commitment=committed.commitment,
         secret_sealed=committed.secret_sealed,
         committed_at=clock.now(),

@@ -264,6 +264,7 @@ class InviteeDraw(models.Model):
     beacon_root = models.CharField(max_length=64, blank=True)
     seed = models.CharField(max_length=64, blank=True)
     drawn = models.JSONField("抽中的供应商", default=list)
+    library_category = models.CharField("供应商库品目（从库中抽取时）", max_length=7, blank=True)
     committed_at = models.DateTimeField()
     drawn_at = models.DateTimeField(null=True, blank=True)
 

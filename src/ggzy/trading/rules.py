@@ -17,6 +17,15 @@ REG = "中华人民共和国招标投标法实施条例"
 ETB = "电子招标投标办法（国家发展改革委等八部委令第20号）"
 
 
+class InviteeDraw(StrEnum):
+    """Whether invited suppliers are drawn at random: never (the principal invites), always (87号令 第14条),
+    or at the principal's choice among the lawful ways (74号令 第12条: notice, library draw, recommendation)."""
+
+    NONE = "none"
+    REQUIRED = "required"
+    ALLOWED = "allowed"
+
+
 class ObjectionWindow(StrEnum):
     """How the time to object to the documents is counted."""
 
@@ -43,6 +52,7 @@ class TenderRules:
     objection_window: Rule[ObjectionWindow]
     objection_pauses: Rule[bool]  # an objection to the documents holds the deadline until answered
     late_refund_rate: Rule[Decimal] | None = None  # a yearly rate owed for each day a refund is late
+    invitee_draw: Rule[InviteeDraw] | None = None  # None: InviteeDraw.NONE
     invited_pool_ratio: Rule[int] | None = None  # invitees drawn at random from a pool this many times larger
     witnesses: Rule[int] | None = None  # the principal's staff who witness that draw
     # Whether the periods bind only projects that must be tendered by law (法 第24条 "依法必须进行招标的项目")
@@ -230,6 +240,7 @@ PROCUREMENT_TENDER = TenderRules(
     objection_window=Rule(ObjectionWindow.AFTER_KNOWING, GP_CHALLENGE),
     # A 质疑 does not stop the procedure by itself; the purchaser suspends it when the result may change.
     objection_pauses=Rule(False, GP_CHALLENGE_ANSWER),
+    invitee_draw=Rule(InviteeDraw.REQUIRED, GP_INVITED),
     invited_pool_ratio=Rule(2, GP_INVITED),
     witnesses=Rule(2, GP_INVITED),
     periods_bind_must_tender_only=False,
@@ -289,7 +300,12 @@ PROCUREMENT_RFQ = TenderRules(
     late_refund_rate=None,
     objection_window=Rule(ObjectionWindow.AFTER_KNOWING, GP_CHALLENGE),
     objection_pauses=Rule(False, GP_CHALLENGE_ANSWER),
+    invitee_draw=Rule(InviteeDraw.ALLOWED, RFQ_SUPPLIERS),
     invited_pool_ratio=None,  # invitees by notice, a library draw or written recommendations, ≥ 3
     witnesses=None,
     periods_bind_must_tender_only=False,
 )
+
+
+def draw_mode(rules: TenderRules) -> InviteeDraw:
+    return rules.invitee_draw.value if rules.invitee_draw is not None else InviteeDraw.NONE

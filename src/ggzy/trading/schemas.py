@@ -38,11 +38,18 @@ class InviteeDrawIn(Schema):
     """邀请招标 of government procurement: the pool to draw from, how many to invite, the witnesses."""
 
     pool: list[Code] = Field(
-        max_length=1000, description="备选供应商统一社会信用代码（不少于拟抽取数的两倍）"
+        default=[],
+        max_length=1000,
+        description="备选供应商统一社会信用代码（政府采购邀请招标不少于拟抽取数的两倍）",
     )
+    from_library: bool = Field(
+        default=False,
+        description="从省级供应商库中该品目全部已入库、未受信用惩戒的供应商中抽取（不另列名单）",
+    )
+    library_category: Code | None = Field(default=None, description="供应商库品目，默认为标段分类代码")
     count: int = Field(ge=1, le=100, description="拟随机抽取并邀请的供应商数（不少于3家）")
     witnesses: list[Code] = Field(
-        max_length=20, description="在场监督的采购人工作人员（平台用户名，不少于2名）"
+        default=[], max_length=20, description="在场监督的采购人工作人员（平台用户名；邀请招标不少于2名）"
     )
 
 

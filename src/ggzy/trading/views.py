@@ -36,6 +36,8 @@ from ggzy.registry.auth import actor_from_request
 from ggzy.trading import actions, invitations
 from ggzy.trading.models import Document, InviteeDraw, Lot, Notice, Objection, Project
 from ggzy.trading.queries import is_overseer, is_party
+from ggzy.trading.rules import InviteeDraw as InviteeDrawMode
+from ggzy.trading.rules import draw_mode
 from ggzy.trading.schemas import DocumentMeta, InviteeDrawIn, LotIn, NoticeIn, ProjectIn
 from ggzy.trading.specs import SPECS, ProcedureSpec, spec_for, spec_for_category
 
@@ -151,7 +153,7 @@ class NoticeForm(forms.Form):
         self.fields["validity_days"].initial = spec.rules.bid_validity_days_default.value
         self.fields["docs_from"].label = f"{spec.wording.documents}获取开始时间（北京时间）"
         self.fields["docs_until"].label = f"{spec.wording.documents}获取截止时间（北京时间）"
-        if spec.rules.invited_pool_ratio is not None:
+        if draw_mode(spec.rules) is InviteeDrawMode.REQUIRED:
             # Procurement draws its invitees from a pool on the notice page (87号令 第14条).
             del self.fields["invitees"]
         else:
@@ -168,16 +170,21 @@ SIGNATURE_HELP = (
 
 
 class InviteeDrawForm(forms.Form):
+    from_library = forms.BooleanField(
+        label="从省级供应商库抽取（该品目全部已入库且未受信用惩戒的供应商）", required=False
+    )
     pool = forms.CharField(
-        label="备选供应商统一社会信用代码",
+        label="或：备选供应商统一社会信用代码",
         widget=forms.Textarea(attrs={"rows": 6}),
-        help_text="每行一个；来自资格预审、省级以上供应商库或采购人书面推荐，总数不少于拟抽取数的两倍",
+        required=False,
+        help_text="每行一个；来自资格预审或采购人书面推荐；政府采购邀请招标总数不少于拟抽取数的两倍",
     )
     count = forms.IntegerField(label="拟随机抽取并邀请的供应商数", min_value=1, max_value=100, initial=3)
     witnesses = forms.CharField(
         label="在场监督的采购人工作人员（平台用户名）",
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="每行一个，不少于两名",
+        required=False,
+        help_text="每行一个；邀请招标不少于两名",
     )
 
 
@@ -423,7 +430,7 @@ def _notice_page(
     objections = list(Objection.objects.filter(notice=notice).select_related("raised_by"))
     rules = actions.notice_spec(notice).rules
     draw = InviteeDraw.objects.filter(notice=notice).first()
-    drawing = notice.method == Notice.Method.INVITED and rules.invited_pool_ratio is not None
+    drawing = notice.method == Notice.Method.INVITED and draw_mode(rules) is not InviteeDrawMode.NONE
     return render(
         request,
         "trading/notice.html",
@@ -448,7 +455,7 @@ def _notice_page(
             "invitee_draw": draw,
             "invitee_draw_verified": draw is not None and invitations.verify(draw),
             "draw_form": draw_form or InviteeDrawForm() if drawing and draw is None else None,
-            "draw_rule": rules.invited_pool_ratio.legal if rules.invited_pool_ratio else None,
+            "draw_rule": rules.invitee_draw.legal if rules.invitee_draw else None,
             "error": error,
             "earliest": earliest_hint(error),
         },
@@ -467,7 +474,10 @@ def commit_invitee_draw(request: HttpRequest, notice_id: int) -> HttpResponse:
         return _notice_page(request, actor, notice, draw_form=form, status=422)
     data = form.cleaned_data
     draw_in = InviteeDrawIn(
-        pool=split_usccs(data["pool"]), count=data["count"], witnesses=data["witnesses"].split()
+        pool=split_usccs(data["pool"]),
+        from_library=data["from_library"],
+        count=data["count"],
+        witnesses=data["witnesses"].split(),
     )
     return _on_notice(
         request,

@@ -345,6 +345,20 @@ BEFORE_DEADLINE: dict[tuple[str, str], Rule] = {
     ),
     ("GET", "/api/registry/entities/{uscc}/certificates"): Rule(EVERYONE, "certificates are public"),
     ("GET", "/api/registry/departments"): Rule(EVERYONE, "supervising departments are public"),
+    ("POST", "/api/registry/entities/{uscc}/library"): Rule(
+        frozenset({"bidder"}), "the supplier's own administrator applies", const({"categories": ["B"]})
+    ),
+    ("GET", "/api/registry/library"): Rule(EVERYONE, "the admitted suppliers are public"),
+    ("POST", "/api/registry/library/{entry_id}/decision"): Rule(
+        frozenset({"operator"}),
+        "the province's trading centre decides (none here: 404)",
+        const({"admit": True}),
+    ),
+    ("POST", "/api/registry/library/{entry_id}/exit"): Rule(
+        frozenset({"bidder", "operator"}),
+        "the supplier withdraws or the province's centre removes (none here: 404)",
+        const({"reason": "退出"}),
+    ),
     ("POST", "/api/registry/departments"): Rule(
         frozenset({"operator"}),
         "the trading centre",
@@ -1049,6 +1063,7 @@ def ctx(vclock, network, system) -> Ctx:  # type: ignore[no-untyped-def]
             "file_name": "bid-form.json",
             "checkpoint_seq": "1",
             "question_id": "999999",
+            "entry_id": "999999",
             "call_id": "999999",
             "search_text": "教学楼",
             "month": "2026-03",
