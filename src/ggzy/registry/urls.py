@@ -6,4 +6,5 @@ app_name = "registry"
 
 urlpatterns = [
     path("", views.my_entity, name="mine"),
+    path("library/", views.library, name="library"),
 ]

@@ -1,4 +1,5 @@
-"""An entity's own pages: keep the one registration form current (一表申请) and register certificates."""
+"""An entity's own pages: keep the one registration form current (一表申请), register certificates, apply
+to the provincial supplier library; and the library's page for the province's trading centre."""
 
 from django import forms
 from django.contrib import messages
@@ -6,13 +7,15 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from ggzy.exchange.queries import operates_province
 from ggzy.kernel import clock
 from ggzy.kernel.errors import GgzyError
 from ggzy.kernel.pages import refusal_status, shows_errors
-from ggzy.registry import actions, queries
+from ggzy.kernel.roles import Role
+from ggzy.registry import actions, queries, suppliers
 from ggzy.registry.auth import actor_from_request
 from ggzy.registry.certificates import recognised_ca_names
-from ggzy.registry.models import CertificateChallenge
+from ggzy.registry.models import CertificateChallenge, EntityKind, SupplierEntry
 from ggzy.registry.schemas import CertificateIn, ContactIn, EntityChange
 
 SIGNING_HINT = (
@@ -29,6 +32,12 @@ class EntityChangeForm(forms.Form):
     contact_name = forms.CharField(label="主要联系人", max_length=64)
     contact_mobile = forms.CharField(label="联系人手机", max_length=20)
     contact_email = forms.EmailField(label="联系人邮箱", required=False)
+
+
+class LibraryForm(forms.Form):
+    categories = forms.CharField(
+        label="申请入库的品目", max_length=200, help_text="如 B（货物）、B01、C02（服务），多个以空格分隔"
+    )
 
 
 class CertificateForm(forms.Form):
@@ -59,6 +68,7 @@ def my_entity(request: HttpRequest) -> HttpResponse:
     }
     change_form = EntityChangeForm(request.POST if "change" in request.POST else None, initial=initial)
     cert_form = CertificateForm(request.POST if "register_certificate" in request.POST else None)
+    library_form = LibraryForm(request.POST if "library_apply" in request.POST else None)
     challenge = None
     error: GgzyError | None = None
     if request.method == "POST":
@@ -89,6 +99,16 @@ def my_entity(request: HttpRequest) -> HttpResponse:
                 )
                 messages.success(request, "登记信息已变更，已生成新版本。")
                 return redirect("registry:mine")
+            if "library_apply" in request.POST and library_form.is_valid():
+                suppliers.apply_to_library(
+                    actor, entity.uscc, library_form.cleaned_data["categories"].split()
+                )
+                messages.success(request, "入库申请已提交，由省级交易中心审核。")
+                return redirect("registry:mine")
+            if "library_exit" in request.POST:
+                suppliers.exit_library(actor, int(request.POST.get("entry", "0") or 0), "")
+                messages.success(request, "已退出该品目。")
+                return redirect("registry:mine")
             if "register_certificate" in request.POST and cert_form.is_valid():
                 actions.register_certificate(actor, entity.uscc, CertificateIn(**cert_form.cleaned_data))
                 messages.success(request, "数字证书已登记，全省各交易平台互认。")
@@ -117,5 +137,38 @@ def my_entity(request: HttpRequest) -> HttpResponse:
         "recognised_cas": recognised_ca_names(),
         "error": error,
         "can_manage": actor.is_entity_admin,
+        "is_supplier": entity.kinds.filter(kind=EntityKind.BIDDER).exists(),
+        "library_entries": entity.library_entries.all(),
+        "library_form": library_form,
     }
     return render(request, "registry/mine.html", context, status=refusal_status(error) if error else 200)
+
+
+@login_required
+@shows_errors
+def library(request: HttpRequest) -> HttpResponse:
+    """The supplier library: pending applications for the province's centre, the admitted list for all."""
+    actor = actor_from_request(request)
+    keeper = actor.has(Role.OPERATOR) and operates_province(actor)
+    error: GgzyError | None = None
+    if request.method == "POST":
+        try:
+            entry = int(request.POST.get("entry", "0") or 0)
+            reason = request.POST.get("reason", "")
+            if request.POST.get("do") == "remove":
+                suppliers.exit_library(actor, entry, reason)
+            else:
+                suppliers.decide_library_entry(actor, entry, request.POST.get("do") == "admit", reason)
+            messages.success(request, "已处理。")
+            return redirect("registry:library")
+        except GgzyError as exc:
+            error = exc
+    entries = SupplierEntry.objects.select_related("entity")
+    context = {
+        "keeper": keeper,
+        "pending": list(entries.filter(status=SupplierEntry.Status.APPLIED)) if keeper else [],
+        "admitted": list(entries.filter(status=SupplierEntry.Status.ADMITTED)),
+        "rule": suppliers.LIBRARY,
+        "error": error,
+    }
+    return render(request, "registry/library.html", context, status=refusal_status(error) if error else 200)

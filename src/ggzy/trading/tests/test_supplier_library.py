@@ -134,3 +134,27 @@ def test_a_library_draw_takes_the_admitted_pool_less_the_banned(rfq: Tender, fin
     draw = invitations.execute_invitee_draw(actor_of("zb"), notice.pk)
     assert len(draw.drawn) == 3 and banned not in draw.drawn and invitations.verify(draw)
     publish_notice(actor_of("zb"), notice.pk)
+
+
+def test_the_library_in_the_browser(rfq: Tender, client) -> None:  # type: ignore[no-untyped-def]
+    from django.contrib.auth.models import User
+
+    supplier = rfq.bidders[1][0]
+    client.force_login(User.objects.get(username="tb1"))
+    page = client.get("/account/").content.decode()
+    assert "政府采购供应商库" in page and "申请入库" in page
+    assert client.post("/account/", {"library_apply": "1", "categories": "B01 C"}).status_code == 302
+    assert set(SupplierEntry.objects.filter(entity=supplier).values_list("category", flat=True)) == {"B01", "C"}
+    assert "待审核的入库申请" not in client.get("/account/library/").content.decode()  # not the keeper
+    client.force_login(User.objects.get(username="op"))
+    page = client.get("/account/library/").content.decode()
+    assert "待审核的入库申请" in page and supplier.name in page and "第12条" in page
+    goods = SupplierEntry.objects.get(entity=supplier, category="B01")
+    services = SupplierEntry.objects.get(entity=supplier, category="C")
+    refused = client.post("/account/library/", {"entry": services.pk, "do": "refuse", "reason": ""})
+    assert refused.status_code == 422 and "不予入库应当说明理由" in refused.content.decode()
+    assert client.post("/account/library/", {"entry": goods.pk, "do": "admit"}).status_code == 302
+    assert SupplierEntry.objects.get(pk=goods.pk).status == SupplierEntry.Status.ADMITTED
+    client.logout()
+    client.force_login(User.objects.get(username="tb2"))
+    assert supplier.name in client.get("/account/library/").content.decode()  # the admitted list is open
