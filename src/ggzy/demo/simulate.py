@@ -80,7 +80,7 @@ from ggzy.trading.invitations import commit_invitee_draw, execute_invitee_draw
 from ggzy.trading.invitations import verify as verify_invitee_draw
 from ggzy.trading.models import Lot
 from ggzy.trading.schemas import DocumentMeta, InviteeDrawIn, LotIn, NoticeIn, ProjectIn
-from ggzy.trading.specs import ProcedureSpec, spec_for
+from ggzy.trading.specs import ProcedureSpec, spec_for, spec_for_project
 from ggzy_bid.bidform import form_fields_from_json
 from ggzy_bid.client import UploadClient
 from ggzy_bid.fingerprint import machine_fingerprint
@@ -152,7 +152,10 @@ TRADES = {
 
 
 # Simulation methods beyond a notice's own (open, invited): the notice method and the procedure they name.
-METHODS: dict[str, tuple[str, str]] = {"rfq": ("open", "procurement_rfq")}
+METHODS: dict[str, tuple[str, str]] = {
+    "rfq": ("open", "procurement_rfq"),
+    "single_source": ("invited", "procurement_single_source"),  # one supplier, whatever --bidders says
+}
 
 
 def bid_form_for(spec: ProcedureSpec, price: Decimal, i: int) -> dict[str, object]:
@@ -228,7 +231,7 @@ class TenderSimulation:
         # The notice method, and the procedure a project names when it is not its category's default.
         self.method, procedure = METHODS.get(method, (method, ""))
         self.procedure: str | None = procedure or None
-        self.count = bidders
+        self.count = 1 if method == "single_source" else bidders
         self.say = say
         self.skip_decrypt = skip_decrypt  # how many bidders "forget" to decrypt (E8: 视为撤销)
         self.to_the_end = to_the_end  # go on to evaluation, award, contract and archive
@@ -416,9 +419,9 @@ class TenderSimulation:
         self.prepare()
         principal = self.party("principal", f"{trade.principal}{self.run}", f"sim{self.run}-zb", "640104")
         # Invited procurement draws its bidders from a pool twice their number (87号令 第14条).
-        pool_size = (
-            self.count * 2 if self.method == "invited" and trade.category == "procurement" else self.count
-        )
+        method_spec = spec_for_project(trade.category, self.procedure, clock.today())
+        ratio = method_spec.rules.invited_pool_ratio
+        pool_size = self.count * ratio.value if self.method == "invited" and ratio else self.count
         bidders = [
             self.party("bidder", f"{trade.bidder}{self.run}-{i + 1}", f"sim{self.run}-tb{i + 1}", "640121")
             for i in range(pool_size)
@@ -438,7 +441,8 @@ class TenderSimulation:
                         classify_code=trade.classify_code,
                         estimated_value=trade.estimate,
                         control_price=trade.control_price,
-                        bond_amount=trade.bond,
+                        # within the method's limit (单一来源 takes no bond)
+                        bond_amount=min(trade.bond, trade.estimate * method_spec.rules.bond_ratio.value),
                     )
                 ],
             ),
@@ -503,14 +507,15 @@ class TenderSimulation:
             envelopes: dict[int, Path] = {}
             for i, bidder in enumerate(bidders):
                 download_document(bidder.actor, document.pk)
-                bond = open_bond_account(bidder.actor, lot.code)
-                record_bond_payment(
-                    Actor.system("bank"),
-                    bond.virtual_account or "",
-                    bond.amount,
-                    f"62220202{i:08d}",
-                    bidder.entity.name,
-                )
+                if lot.bond_amount > 0:
+                    bond = open_bond_account(bidder.actor, lot.code)
+                    record_bond_payment(
+                        Actor.system("bank"),
+                        bond.virtual_account or "",
+                        bond.amount,
+                        f"62220202{i:08d}",
+                        bidder.entity.name,
+                    )
                 folder = Path(work) / f"bid{i + 1}"
                 folder.mkdir()
                 # Offers spread over the 2.5% below 97% of the control price.

@@ -555,6 +555,19 @@ def finish_scoring(actor: Actor, lot_code: str) -> Evaluation:
             rule=rules.min_qualified.legal,
             details={"qualified": few[0], "minimum": few[1]},
         )
+    if rules.within_budget is not None and rules.within_budget.value:
+        above = [
+            b for b in valid_bids(evaluation) if Decimal((b.bid_form or {})["price"]) > lot.estimated_value
+        ]
+        if above:
+            raise InvalidInput(
+                "price_above_budget",
+                f"以下报价超过采购预算（{lot.estimated_value}元），应否决后再结束评审："
+                + "、".join(f"{b.bidder.name}（{(b.bid_form or {})['price']}元）" for b in above),
+                f"Offers above the budget ({lot.estimated_value}) must be rejected first",
+                rule=rules.within_budget.legal,
+                details={"receipts": [b.receipt_no for b in above], "budget": str(lot.estimated_value)},
+            )
     low = unresolved_low_prices(evaluation)
     if low:
         flags = low_price_flags(evaluation)

@@ -206,6 +206,39 @@ PROCUREMENT_RFQ_AWARD = AwardRules(
     losers_refund_at_award=True,
 )
 
+# ---- 单一来源 (条例 第43条; 74号令 第41–43条) --------------------------------------------------------
+
+GP_DECISION_ANY = LegalRule(
+    f"{GP_REG} 第43条",
+    "采购人应当自收到评审报告之日起5个工作日内在评审报告推荐的中标或者成交候选人中按顺序确定中标或者成交供应商。"
+    "采购人或者采购代理机构应当自中标、成交供应商确定之日起2个工作日内，发出中标、成交通知书，并在省级以上人民政府财政部门"
+    "指定的媒体上公告中标、成交结果。",
+)
+SS_RECORD = LegalRule(
+    f"{ORDER74} 第41、42条",
+    "采购人、采购代理机构应当组织具有相关经验的专业人员与供应商商定合理的成交价格并保证采购项目质量。单一来源采购人员应当编写"
+    "协商情况记录，由全体协商人员签字认可。",
+)
+
+PROCUREMENT_SINGLE_SOURCE_AWARD = AwardRules(
+    extension_share=Rule(Decimal(1) / Decimal(3), EXTENSION, unconfirmed=True),
+    max_candidates=Rule(1, SS_RECORD),
+    publicity_within_days=None,
+    publicity_min_days=None,
+    objection_answer_days=working_days(7, GP_RESULT_CHALLENGE),
+    contract_days=Period(30, GP_CONTRACT),
+    report_days=working_days(7, GP_FILING),
+    bond_refund_days=working_days(5, GP_BOND_REFUND),
+    performance_bond_ratio=Rule(Decimal("0.10"), GP_PERFORMANCE_BOND),
+    award_before_validity_working_days=None,
+    # The purchaser confirms the agreed supplier under the general rule (条例 第43条), else it is deemed.
+    decision_days=working_days(5, GP_DECISION_ANY),
+    result_notice_days=None,
+    result_challenge_days=working_days(7, GP_RESULT_CHALLENGE),
+    report_from_contract=True,
+    losers_refund_at_award=True,
+)
+
 # Award rules of each procedure specification, by its id (trading.specs: the engine does not import them).
 AWARD_RULES = BySpec(
     "award rules",
@@ -213,6 +246,7 @@ AWARD_RULES = BySpec(
         "construction_tender": CONSTRUCTION_AWARD,
         "procurement_tender": PROCUREMENT_AWARD,
         "procurement_rfq": PROCUREMENT_RFQ_AWARD,
+        "procurement_single_source": PROCUREMENT_SINGLE_SOURCE_AWARD,
     },
 )
 
@@ -291,6 +325,9 @@ class EvaluationRules:
     low_vs_second_lowest: Rule[Decimal] | None
     low_vs_ceiling: Rule[Decimal] | None
     abnormally_low: LegalRule  # what a bid that is not explained faces (cited when finishing is refused)
+    # A price above the lot's budget (estimated value) cannot be a candidate: the committee rejects it first
+    # (87号令 第63条; 74号令 第43条). None: no such rule.
+    within_budget: Rule[bool] | None = None
 
 
 CONSTRUCTION_EVALUATION = EvaluationRules(
@@ -304,6 +341,11 @@ CONSTRUCTION_EVALUATION = EvaluationRules(
     low_vs_second_lowest=None,
     low_vs_ceiling=None,
     abnormally_low=ABNORMALLY_LOW,
+)
+
+GP_OVER_BUDGET = LegalRule(
+    f"{ORDER87} 第63条",
+    "投标人存在下列情况之一的，投标无效：……（四）报价超过招标文件中规定的预算金额或者最高限价的。",
 )
 
 PROCUREMENT_EVALUATION = EvaluationRules(
@@ -330,6 +372,7 @@ PROCUREMENT_EVALUATION = EvaluationRules(
     low_vs_second_lowest=Rule(Decimal("0.50"), GP_LOW_PRICE_TRIGGERS, unconfirmed=True),
     low_vs_ceiling=Rule(Decimal("0.45"), GP_LOW_PRICE_TRIGGERS, unconfirmed=True),
     abnormally_low=GP_ABNORMALLY_LOW,
+    within_budget=Rule(True, GP_OVER_BUDGET),
 )
 
 RFQ_METHOD = LegalRule(
@@ -353,6 +396,26 @@ PROCUREMENT_RFQ_EVALUATION = EvaluationRules(
     low_vs_second_lowest=PROCUREMENT_EVALUATION.low_vs_second_lowest,
     low_vs_ceiling=PROCUREMENT_EVALUATION.low_vs_ceiling,
     abnormally_low=GP_ABNORMALLY_LOW,
+    within_budget=Rule(True, RFQ_TOO_FEW),
+)
+
+SS_ABOVE_BUDGET = LegalRule(
+    f"{ORDER74} 第43条",
+    "出现下列情形之一的，采购人或者采购代理机构应当终止采购活动，发布项目终止公告并说明原因，重新开展采购活动：……"
+    "（二）采购过程中出现供应商报价超过采购预算的。",
+)
+
+PROCUREMENT_SINGLE_SOURCE_EVALUATION = EvaluationRules(
+    methods=Rule({"lowest_price": "单一来源协商"}, SS_RECORD),
+    min_price_points={},
+    sme_deduction={},
+    same_brand_counts_once=None,
+    min_qualified=Rule(1, SS_ABOVE_BUDGET),  # the one supplier, at a price within the budget
+    low_vs_mean=None,
+    low_vs_second_lowest=None,
+    low_vs_ceiling=None,
+    abnormally_low=GP_ABNORMALLY_LOW,
+    within_budget=Rule(True, SS_ABOVE_BUDGET),
 )
 
 # Evaluation rules of each procedure specification, by its id.
@@ -362,6 +425,7 @@ EVALUATION_RULES = BySpec(
         "construction_tender": CONSTRUCTION_EVALUATION,
         "procurement_tender": PROCUREMENT_EVALUATION,
         "procurement_rfq": PROCUREMENT_RFQ_EVALUATION,
+        "procurement_single_source": PROCUREMENT_SINGLE_SOURCE_EVALUATION,
     },
 )
 

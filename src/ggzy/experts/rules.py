@@ -187,9 +187,30 @@ RFQ_COMMITTEE_RULES = CommitteeRules(
     large_min_members=Rule(5, RFQ_PANEL),
 )
 
+SS_NEGOTIATORS = LegalRule(
+    "政府采购非招标采购方式管理办法（财政部令第74号） 第41、42条",
+    "采购人、采购代理机构应当组织具有相关经验的专业人员与供应商商定合理的成交价格；协商情况记录由全体协商人员签字认可。",
+)
+# No number of negotiators is fixed by 74号令; the platform asks for a panel of 3 or more, odd, two thirds
+# of them experts, like the other non-tendering panels [U].
+SINGLE_SOURCE_COMMITTEE_RULES = CommitteeRules(
+    procedure="procurement_single_source",
+    min_members=Rule(3, SS_NEGOTIATORS, unconfirmed=True),
+    odd_members=Rule(True, SS_NEGOTIATORS, unconfirmed=True),
+    expert_share=Rule((2, 3), SS_NEGOTIATORS, unconfirmed=True),
+)
+
 COMMITTEE_RULES = BySpec(
     "committee rules",
-    {r.procedure: r for r in (CONSTRUCTION_COMMITTEE, PROCUREMENT_COMMITTEE_RULES, RFQ_COMMITTEE_RULES)},
+    {
+        r.procedure: r
+        for r in (
+            CONSTRUCTION_COMMITTEE,
+            PROCUREMENT_COMMITTEE_RULES,
+            RFQ_COMMITTEE_RULES,
+            SINGLE_SOURCE_COMMITTEE_RULES,
+        )
+    },
 )
 
 

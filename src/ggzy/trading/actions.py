@@ -496,6 +496,13 @@ def publish_notice(actor: Actor, notice_id: int) -> Notice:
     if notice.method == Notice.Method.INVITED:
         invitees = list(notice.invitees.all())
         bidders = [e for e in invitees if _has_kind(e, EntityKind.BIDDER)]
+        if rules.max_invited is not None and len(invitees) > rules.max_invited.value:
+            raise InvalidInput(
+                "too_many_invitees",
+                f"本采购方式只向{rules.max_invited.value}家供应商采购，现邀请{len(invitees)}家",
+                f"This method invites {rules.max_invited.value} supplier; {len(invitees)} invited",
+                rule=rules.max_invited.legal,
+            )
         if len(bidders) < rules.min_invited.value:
             raise InvalidInput(
                 "too_few_invitees",
@@ -678,6 +685,14 @@ def raise_objection(actor: Actor, notice_id: int, text: str) -> Objection:
     entity = entity_of(actor)
     if rules.objection_window.value is ObjectionWindow.AFTER_KNOWING:
         _check_challenge_in_time(notice, entity, today, rules)
+    elif rules.objection_window.value is ObjectionWindow.DURING_PERIOD:
+        if clock.now() > notice.docs_until:
+            raise InvalidInput(
+                "objection_too_late",
+                f"异议应当在公示期内提出（公示至{local_text(notice.docs_until)}）",
+                f"Objections are raised during the publicity (until {local_text_en(notice.docs_until)})",
+                rule=rules.objection_window.legal,
+            )
     else:
         days_left = calendar.calendar_days_between(today, local_date(notice.bid_deadline))
         if days_left < rules.objection_to_documents_days.value:

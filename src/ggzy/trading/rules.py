@@ -30,6 +30,7 @@ class ObjectionWindow(StrEnum):
     """How the time to object to the documents is counted."""
 
     BEFORE_DEADLINE = "before_deadline"  # at least N days before the bid deadline (条例 第22条)
+    DURING_PERIOD = "during_period"  # while the documents (a publicity) are out (74号令 第39条)
     AFTER_KNOWING = "after_knowing"  # within N days of obtaining the documents or the end of their period (政府采购法 第52条)
 
 
@@ -58,6 +59,7 @@ class TenderRules:
     # Whether the periods bind only projects that must be tendered by law (法 第24条 "依法必须进行招标的项目")
     # or every tender of the method (政府采购法 第35条: every goods and services tender).
     periods_bind_must_tender_only: bool = True
+    max_invited: Rule[int] | None = None  # a method that invites exactly one (单一来源)
 
 
 BID_PERIOD = LegalRule(
@@ -309,3 +311,51 @@ PROCUREMENT_RFQ = TenderRules(
 
 def draw_mode(rules: TenderRules) -> InviteeDraw:
     return rules.invitee_draw.value if rules.invitee_draw is not None else InviteeDraw.NONE
+
+
+# ---- government procurement, 单一来源 (sole source; rules-methods-cn.md G150–G152, SM-GP-SS) ---------------
+
+SS_PUBLICITY = LegalRule(
+    f"{GP_REG} 第38条；{ORDER74} 第38条",
+    "达到公开招标数额标准，符合政府采购法第三十一条第一项规定情形，只能从唯一供应商处采购的，采购人应当将采购项目信息和唯一"
+    "供应商名称在省级以上人民政府财政部门指定的媒体上公示，公示期不得少于5个工作日。",
+)
+SS_OBJECTION = LegalRule(
+    f"{ORDER74} 第39、40条",
+    "任何供应商、单位或者个人对采用单一来源采购方式公示有异议的，可以在公示期内将书面意见反馈给采购人、采购代理机构，并同时抄送"
+    "相关财政部门。采购人、采购代理机构收到对采用单一来源采购方式公示的异议后，应当在公示期满后5个工作日内，组织补充论证；"
+    "论证后认为异议成立的，应当依法采取其他采购方式。",
+)
+SS_ONE_SUPPLIER = LegalRule(
+    f"{GP_LAW} 第31、39条",
+    "只能从唯一供应商处采购的，可以采用单一来源方式采购。采取单一来源方式采购的，采购人与供应商应当遵循本法规定的原则，"
+    "在保证采购项目质量和双方商定合理价格的基础上进行采购。",
+)
+
+PROCUREMENT_SINGLE_SOURCE = TenderRules(
+    method="procurement_single_source",
+    # The publicity (公示) is the notice; the supplier's response follows once it has run its course.
+    bid_period_days=working_days(5, SS_PUBLICITY),
+    doc_sale_days=working_days(5, SS_PUBLICITY),
+    # No clarification period of its own [U]: the one supplier negotiates the terms with the purchaser.
+    clarification_days=working_days(0, SS_ONE_SUPPLIER, unconfirmed=True),
+    objection_to_documents_days=working_days(5, SS_OBJECTION),
+    # 第40条 counts the 5 working days of the supplementary review from the end of the publicity; the
+    # platform counts them from the objection, which never ends later [U].
+    objection_answer_days=working_days(5, SS_OBJECTION, unconfirmed=True),
+    min_bidders=Rule(1, SS_ONE_SUPPLIER),
+    min_invited=Rule(1, SS_ONE_SUPPLIER),
+    # 74号令 第14条 (bonds) governs 谈判 and 询价; single source takes none [U].
+    bond_ratio=Rule(Decimal(0), SS_ONE_SUPPLIER, unconfirmed=True),
+    bond_cap=None,
+    decrypt_minutes_default=Rule(30, DECRYPT_WINDOW, unconfirmed=True),
+    bid_validity_days_default=Period(60, SS_ONE_SUPPLIER, unconfirmed=True),
+    bond_refund_after_withdrawal_days=working_days(5, GP_BOND_REFUND),
+    deposit_interest_rate=Rule(Decimal(0), SS_ONE_SUPPLIER),
+    objection_window=Rule(ObjectionWindow.DURING_PERIOD, SS_OBJECTION),
+    # An objection stops the purchase until the supplementary review answers it (第40条).
+    objection_pauses=Rule(True, SS_OBJECTION),
+    invitee_draw=None,
+    periods_bind_must_tender_only=False,
+    max_invited=Rule(1, SS_ONE_SUPPLIER),
+)

@@ -19,7 +19,13 @@ from typing import ClassVar
 
 from ggzy.kernel.errors import InvalidInput
 from ggzy.trading.models import Lot
-from ggzy.trading.rules import CONSTRUCTION_TENDER, PROCUREMENT_RFQ, PROCUREMENT_TENDER, TenderRules
+from ggzy.trading.rules import (
+    CONSTRUCTION_TENDER,
+    PROCUREMENT_RFQ,
+    PROCUREMENT_SINGLE_SOURCE,
+    PROCUREMENT_TENDER,
+    TenderRules,
+)
 
 S = Lot.State
 
@@ -229,8 +235,53 @@ PROCUREMENT_RFQ_SPEC = ProcedureSpec(
     default_for_category=False,
 )
 
+# ---- government procurement, 单一来源 (政府采购法 第31、39条; 条例 第38条; 74号令 第38–43条) -------------
+# SM-GP-SS: the publicity (公示, ≥ 5 working days) is the notice, objections during it hold the purchase until
+# the supplementary review answers them; the one supplier's sealed response is opened, the panel agrees the
+# price and signs the record (the report), a price above the budget ends the purchase.
+
+PROCUREMENT_SINGLE_SOURCE_SPEC = ProcedureSpec(
+    id="procurement_single_source",
+    version="2015-03-01",
+    name="政府采购单一来源采购",
+    category="procurement",
+    methods=frozenset({"invited"}),  # the one supplier, named in the publicity
+    contract_kinds=frozenset({"goods", "services"}),
+    rules=PROCUREMENT_SINGLE_SOURCE,
+    transitions=PROCUREMENT_TRANSITIONS,
+    wording=Wording(
+        principal="采购人",
+        bid="响应",
+        bidder="供应商",
+        award="成交",
+        notice="单一来源采购公示",
+        documents="单一来源采购文件",
+        agent="采购代理机构",
+        winner="成交供应商",
+        regulator="财政部门",
+        estimate="采购预算",
+        investment="项目预算",
+        ceiling="最高限价",
+        failed="终止",
+        expert="协商人员",
+    ),
+    method_names={"invited": "单一来源采购"},
+    method_details={"invited": "政府采购单一来源采购"},
+    bid_form=(
+        BidField("price", "报价（元）", "amount"),
+        BidField("delivery_days", "交货期或服务期限（日）", "integer"),
+    ),
+    default_for_category=False,
+)
+
 SPECS: dict[str, ProcedureSpec] = {
-    s.key: s for s in (CONSTRUCTION_TENDER_SPEC, PROCUREMENT_TENDER_SPEC, PROCUREMENT_RFQ_SPEC)
+    s.key: s
+    for s in (
+        CONSTRUCTION_TENDER_SPEC,
+        PROCUREMENT_TENDER_SPEC,
+        PROCUREMENT_RFQ_SPEC,
+        PROCUREMENT_SINGLE_SOURCE_SPEC,
+    )
 }
 
 

@@ -84,3 +84,16 @@ def test_rfq_from_notice_to_archive(network) -> None:  # type: ignore[no-untyped
     assert award.winner == candidates[0].bid and award.publicity_until == award.publicity_from
     assert any("3个工作日" in line and "询价通知书" in line for line in lines)
     assert verify_chain().intact
+
+
+def test_single_source_from_publicity_to_archive(network) -> None:  # type: ignore[no-untyped-def]
+    from ggzy.evaluation.models import Award
+    from ggzy.trading.specs import PROCUREMENT_SINGLE_SOURCE_SPEC
+
+    lines: list[str] = []
+    outcome = TenderSimulation(5, lines.append, kind="procurement", method="single_source").execute()
+    lot = Lot.objects.get(code=outcome.lot_code)
+    assert lot.procedure == PROCUREMENT_SINGLE_SOURCE_SPEC.key and outcome.state == Lot.State.ARCHIVED
+    assert len(outcome.receipts) == 1 and Award.objects.get(lot=lot).winner is not None
+    assert any("单一来源采购公示" in line and "5个工作日" in line for line in lines)
+    assert verify_chain().intact

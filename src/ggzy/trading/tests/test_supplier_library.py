@@ -144,7 +144,10 @@ def test_the_library_in_the_browser(rfq: Tender, client) -> None:  # type: ignor
     page = client.get("/account/").content.decode()
     assert "政府采购供应商库" in page and "申请入库" in page
     assert client.post("/account/", {"library_apply": "1", "categories": "B01 C"}).status_code == 302
-    assert set(SupplierEntry.objects.filter(entity=supplier).values_list("category", flat=True)) == {"B01", "C"}
+    assert set(SupplierEntry.objects.filter(entity=supplier).values_list("category", flat=True)) == {
+        "B01",
+        "C",
+    }
     assert "待审核的入库申请" not in client.get("/account/library/").content.decode()  # not the keeper
     client.force_login(User.objects.get(username="op"))
     page = client.get("/account/library/").content.decode()

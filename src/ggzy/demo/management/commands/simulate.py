@@ -9,7 +9,7 @@ from ggzy.kernel.errors import GgzyError
 class Command(BaseCommand):
     help = (
         "Run a whole trade on the virtual clock and print each step "
-        "(ggzy simulate tender --bidders N; ggzy simulate procurement --method open|invited|rfq --bidders N)."
+        "(ggzy simulate tender --bidders N; ggzy simulate procurement --method open|invited|rfq|single_source --bidders N)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -25,9 +25,9 @@ class Command(BaseCommand):
         procurement.add_argument("--no-decrypt", type=int, default=0, help="bidders who fail to decrypt")
         procurement.add_argument(
             "--method",
-            choices=["open", "invited", "rfq"],
+            choices=["open", "invited", "rfq", "single_source"],
             default="open",
-            help="open/invited: 公开招标/邀请招标 (87号令); rfq: 询价 (74号令)",
+            help="open/invited: 公开招标/邀请招标 (87号令); rfq: 询价, single_source: 单一来源 (74号令)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
