@@ -11,6 +11,7 @@ urlpatterns = [
     path("alerts/<int:alert_id>/move/", views.move, name="move_alert"),
     path("lots/<str:code>/", views.lot_detail, name="lot"),
     path("lots/<str:code>/instructions/", views.issue, name="issue"),
+    path("lots/<str:code>/method-change/", views.decide_method_change, name="method_change"),
     path("instructions/<int:instruction_id>/lift/", views.lift, name="lift"),
     path("cases/", views.case_list, name="cases"),
     path("cases/<int:case_id>/", views.case_detail, name="case"),

@@ -61,8 +61,10 @@ from ggzy.supervision.rules import (
     REPORT_DECIDE_WORKING_DAYS,
 )
 from ggzy.supervision.schemas import ComplaintIn, DecisionIn, InstructionIn, ReportIn
+from ggzy.trading import actions as trading_actions
 from ggzy.trading import routing
-from ggzy.trading.models import Lot, Objection
+from ggzy.trading.models import Lot, MethodChange, Objection
+from ggzy.trading.specs import SPECS
 
 A = Alert.Status
 C = Case.Status
@@ -726,6 +728,8 @@ def _lot_page(
             "suspendable": instructions.suspendable(lot),
             "bases": instruction_bases(lot),
             "alerts": lot.alerts.all(),
+            "method_change": MethodChange.objects.filter(lot=lot).first(),
+            "method_names": {s.id: s.name for s in SPECS.values()},
             "can_instruct": can_instruct,
             "form": form or InstructionForm(lot=lot, department_id=department.pk if department else None),
             "lift_form": lift_form or ReasonForm(),
@@ -794,6 +798,24 @@ def lift(request: HttpRequest, instruction_id: int) -> HttpResponse:
     except GgzyError as exc:
         return _lot_page(request, desk, code, lift_form=form, error=exc, status=refusal_status(exc))
     messages.success(request, f"已解除暂停（{resumption.number}），标段恢复到暂停前的状态。")
+    return redirect("supervision:lot", code=code)
+
+
+@login_required
+@require_POST
+@shows_errors
+def decide_method_change(request: HttpRequest, code: str) -> HttpResponse:
+    """The competent department approves or refuses a change of procurement method (87号令 第43条)."""
+    actor = actor_from_request(request)
+    desk = desk_for(actor)
+    approve = request.POST.get("do") == "approve"
+    try:
+        trading_actions.decide_method_change(
+            actor, code, approve, request.POST.get("decision_no", ""), request.POST.get("reason", "")
+        )
+    except GgzyError as exc:
+        return _lot_page(request, desk, code, error=exc, status=refusal_status(exc))
+    messages.success(request, "已批复变更采购方式的申请。" if approve else "已不予批准变更采购方式。")
     return redirect("supervision:lot", code=code)
 
 

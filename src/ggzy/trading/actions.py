@@ -19,8 +19,17 @@ from ggzy.registry.actions import parse_public_key
 from ggzy.registry.models import Account, Certificate, Entity, EntityKind
 from ggzy.registry.queries import entity_of
 from ggzy.trading import codes, procedure, specs
-from ggzy.trading.models import Document, Download, InviteeDraw, Lot, Notice, Objection, Project
-from ggzy.trading.queries import is_overseer, is_party
+from ggzy.trading.models import (
+    Document,
+    Download,
+    InviteeDraw,
+    Lot,
+    MethodChange,
+    Notice,
+    Objection,
+    Project,
+)
+from ggzy.trading.queries import is_overseer, is_party, supervising_regulator
 from ggzy.trading.rules import (
     DOWNLOADERS_SECRET,
     NO_PREREGISTRATION,
@@ -273,9 +282,7 @@ def _create_lot(
     )
 
 
-@action("trading.retender")
-def retender(actor: Actor, lot_code: str) -> Lot:
-    """A failed lot is tendered again as a new lot of the same project (法 第28条)."""
+def _failed_lot(actor: Actor, lot_code: str) -> tuple[Lot, str]:
     old = Lot.objects.select_for_update(of=("self",)).select_related("project").filter(code=lot_code).first()
     if old is None:
         raise NotFound("lot_not_found", f"未找到标段{lot_code}", f"No lot {lot_code}")
@@ -284,6 +291,88 @@ def retender(actor: Actor, lot_code: str) -> Lot:
         raise InvalidInput(
             "retender_not_allowed", "只有流标且未重新招标的标段可以重新招标", "Only a failed lot"
         )
+    return old, role
+
+
+@action("trading.request_method_change")
+def request_method_change(actor: Actor, lot_code: str, procedure: str, reason: str) -> MethodChange:
+    """The purchaser asks the finance department to re-run a failed lot by another method (87号令 第43条)."""
+    old, role = _failed_lot(actor, lot_code)
+    rules = specs.spec_for(old).rules
+    target = specs.current_spec(procedure, clock.today())
+    if (
+        rules.method_change is None
+        or target.category != old.project.category
+        or target.id == specs.spec_for(old).id
+    ):
+        raise InvalidInput(
+            "method_change_not_allowed",
+            "本交易方式流标后不能申请变更为该方式",
+            "This lot's method cannot change to that one",
+            rule=rules.method_change.legal if rules.method_change else None,
+        )
+    if not (reason or "").strip():
+        raise InvalidInput("reason_required", "请说明申请变更采购方式的理由", "State the reason")
+    if MethodChange.objects.filter(lot=old).exists():
+        raise Conflict("method_change_exists", "该标段已申请变更采购方式", "A change was requested already")
+    change = MethodChange.objects.create(
+        lot=old,
+        procedure=target.id,
+        reason=reason.strip(),
+        requested_by=actor.name,
+        requested_at=clock.now(),
+    )
+    audit.record(change, {"lot": old.code, "procedure": target.id}, role=role)
+    return change
+
+
+@action("trading.decide_method_change")
+def decide_method_change(
+    actor: Actor, lot_code: str, approve: bool, decision_no: str, reason: str = ""
+) -> MethodChange:
+    """The competent (finance) department approves or refuses the change, with its decision number."""
+    change = (
+        MethodChange.objects.select_for_update(of=("self",))
+        .select_related("lot__project")
+        .filter(lot__code=lot_code)
+        .first()
+    )
+    role = require_role(actor, Role.REGULATOR)
+    if change is None:
+        raise NotFound("method_change_not_found", "该标段没有变更采购方式的申请", "No change was requested")
+    if not supervising_regulator(actor, change.lot.project):
+        raise PermissionDenied(
+            "not_competent_department",
+            "只有对本项目有监督职责的财政部门可以批准变更采购方式",
+            "Only the project's competent department decides",
+        )
+    if change.status != MethodChange.Status.REQUESTED:
+        raise Conflict("method_change_decided", "该申请已批复", "Already decided")
+    if not (decision_no or "").strip() or (not approve and not (reason or "").strip()):
+        raise InvalidInput(
+            "decision_fields",
+            "请填写批复文号；不予批准的应说明理由",
+            "Give the decision number (and a refusal's reason)",
+        )
+    change.status = MethodChange.Status.APPROVED if approve else MethodChange.Status.REFUSED
+    change.decided_by = actor.name
+    change.decided_at = clock.now()
+    change.decision_no = decision_no.strip()[:100]
+    change.decision_reason = (reason or "").strip()
+    change.save()
+    audit.record(
+        change,
+        {"lot": change.lot.code, "status": change.status, "decision_no": change.decision_no},
+        role=role,
+    )
+    return change
+
+
+@action("trading.retender")
+def retender(actor: Actor, lot_code: str, procedure: str | None = None) -> Lot:
+    """A failed lot is tendered again as a new lot of the same project (法 第28条), by the same method, or
+    by the one the competent department approved (87号令 第43条)."""
+    old, role = _failed_lot(actor, lot_code)
     seq = (old.project.lots.aggregate(m=Max("seq"))["m"] or 0) + 1
     form = LotIn(
         name=old.name,
@@ -293,10 +382,24 @@ def retender(actor: Actor, lot_code: str) -> Lot:
         control_price=old.control_price,
         bond_amount=old.bond_amount,
     )
-    # A re-tender follows the method's version in force now (the legal texts may have changed).
-    procedure = specs.current_spec(specs.spec_for(old).id, clock.today())
-    lot = _create_lot(old.project, seq, form, clock.now(), procedure, previous=old)
-    audit.record(lot, {"retender_of": old.code}, role=role)
+    method = specs.spec_for(old).id
+    if procedure and procedure != method:
+        change = MethodChange.objects.filter(lot=old, procedure=procedure).first()
+        if change is None or change.status != MethodChange.Status.APPROVED:
+            rule = specs.spec_for(old).rules.method_change
+            raise InvalidInput(
+                "method_change_not_approved",
+                "变更采购方式须经财政部门批准",
+                "Another method needs the competent department's approval",
+                rule=rule.legal if rule else None,
+            )
+        method = procedure
+    # A re-run follows the method's version in force now (the legal texts may have changed).
+    spec = specs.current_spec(method, clock.today())
+    if spec.rules.bond_ratio.value * form.estimated_value < form.bond_amount:
+        form.bond_amount = (form.estimated_value * spec.rules.bond_ratio.value).quantize(Decimal("0.01"))
+    lot = _create_lot(old.project, seq, form, clock.now(), spec, previous=old)
+    audit.record(lot, {"retender_of": old.code, "procedure": spec.key}, role=role)
     return lot
 
 

@@ -1,14 +1,15 @@
 """Trading endpoints: projects, notices, documents, clarifications, objections, downloads."""
 
 from django.http import FileResponse, HttpRequest
-from ninja import File, Form, Router, Schema, Status
+from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from ggzy.kernel.errors import NotFound
+from ggzy.kernel.limits import Code, Reason
 from ggzy.registry.api_auth import ANYONE
 from ggzy.registry.auth import actor_from_request
 from ggzy.trading import actions, invitations, queries
-from ggzy.trading.models import InviteeDraw, Objection
+from ggzy.trading.models import InviteeDraw, MethodChange, Objection
 from ggzy.trading.schemas import (
     AnswerIn,
     BidFormOut,
@@ -181,6 +182,57 @@ def get_bid_form(request: HttpRequest, code: str) -> BidFormOut:
     return queries.bid_form_out(actor_from_request(request), code)
 
 
-@router.post("/lots/{code}/retender", response={201: LotOut}, summary="流标后重新招标")
-def retender(request: HttpRequest, code: str) -> Status[LotOut]:
-    return Status(201, queries.lot_out(actions.retender(actor_from_request(request), code)))
+@router.post(
+    "/lots/{code}/retender", response={201: LotOut}, summary="流标后重新招标（或按批准的方式重新采购）"
+)
+def retender(request: HttpRequest, code: str, procedure: str = "") -> Status[LotOut]:
+    lot = actions.retender(actor_from_request(request), code, procedure or None)
+    return Status(201, queries.lot_out(lot))
+
+
+class MethodChangeIn(Schema):
+    procedure: Code = Field(description="申请采用的采购方式，如 procurement_single_source、procurement_rfq")
+    reason: Reason
+
+
+class MethodChangeDecisionIn(Schema):
+    approve: bool
+    decision_no: Code = Field(description="批复文号")
+    reason: Reason = ""
+
+
+class MethodChangeOut(Schema):
+    lot: str
+    procedure: str
+    status: str
+    decision_no: str
+
+
+def _change_out(change: MethodChange) -> MethodChangeOut:
+    return MethodChangeOut(
+        lot=change.lot.code, procedure=change.procedure, status=change.status, decision_no=change.decision_no
+    )
+
+
+@router.post(
+    "/lots/{code}/method-change",
+    response={201: MethodChangeOut},
+    summary="申请变更采购方式（报财政部门批准）",
+)
+def request_method_change(
+    request: HttpRequest, code: str, payload: MethodChangeIn
+) -> Status[MethodChangeOut]:
+    change = actions.request_method_change(
+        actor_from_request(request), code, payload.procedure, payload.reason
+    )
+    return Status(201, _change_out(change))
+
+
+@router.post(
+    "/lots/{code}/method-change/decision", response=MethodChangeOut, summary="财政部门批复变更采购方式"
+)
+def decide_method_change(request: HttpRequest, code: str, payload: MethodChangeDecisionIn) -> MethodChangeOut:
+    change = actions.decide_method_change(
+        actor_from_request(request), code, payload.approve, payload.decision_no, payload.reason
+    )
+    return _change_out(change)

@@ -273,3 +273,31 @@ class InviteeDraw(models.Model):
 
     def __str__(self) -> str:
         return f"邀请抽取 {self.notice_id}"
+
+
+class MethodChange(models.Model):
+    """A failed government procurement re-run by another method, with the finance department's approval
+    (政府采购法 第36–37条; 87号令 第43条): the purchaser asks, the competent department decides, and the new
+    lot (`Lot.previous`) follows the approved method. The portal shows the chain."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "已申请"
+        APPROVED = "approved", "已批准"
+        REFUSED = "refused", "不予批准"
+
+    lot = models.OneToOneField(Lot, models.PROTECT, related_name="method_change")
+    procedure = models.CharField("申请采用的采购方式（程序规范id）", max_length=64)
+    reason = models.TextField("申请理由")
+    requested_by = models.CharField(max_length=150)
+    requested_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.REQUESTED)
+    decided_by = models.CharField(max_length=150, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_no = models.CharField("批复文号", max_length=100, blank=True)
+    decision_reason = models.TextField("批复意见", blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "采购方式变更"
+
+    def __str__(self) -> str:
+        return f"{self.lot_id} → {self.procedure}"

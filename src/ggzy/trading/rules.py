@@ -60,6 +60,8 @@ class TenderRules:
     # or every tender of the method (政府采购法 第35条: every goods and services tender).
     periods_bind_must_tender_only: bool = True
     max_invited: Rule[int] | None = None  # a method that invites exactly one (单一来源)
+    # A failed lot may be re-run by another method of its category once the competent department approves.
+    method_change: Rule[bool] | None = None
 
 
 BID_PERIOD = LegalRule(
@@ -221,6 +223,13 @@ GP_BOND_REFUND = LegalRule(
 )
 GP_BID_VALIDITY = LegalRule(f"{ORDER87} 第20条", "招标文件应当包括投标有效期。")
 
+GP_METHOD_CHANGE = LegalRule(
+    f"{ORDER87} 第43条；{GP_LAW} 第36、37条",
+    "公开招标数额标准以上的采购项目，投标截止后投标人不足3家或者通过资格审查或符合性审查的投标人不足3家的，除采购任务取消情形外，"
+    "按照以下方式处理：（一）招标文件存在不合理条款或者招标程序不符合规定的，采购人、采购代理机构改正后依法重新招标；"
+    "（二）招标文件没有不合理条款、招标程序符合规定，需要采用其他采购方式采购的，采购人应当依法报财政部门批准。",
+)
+
 PROCUREMENT_TENDER = TenderRules(
     method="procurement_tender",
     bid_period_days=Period(20, GP_BID_PERIOD),
@@ -246,6 +255,7 @@ PROCUREMENT_TENDER = TenderRules(
     invited_pool_ratio=Rule(2, GP_INVITED),
     witnesses=Rule(2, GP_INVITED),
     periods_bind_must_tender_only=False,
+    method_change=Rule(True, GP_METHOD_CHANGE),
 )
 
 

@@ -8,6 +8,12 @@ urlpatterns = [
     path("projects/", views.projects, name="projects"),
     path("projects/<str:code>/", views.project_detail, name="project"),
     path("projects/<str:code>/notices/", views.create_notice, name="create_notice"),
+    path("projects/<str:code>/lots/<str:lot_code>/rerun/", views.rerun_lot, name="rerun"),
+    path(
+        "projects/<str:code>/lots/<str:lot_code>/method-change/",
+        views.ask_method_change,
+        name="method_change",
+    ),
     path("notices/<int:notice_id>/", views.notice_detail, name="notice"),
     path("notices/<int:notice_id>/public/", views.public_notice, name="public_notice"),
     path("notices/<int:notice_id>/documents/", views.attach_document, name="attach_document"),

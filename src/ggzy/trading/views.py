@@ -34,7 +34,7 @@ from ggzy.kernel.pages import (
 from ggzy.kernel.roles import Actor, Role
 from ggzy.registry.auth import actor_from_request
 from ggzy.trading import actions, invitations
-from ggzy.trading.models import Document, InviteeDraw, Lot, Notice, Objection, Project
+from ggzy.trading.models import Document, InviteeDraw, Lot, MethodChange, Notice, Objection, Project
 from ggzy.trading.queries import is_overseer, is_party
 from ggzy.trading.rules import InviteeDraw as InviteeDrawMode
 from ggzy.trading.rules import draw_mode
@@ -347,11 +347,21 @@ def _project_page(
     lots = list(project.lots.select_related("notice"))
     free = [lot for lot in lots if lot.state == Lot.State.DRAFT and lot.notice_id is None]
     spec = project_spec(project)
+    failed = [lot for lot in lots if lot.state == Lot.State.FAILED and not hasattr(lot, "retender")]
+    changes = {c.lot_id: c for c in MethodChange.objects.filter(lot__in=failed)}
+    others = [
+        (s.id, s.name)
+        for s in {x.id: x for x in SPECS.values()}.values()
+        if s.category == project.category and s.id != spec.id
+    ]
     return render(
         request,
         "trading/project.html",
         {
             "project": project,
+            "failed_lots": [(lot, changes.get(lot.pk)) for lot in failed],
+            "other_methods": others if spec.rules.method_change else [],
+            "method_names": {s.id: s.name for s in SPECS.values()},
             "spec": spec,
             "words": spec.wording,
             "lots": lots,
@@ -403,6 +413,37 @@ def create_notice(request: HttpRequest, code: str) -> HttpResponse:
         return _project_page(request, actor, project, form=form, error=exc, status=refusal_status(exc))
     messages.success(request, "公告草稿已保存。请上传招标文件后发布。")
     return redirect("trading:notice", notice_id=notice.pk)
+
+
+@login_required
+@require_POST
+@shows_errors
+def rerun_lot(request: HttpRequest, code: str, lot_code: str) -> HttpResponse:
+    """After a failure: tender again by the same method, or by the approved one (87号令 第43条)."""
+    actor = actor_from_request(request)
+    project = party_project(actor, code)
+    try:
+        lot = actions.retender(actor, lot_code, request.POST.get("procedure") or None)
+    except GgzyError as exc:
+        return _project_page(request, actor, project, error=exc, status=refusal_status(exc))
+    messages.success(request, f"已新建标段{lot.code}，请起草公告。")
+    return redirect("trading:project", code=project.code)
+
+
+@login_required
+@require_POST
+@shows_errors
+def ask_method_change(request: HttpRequest, code: str, lot_code: str) -> HttpResponse:
+    actor = actor_from_request(request)
+    project = party_project(actor, code)
+    try:
+        actions.request_method_change(
+            actor, lot_code, request.POST.get("procedure", ""), request.POST.get("reason", "")
+        )
+    except GgzyError as exc:
+        return _project_page(request, actor, project, error=exc, status=refusal_status(exc))
+    messages.success(request, "已报财政部门批准变更采购方式。")
+    return redirect("trading:project", code=project.code)
 
 
 # ---- notices (parties) -----------------------------------------------------------------------------

@@ -470,6 +470,18 @@ BEFORE_DEADLINE: dict[tuple[str, str], Rule] = {
     ("GET", "/api/trading/notices/{notice_id}/invitee-draw"): Rule(
         EVERYONE, "the draw's record is public, who was drawn sealed until the deadline (none here: 404)"
     ),
+    ("POST", "/api/trading/lots/{code}/method-change"): Rule(
+        PARTIES,
+        "the purchaser asks (refused here: the lot has not failed)",
+        const({"procedure": "procurement_rfq", "reason": "流标后申请询价"}),
+        params={"code": "lot"},
+    ),
+    ("POST", "/api/trading/lots/{code}/method-change/decision"): Rule(
+        frozenset({"regulator"}),
+        "the competent department decides (none requested here: 404)",
+        const({"approve": True, "decision_no": "宁财采复〔2026〕1号"}),
+        params={"code": "lot"},
+    ),
     ("POST", "/api/trading/lots/{code}/retender"): Rule(
         PARTIES, "the project's principal or agent (refused here: lot not failed)", params={"code": "lot"}
     ),

@@ -1,0 +1,100 @@
+"""A failed government procurement re-run by another method with the finance department's approval
+(政府采购法 第36–37条; 87号令 第43条): the purchaser asks, only the competent department decides, the new lot
+follows the approved method and points back to the failed one."""
+
+from datetime import timedelta
+
+import pytest
+
+from ggzy.kernel import chronograph, clock
+from ggzy.kernel.errors import GgzyError
+from ggzy.supervision.tests.conftest import finance
+from ggzy.testing import actor_of, local
+from ggzy.trading.actions import decide_method_change, publish_notice, request_method_change, retender
+from ggzy.trading.models import Lot, MethodChange
+from ggzy.trading.specs import PROCUREMENT_SINGLE_SOURCE_SPEC
+from ggzy.trading.tests.conftest import Tender, purchase
+
+__all__ = ["finance", "purchase"]
+pytestmark = pytest.mark.django_db
+
+
+def failed(purchase: Tender) -> Lot:
+    """Nobody bids: at the deadline the lot fails (87号令 第41条)."""
+    publish_notice(purchase.manager, purchase.notice.pk)
+    clock.freeze(local(2026, 3, 24, 9))
+    chronograph.sweep()
+    clock.advance(timedelta(hours=1))
+    lot = Lot.objects.get(pk=purchase.lot.pk)
+    assert lot.state == Lot.State.FAILED
+    return lot
+
+
+def test_another_method_only_with_the_finance_departments_approval(purchase: Tender, finance) -> None:  # type: ignore[no-untyped-def]
+    lot = failed(purchase)
+    with pytest.raises(GgzyError) as unapproved:
+        retender(purchase.manager, lot.code, "procurement_single_source")
+    assert (
+        unapproved.value.code == "method_change_not_approved" and "第43条" in unapproved.value.rule.citation
+    )  # type: ignore[union-attr]
+    with pytest.raises(GgzyError) as wrong:
+        request_method_change(purchase.manager, lot.code, "construction_tender", "改为工程招标")
+    assert wrong.value.code == "method_change_not_allowed"
+    change = request_method_change(
+        purchase.manager,
+        lot.code,
+        "procurement_single_source",
+        "招标过程合规，仅一家供应商能够提供，申请单一来源",
+    )
+    assert change.status == MethodChange.Status.REQUESTED
+    with pytest.raises(GgzyError) as housing:
+        decide_method_change(
+            actor_of("reg"), lot.code, True, "宁建复〔2026〕1号"
+        )  # not the competent department
+    assert housing.value.code == "not_competent_department"
+    with pytest.raises(GgzyError):
+        decide_method_change(actor_of("zb"), lot.code, True, "自批")  # the purchaser cannot approve itself
+    decided = decide_method_change(finance, lot.code, True, "宁财采复〔2026〕12号")
+    assert decided.status == MethodChange.Status.APPROVED
+    new = retender(purchase.manager, lot.code, "procurement_single_source")
+    assert new.procedure == PROCUREMENT_SINGLE_SOURCE_SPEC.key and new.previous_id == lot.pk
+    assert new.bond_amount == 0  # single source takes no bond
+    with pytest.raises(GgzyError):
+        retender(purchase.manager, lot.code)  # one re-run per failed lot
+
+
+def test_the_change_in_the_browser(purchase: Tender, finance) -> None:  # type: ignore[no-untyped-def]
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    lot = failed(purchase)
+    zb, czt = Client(), Client()
+    zb.force_login(User.objects.get(username="zb"))
+    czt.force_login(User.objects.get(username="czt"))
+    project_page = f"/trading/projects/{purchase.project.code}/"
+    page = zb.get(project_page).content.decode()
+    assert "废标后的处理" in page and "报财政部门批准" in page and "政府采购单一来源采购" in page
+    asked = zb.post(
+        f"{project_page}lots/{lot.code}/method-change/",
+        {"procedure": "procurement_single_source", "reason": "仅一家供应商能够提供"},
+    )
+    assert asked.status_code == 302
+    supervision = czt.get(f"/supervision/lots/{lot.code}/").content.decode()
+    assert (
+        "变更采购方式的申请" in supervision
+        and "政府采购单一来源采购" in supervision
+        and "第43条" in supervision
+    )
+    refused = czt.post(
+        f"/supervision/lots/{lot.code}/method-change/", {"do": "refuse", "decision_no": "宁财复1号"}
+    )
+    assert refused.status_code == 422  # a refusal states its reason
+    approved = czt.post(
+        f"/supervision/lots/{lot.code}/method-change/", {"do": "approve", "decision_no": "宁财复1号"}
+    )
+    assert approved.status_code == 302
+    page = zb.get(project_page).content.decode()
+    assert "按批准的方式重新采购" in page and "宁财复1号" in page
+    rerun = zb.post(f"{project_page}lots/{lot.code}/rerun/", {"procedure": "procurement_single_source"})
+    assert rerun.status_code == 302
+    assert Lot.objects.get(previous=lot).procedure == PROCUREMENT_SINGLE_SOURCE_SPEC.key
