@@ -33,7 +33,6 @@ from ggzy.trading.specs import spec
 
 OCDS_VERSION = "1.1"
 
-METHOD = {"open": "open", "invited": "selective"}
 DOC_TYPE = {
     "tender_documents": "biddingDocuments",
     "clarification": "clarifications",
@@ -134,7 +133,7 @@ def releases(project: Project) -> list[dict[str, Any]]:
             "status": "active",
             "procuringEntity": procuring,
             "value": _money(value),
-            "procurementMethod": METHOD.get(notice["method"], "open"),
+            "procurementMethod": spec(notice["procedure"]).ocds_methods.get(notice["method"], "open"),
             "procurementMethodDetails": method_details(spec(notice["procedure"]), notice["method"]),
             "tenderPeriod": {
                 "startDate": _date(notice["docs_from"]),

@@ -18,7 +18,7 @@ from django.db.models import QuerySet
 
 from ggzy.disclosure.rules import Stage, public, rule_for
 from ggzy.registry.models import Entity
-from ggzy.trading.models import Document, Lot, Notice, Project
+from ggzy.trading.models import Document, Lot, MethodChange, Notice, Project
 from ggzy.trading.specs import CONSTRUCTION_TENDER_SPEC, ProcedureSpec, spec, spec_for
 
 Record = dict[str, Any]
@@ -46,6 +46,22 @@ def category_label(value: str) -> str:
 # Each lot follows its procedure specification (`Lot.procedure`): its words (采购人/招标人, 投标供应商/投标人,
 # 中标供应商/中标人), whether its candidates are published before the award, the fields of its opening record.
 # What the portal calls things beyond the specification's wording is here, by specification id.
+
+
+def lot_chain(lot: Lot) -> dict[str, Any]:
+    """Where a re-run lot came from and where a failed one went, with an approved change of method
+    (87号令 第43条: the finance department's decision number is public with the new procedure)."""
+    chain: dict[str, Any] = {}
+    previous = lot.previous
+    if previous is not None:
+        change = MethodChange.objects.filter(lot=previous, status=MethodChange.Status.APPROVED).first()
+        chain["from"] = previous.code
+        if change is not None and change.procedure == lot_spec(lot).id:
+            chain["method_change"] = change.decision_no
+    follow = Lot.objects.filter(previous=lot).values_list("code", flat=True).first()
+    if follow:
+        chain["to"] = follow
+    return chain
 
 
 def lot_spec(lot: Lot) -> ProcedureSpec:
@@ -298,6 +314,7 @@ def lot_record(lot: Lot) -> Record:
     record["procedure_id"] = procedure.id
     record["procedure_name"] = procedure.name
     record["candidate_publicity"] = procedure.candidate_publicity
+    record["chain"] = lot_chain(lot)
     record["words"] = words(procedure)
     record["opening_columns"] = opening_columns(procedure)
     opening = _opening_of(lot)

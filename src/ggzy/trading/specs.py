@@ -80,6 +80,8 @@ class ProcedureSpec:
         default_factory=lambda: {"open": "公开招标", "invited": "邀请招标"}
     )
     method_details: Mapping[str, str] = field(default_factory=dict)
+    # OCDS procurementMethod of each notice method (open / selective / limited / direct).
+    ocds_methods: Mapping[str, str] = field(default_factory=lambda: {"open": "open", "invited": "selective"})
 
     def method_name(self, method: str) -> str:
         return self.method_names.get(method, method)
@@ -266,6 +268,7 @@ PROCUREMENT_SINGLE_SOURCE_SPEC = ProcedureSpec(
         expert="协商人员",
     ),
     method_names={"invited": "单一来源采购"},
+    ocds_methods={"invited": "limited"},  # one supplier, no competition (OCDS codelist: limited)
     method_details={"invited": "政府采购单一来源采购"},
     bid_form=(
         BidField("price", "报价（元）", "amount"),

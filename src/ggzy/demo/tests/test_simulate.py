@@ -96,4 +96,11 @@ def test_single_source_from_publicity_to_archive(network) -> None:  # type: igno
     assert lot.procedure == PROCUREMENT_SINGLE_SOURCE_SPEC.key and outcome.state == Lot.State.ARCHIVED
     assert len(outcome.receipts) == 1 and Award.objects.get(lot=lot).winner is not None
     assert any("单一来源采购公示" in line and "5个工作日" in line for line in lines)
+    from ggzy.disclosure import ocds
+
+    (tender,) = [r["tender"] for r in ocds.release_package(lot.project)["releases"] if r["tag"] == ["tender"]]
+    assert (
+        tender["procurementMethod"] == "limited"
+        and tender["procurementMethodDetails"] == "政府采购单一来源采购"
+    )
     assert verify_chain().intact

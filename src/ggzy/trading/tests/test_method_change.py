@@ -98,3 +98,5 @@ def test_the_change_in_the_browser(purchase: Tender, finance) -> None:  # type: 
     rerun = zb.post(f"{project_page}lots/{lot.code}/rerun/", {"procedure": "procurement_single_source"})
     assert rerun.status_code == 302
     assert Lot.objects.get(previous=lot).procedure == PROCUREMENT_SINGLE_SOURCE_SPEC.key
+    portal = Client().get(f"/portal/projects/{purchase.project.code}/").content.decode()
+    assert "已重新采购" in portal  # the public sees the chain
