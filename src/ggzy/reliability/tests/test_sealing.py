@@ -440,7 +440,12 @@ def _page_value(route: str, name: str, ctx: Ctx) -> str:
         return ctx["expert_code"] if "library/" in route else ctx["lot"]
     if name == "name":
         return ctx["file_name"] if "files/" in route else ctx["name"]
-    aliases = {"clarification_id": "question_id", "version_id": "public_version", "bond_id": "record_id"}
+    aliases = {
+        "clarification_id": "question_id",
+        "version_id": "public_version",
+        "bond_id": "record_id",
+        "lot_code": "lot",
+    }
     if name == "step":
         return "accept"
     return ctx[aliases.get(name, name)]
