@@ -263,6 +263,7 @@ def _award_to(lot: Lot, award: Award, candidate: Candidate, rules: AwardRules, n
         ).update(refund_due=end_of_day(rules.bond_refund_days.end(clock.today())))
     procedure.move(lot, Lot.State.AWARDED, now)
     lot.save()
+    events.on_awarded(lot)  # supervision: the same winner again (S05, S22), a banned winner
     wording = spec_for(lot).wording
     _tell_bidders(
         lot,

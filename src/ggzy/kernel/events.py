@@ -110,7 +110,8 @@ def on_evaluation_reported(lot: models.Model | int) -> None:
 
 
 def on_awarded(lot: models.Model | int) -> None:
-    """evaluation.award.award_lot: the same winner under one principal (S05), banned winner (S14)."""
+    """evaluation.award (award_lot, confirm_result, the deemed choice): the same winner under one principal
+    (S05), repeated single source to one supplier (S22)."""
     _dispatch("awarded", lot)
 
 

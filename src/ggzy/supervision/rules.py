@@ -59,6 +59,11 @@ SPLITTING = LegalRule(
     "采购人将一个预算项目下的同一品目或者类别的货物、服务采用公开招标以外的方式多次采购，累计资金数额超过公开招标数额"
     "标准的，属于以化整为零方式规避公开招标。",
 )
+SINGLE_SOURCE_REPEAT = LegalRule(
+    "中华人民共和国政府采购法 第31条；政府采购法实施条例 第28条",
+    "只能从唯一供应商处采购、发生不可预见的紧急情况或者必须保证原有采购项目一致性或者服务配套的要求的，可以采用单一来源方式采购；"
+    "添购资金总额不超过原合同采购金额百分之十。同一采购人反复以单一来源方式向同一供应商采购，应当关注是否规避公开招标。",
+)
 REPEAT_WINNER = LegalRule(
     f"{NDRC1117} (十一)",
     "招标人、行政监督部门应当关注投标人中标率异常高（“标王”）、与招标人长期合作等风险信号，加强对招标投标活动的监督。"
@@ -202,6 +207,13 @@ ALERT_RULES: dict[str, AlertRule] = {
         _rule(
             "S21", "expert_declines_by_operator", "交易中心代专家拒绝抽取通知次数异常", EXPERT_REDRAW, "high"
         ),
+        _rule(
+            "S22",
+            "single_source_repeat",
+            "同一采购人12个月内多次以单一来源方式向同一供应商采购",
+            SINGLE_SOURCE_REPEAT,
+            "medium",
+        ),
     )
 }
 
@@ -218,6 +230,8 @@ SPLIT_WINDOW_DAYS = Rule(365, SPLITTING, unconfirmed=True)
 # S05: "more than 3 times" under one principal within 12 months ([S] lishanling/GGZY flag).
 REPEAT_WINNER_MAX = Rule(3, REPEAT_WINNER, unconfirmed=True)
 REPEAT_WINNER_WINDOW_DAYS = Rule(365, REPEAT_WINNER, unconfirmed=True)
+# S22: a second single-source award to the same supplier by one purchaser within 12 months raises it [U].
+SINGLE_SOURCE_REPEAT_MAX = Rule(1, SINGLE_SOURCE_REPEAT, unconfirmed=True)
 # S07: at least this many undecrypted bids in one lot.
 DECRYPT_CLUSTER_MIN = Rule(2, DECRYPT_FAILURE, unconfirmed=True)
 # S07: platform faults on one day across the platform that make a cluster.

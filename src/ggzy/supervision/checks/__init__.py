@@ -36,7 +36,11 @@ def _clarified(notice_id: int) -> list[Finding]:
 
 
 def _awarded(lot_id: int) -> list[Finding]:
-    return [*evaluation.repeat_winner_findings([lot_id]), *evaluation.lateness_findings([lot_id])]
+    return [
+        *evaluation.repeat_winner_findings([lot_id]),
+        *evaluation.single_source_findings([lot_id]),
+        *evaluation.lateness_findings([lot_id]),
+    ]
 
 
 def _award_changed(lot_id: int) -> list[Finding]:

@@ -11,7 +11,13 @@ from django.apps import apps
 from ggzy.bidding.models import Bid
 from ggzy.kernel import clock
 from ggzy.supervision.alerts import Finding
-from ggzy.supervision.rules import REPEAT_WINNER_MAX, REPEAT_WINNER_WINDOW_DAYS, alert_rule
+from ggzy.supervision.rules import (
+    REPEAT_WINNER_MAX,
+    REPEAT_WINNER_WINDOW_DAYS,
+    SINGLE_SOURCE_REPEAT_MAX,
+    alert_rule,
+)
+from ggzy.trading.specs import SPECS
 
 
 def installed() -> bool:
@@ -140,6 +146,56 @@ def repeat_winner_findings(lot_ids: list[int] | None = None, now: datetime | Non
                     "winner_name": award.winner.bidder.name,
                     "count": len(history),
                     "max": REPEAT_WINNER_MAX.value,
+                    "awards": [{"lot": a.lot.code, "awarded_at": a.awarded_at} for a in history],
+                },
+                lot=award.lot,
+                entity=award.winner.bidder,
+            )
+        )
+    return findings
+
+
+def single_source_findings(lot_ids: list[int]) -> list[Finding]:
+    """S22: a purchaser's single-source awards to the same supplier within 12 months, more than allowed."""
+    if not installed():
+        return []
+    from ggzy.evaluation.models import Award
+
+    window = timedelta(days=REPEAT_WINNER_WINDOW_DAYS.value)
+    sole = [
+        s.key for s in SPECS.values() if s.rules.max_invited is not None and s.rules.max_invited.value == 1
+    ]
+    awards = Award.objects.filter(winner__isnull=False, awarded_at__isnull=False, lot__procedure__in=sole)
+    findings: list[Finding] = []
+    for award in awards.filter(lot_id__in=lot_ids).select_related(
+        "lot__project__principal", "winner__bidder"
+    ):
+        assert award.winner is not None
+        assert award.awarded_at is not None
+        principal = award.lot.project.principal
+        history = list(
+            awards.filter(
+                lot__project__principal=principal,
+                winner__bidder=award.winner.bidder,
+                awarded_at__gt=award.awarded_at - window,
+                awarded_at__lte=award.awarded_at,
+            )
+            .select_related("lot")
+            .order_by("awarded_at")
+        )
+        if len(history) <= SINGLE_SOURCE_REPEAT_MAX.value:
+            continue
+        findings.append(
+            Finding(
+                alert_rule("S22"),
+                f"award:{award.pk}",
+                f"{principal.name}{REPEAT_WINNER_WINDOW_DAYS.value}日内第{len(history)}次以单一来源方式向"
+                f"{award.winner.bidder.name}采购",
+                {
+                    "principal": principal.uscc,
+                    "supplier": award.winner.bidder.uscc,
+                    "count": len(history),
+                    "max": SINGLE_SOURCE_REPEAT_MAX.value,
                     "awards": [{"lot": a.lot.code, "awarded_at": a.awarded_at} for a in history],
                 },
                 lot=award.lot,
