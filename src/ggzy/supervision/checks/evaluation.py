@@ -104,6 +104,20 @@ def rejection_findings(lot_ids: list[int]) -> list[Finding]:
     return findings
 
 
+def _same_winner(awards: Any, award: Any, window: timedelta) -> list[Any]:
+    """The awards (of `awards`) by the award's principal to its winner in the window up to it."""
+    return list(
+        awards.filter(
+            lot__project__principal=award.lot.project.principal,
+            winner__bidder=award.winner.bidder,
+            awarded_at__gt=award.awarded_at - window,
+            awarded_at__lte=award.awarded_at,
+        )
+        .select_related("lot")
+        .order_by("awarded_at")
+    )
+
+
 def repeat_winner_findings(lot_ids: list[int] | None = None, now: datetime | None = None) -> list[Finding]:
     """S05: for each award, the awards of the same principal to the same winner in the 12 months up to it."""
     if not installed():
@@ -123,16 +137,7 @@ def repeat_winner_findings(lot_ids: list[int] | None = None, now: datetime | Non
         assert award.winner is not None
         assert award.awarded_at is not None
         principal = award.lot.project.principal
-        history = list(
-            awards.filter(
-                lot__project__principal=principal,
-                winner__bidder=award.winner.bidder,
-                awarded_at__gt=award.awarded_at - window,
-                awarded_at__lte=award.awarded_at,
-            )
-            .select_related("lot")
-            .order_by("awarded_at")
-        )
+        history = _same_winner(awards, award, window)
         if len(history) <= REPEAT_WINNER_MAX.value:
             continue
         findings.append(
@@ -173,16 +178,7 @@ def single_source_findings(lot_ids: list[int]) -> list[Finding]:
         assert award.winner is not None
         assert award.awarded_at is not None
         principal = award.lot.project.principal
-        history = list(
-            awards.filter(
-                lot__project__principal=principal,
-                winner__bidder=award.winner.bidder,
-                awarded_at__gt=award.awarded_at - window,
-                awarded_at__lte=award.awarded_at,
-            )
-            .select_related("lot")
-            .order_by("awarded_at")
-        )
+        history = _same_winner(awards, award, window)
         if len(history) <= SINGLE_SOURCE_REPEAT_MAX.value:
             continue
         findings.append(
