@@ -154,7 +154,7 @@ TRADES = {
 # Simulation methods beyond a notice's own (open, invited): the notice method and the procedure they name.
 METHODS: dict[str, tuple[str, str]] = {
     "rfq": ("open", "procurement_rfq"),
-    "single_source": ("invited", "procurement_single_source"),  # one supplier, whatever --bidders says
+    "single_source": ("invited", "procurement_single_source"),
 }
 
 
@@ -231,7 +231,7 @@ class TenderSimulation:
         # The notice method, and the procedure a project names when it is not its category's default.
         self.method, procedure = METHODS.get(method, (method, ""))
         self.procedure: str | None = procedure or None
-        self.count = 1 if method == "single_source" else bidders
+        self.count = bidders
         self.say = say
         self.skip_decrypt = skip_decrypt  # how many bidders "forget" to decrypt (E8: 视为撤销)
         self.to_the_end = to_the_end  # go on to evaluation, award, contract and archive
@@ -420,6 +420,8 @@ class TenderSimulation:
         principal = self.party("principal", f"{trade.principal}{self.run}", f"sim{self.run}-zb", "640104")
         # Invited procurement draws its bidders from a pool twice their number (87号令 第14条).
         method_spec = spec_for_project(trade.category, self.procedure, clock.today())
+        if method_spec.rules.max_invited is not None:  # 单一来源: one supplier, whatever --bidders says
+            self.count = min(self.count, method_spec.rules.max_invited.value)
         ratio = method_spec.rules.invited_pool_ratio
         pool_size = self.count * ratio.value if self.method == "invited" and ratio else self.count
         bidders = [

@@ -19,7 +19,7 @@ from django.db.models import QuerySet
 from ggzy.disclosure.rules import Stage, public, rule_for
 from ggzy.registry.models import Entity
 from ggzy.trading.models import Document, Lot, MethodChange, Notice, Project
-from ggzy.trading.specs import CONSTRUCTION_TENDER_SPEC, ProcedureSpec, spec, spec_for
+from ggzy.trading.specs import CONSTRUCTION_TENDER_SPEC, ProcedureSpec, project_spec, spec, spec_for
 
 Record = dict[str, Any]
 
@@ -66,12 +66,6 @@ def lot_chain(lot: Lot) -> dict[str, Any]:
 
 def lot_spec(lot: Lot) -> ProcedureSpec:
     return spec_for(lot)
-
-
-def project_spec(project: Project) -> ProcedureSpec:
-    """The procedure of the project's lots (one category per project); construction tendering if none."""
-    key = project.lots.order_by("seq").values_list("procedure", flat=True).first()
-    return spec(key) if key else CONSTRUCTION_TENDER_SPEC
 
 
 def notice_spec(notice: Notice) -> ProcedureSpec:

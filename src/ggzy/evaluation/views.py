@@ -1013,11 +1013,10 @@ def publish(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
-@login_required
-@require_POST
-@shows_errors
-def confirm_winner(request: HttpRequest, code: str) -> HttpResponse:
-    """Procurement: the purchaser confirms the winner from the report; the result is published at once."""
+def _winner(
+    request: HttpRequest, code: str, decide: Callable[[Actor, dict[str, Any]], object], text: str
+) -> HttpResponse:
+    """The winner chosen from the candidates through `decide` (award or confirmation), or the form again."""
     actor = actor_from_request(request)
     desk = desk_for(actor, code)
     candidates = list(Candidate.objects.filter(evaluation__lot=desk.lot).select_related("bid__bidder"))
@@ -1025,13 +1024,19 @@ def confirm_winner(request: HttpRequest, code: str) -> HttpResponse:
     if not form.is_valid():
         return _award_page(request, actor, desk, winner_form=form, status=422)
     data = form.cleaned_data
-    return _awarded(
+    return _awarded(request, actor, desk, lambda: decide(actor, data), text, winner_form=form)
+
+
+@login_required
+@require_POST
+@shows_errors
+def confirm_winner(request: HttpRequest, code: str) -> HttpResponse:
+    """Procurement: the purchaser confirms the winner from the report; the result is published at once."""
+    return _winner(
         request,
-        actor,
-        desk,
-        lambda: award.confirm_result(actor, code, data["receipt_no"], data["reason"]),
+        code,
+        lambda actor, data: award.confirm_result(actor, code, data["receipt_no"], data["reason"]),
         "已确定中标供应商，中标结果已公告，中标通知书已发出。",
-        winner_form=form,
     )
 
 
@@ -1039,20 +1044,11 @@ def confirm_winner(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 @shows_errors
 def choose_winner(request: HttpRequest, code: str) -> HttpResponse:
-    actor = actor_from_request(request)
-    desk = desk_for(actor, code)
-    candidates = list(Candidate.objects.filter(evaluation__lot=desk.lot).select_related("bid__bidder"))
-    form = WinnerForm(request.POST, candidates=candidates)
-    if not form.is_valid():
-        return _award_page(request, actor, desk, winner_form=form, status=422)
-    receipt_no = form.cleaned_data["receipt_no"]
-    return _awarded(
+    return _winner(
         request,
-        actor,
-        desk,
-        lambda: award.award_lot(actor, code, receipt_no),
+        code,
+        lambda actor, data: award.award_lot(actor, code, data["receipt_no"]),
         "已确定中标人，中标通知书已发出，结果已通知全体投标人。",
-        winner_form=form,
     )
 
 

@@ -7,7 +7,6 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from ggzy.exchange.queries import require_province_operator
 from ggzy.kernel.codes import validate_uscc
 from ggzy.kernel.errors import NotAuthenticated
 from ggzy.kernel.limits import CODE_MAX, Code
@@ -346,13 +345,8 @@ def apply_to_library(
 )
 def list_library(request: HttpRequest, category: str = "", pending: bool = False) -> list[LibraryEntryOut]:
     """Admitted suppliers are public; pending applications are for the province's trading centre."""
-    actor = actor_from_request(request)
-    if pending:
-        require_province_operator(actor, "供应商入库申请")
-    status = SupplierEntry.Status.APPLIED if pending else SupplierEntry.Status.ADMITTED
-    rows = SupplierEntry.objects.filter(status=status).select_related("entity")
-    wanted = category.strip().upper()
-    return [library_out(e) for e in rows if not wanted or suppliers.covers(e.category, wanted)][:500]
+    entries = suppliers.listing(actor_from_request(request), category, pending=pending)
+    return [library_out(e) for e in entries[:500]]
 
 
 @router.post("/library/{entry_id}/decision", response=LibraryEntryOut, summary="入库审核（省级交易中心）")

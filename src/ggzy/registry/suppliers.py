@@ -149,6 +149,17 @@ def covers(entry_category: str, lot_category: str) -> bool:
     return lot_category.startswith(entry_category)
 
 
+def listing(actor: Actor, category: str = "", *, pending: bool = False) -> list[SupplierEntry]:
+    """The admitted suppliers (public) covering a category, or the pending applications (the province's
+    centre only)."""
+    if pending:
+        require_province_operator(actor, "供应商入库申请")
+    status = S.APPLIED if pending else S.ADMITTED
+    wanted = (category or "").strip().upper()
+    rows = SupplierEntry.objects.filter(status=status).select_related("entity")
+    return [e for e in rows if not wanted or covers(e.category, wanted)]
+
+
 def library_pool(category: str) -> list[str]:
     """The USCCs admitted in the library for a lot of this classification (before credit screening)."""
     wanted = (category or "").strip().upper()

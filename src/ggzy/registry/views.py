@@ -15,7 +15,7 @@ from ggzy.kernel.roles import Role
 from ggzy.registry import actions, queries, suppliers
 from ggzy.registry.auth import actor_from_request
 from ggzy.registry.certificates import recognised_ca_names
-from ggzy.registry.models import CertificateChallenge, EntityKind, SupplierEntry
+from ggzy.registry.models import CertificateChallenge, EntityKind
 from ggzy.registry.schemas import CertificateIn, ContactIn, EntityChange
 
 SIGNING_HINT = (
@@ -163,11 +163,10 @@ def library(request: HttpRequest) -> HttpResponse:
             return redirect("registry:library")
         except GgzyError as exc:
             error = exc
-    entries = SupplierEntry.objects.select_related("entity")
     context = {
         "keeper": keeper,
-        "pending": list(entries.filter(status=SupplierEntry.Status.APPLIED)) if keeper else [],
-        "admitted": list(entries.filter(status=SupplierEntry.Status.ADMITTED)),
+        "pending": suppliers.listing(actor, pending=True) if keeper else [],
+        "admitted": suppliers.listing(actor),
         "rule": suppliers.LIBRARY,
         "error": error,
     }

@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import ClassVar
 
+from ggzy.kernel import clock
 from ggzy.kernel.errors import InvalidInput
-from ggzy.trading.models import Lot
+from ggzy.trading.models import Lot, Project
 from ggzy.trading.rules import (
     CONSTRUCTION_TENDER,
     PROCUREMENT_RFQ,
@@ -338,6 +339,21 @@ def spec_for_project(category: str, procedure: str | None, on: date) -> Procedur
             details={"category": chosen.category},
         )
     return chosen
+
+
+def project_spec(project: Project) -> ProcedureSpec:
+    """The method of the project's lots (a project's lots share one); its category's default before any."""
+    key = project.lots.order_by("seq").values_list("procedure", flat=True).first()
+    return spec(key) if key else spec_for_category(project.category, clock.today())
+
+
+def methods() -> list[ProcedureSpec]:
+    """One specification per method (the latest version), by id: what a form offers to choose from."""
+    latest: dict[str, ProcedureSpec] = {}
+    for s in SPECS.values():
+        if s.id not in latest or s.version > latest[s.id].version:
+            latest[s.id] = s
+    return [latest[i] for i in sorted(latest)]
 
 
 class BySpec[T](Mapping[str, T]):

@@ -39,7 +39,7 @@ from ggzy.trading.queries import is_overseer, is_party
 from ggzy.trading.rules import InviteeDraw as InviteeDrawMode
 from ggzy.trading.rules import draw_mode
 from ggzy.trading.schemas import DocumentMeta, InviteeDrawIn, LotIn, NoticeIn, ProjectIn
-from ggzy.trading.specs import SPECS, ProcedureSpec, spec_for, spec_for_category
+from ggzy.trading.specs import SPECS, ProcedureSpec, methods, project_spec
 
 # ---- forms (collect input only; the actions check it) --------------------------------------------
 
@@ -51,16 +51,15 @@ def category_choices() -> list[tuple[str, str]]:
 
 def procedure_choices() -> list[tuple[str, str]]:
     """Every trading method, by category; empty: the category's default method."""
-    methods = {s.id: s for s in SPECS.values()}.values()
     return [("", "按交易类别的默认方式")] + [
-        (s.id, f"{TradeCategory(s.category).label}：{s.name}") for s in sorted(methods, key=lambda s: s.id)
+        (s.id, f"{TradeCategory(s.category).label}：{s.name}") for s in methods()
     ]
 
 
 def bond_rules_text() -> list[str]:
     """Each method's bond limits, from its rules (so no legal number is written into a template)."""
     lines = []
-    for spec in {s.id: s for s in SPECS.values()}.values():
+    for spec in methods():
         rules = spec.rules
         cap = (
             f"，且最高不超过{rules.bond_cap.value:,.0f}元（{rules.bond_cap.legal.citation}）"
@@ -73,12 +72,6 @@ def bond_rules_text() -> list[str]:
             f"适用于{'、'.join(Lot.ContractKind(k).label for k in sorted(spec.contract_kinds))}"
         )
     return lines
-
-
-def project_spec(project: Project) -> ProcedureSpec:
-    """The trading method of the project's lots (a project's lots share one)."""
-    lot = project.lots.order_by("seq").first()
-    return spec_for(lot) if lot is not None else spec_for_category(project.category, clock.today())
 
 
 class ProjectForm(forms.Form):
@@ -349,11 +342,7 @@ def _project_page(
     spec = project_spec(project)
     failed = [lot for lot in lots if lot.state == Lot.State.FAILED and not hasattr(lot, "retender")]
     changes = {c.lot_id: c for c in MethodChange.objects.filter(lot__in=failed)}
-    others = [
-        (s.id, s.name)
-        for s in {x.id: x for x in SPECS.values()}.values()
-        if s.category == project.category and s.id != spec.id
-    ]
+    others = [(s.id, s.name) for s in methods() if s.category == project.category and s.id != spec.id]
     return render(
         request,
         "trading/project.html",

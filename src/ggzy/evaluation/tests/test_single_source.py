@@ -14,19 +14,17 @@ from ggzy.experts.tests.conftest import make_expert, run_draw
 from ggzy.kernel import chronograph, clock
 from ggzy.kernel.errors import GgzyError, InvalidInput
 from ggzy.registry.actions import add_entity_user
-from ggzy.testing import account_form, actor_of, entity_with_key, local, procurement_bid_form, seal_bid
+from ggzy.testing import account_form, actor_of, local, procurement_bid_form, seal_bid
 from ggzy.trading.actions import (
     answer_objection,
-    attach_document,
-    create_notice,
     create_project,
     publish_notice,
     raise_objection,
 )
 from ggzy.trading.models import Lot, Notice
-from ggzy.trading.schemas import DocumentMeta, LotIn, ProjectIn
+from ggzy.trading.schemas import LotIn, ProjectIn
 from ggzy.trading.specs import PROCUREMENT_SINGLE_SOURCE_SPEC
-from ggzy.trading.tests.conftest import PURCHASE_DOCUMENTS, purchase_notice_form
+from ggzy.trading.tests.conftest import procurement, purchase_notice_form
 from ggzy_guomi import Sm2PrivateKey, sm3_hex, unwrap_file_keys
 
 pytestmark = pytest.mark.django_db
@@ -34,53 +32,24 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def sole(vclock, network, system):  # type: ignore[no-untyped-def]
-    """A sole-source purchase of a maintenance service from its only supplier (tb0), published."""
-    from ggzy.catalogue.actions import load_national_catalogue
-    from ggzy.exchange.calendar_actions import load_official_calendar
-
-    load_official_calendar(system, 2026)
-    load_national_catalogue(system, network["province"].pk)
-    _, principal_key = entity_with_key("principal", "zb")
-    suppliers = [entity_with_key("bidder", f"tb{i}", region="640121") for i in range(2)]
-    project = create_project(
-        actor_of("zb"),
-        ProjectIn(
-            name="原厂设备维保单一来源采购",
-            category="procurement",
-            procedure="procurement_single_source",
-            state_budget_amount=Decimal("900000"),
-            total_investment=Decimal("900000"),
-            lots=[
-                LotIn(
-                    name="维保服务",
-                    contract_kind="services",
-                    classify_code="C01",
-                    estimated_value=Decimal("900000"),
-                )
-            ],
+    """A sole-source purchase of a maintenance service from its only supplier (tb0), not yet published;
+    publicity Wed 4 → Wed 11 March (5 working days), the response afterwards."""
+    purchase = procurement(
+        system,
+        network,
+        "原厂设备维保单一来源采购",
+        LotIn(
+            name="维保服务", contract_kind="services", classify_code="C01", estimated_value=Decimal("900000")
         ),
-    )
-    lot = project.lots.get()
-    # Publicity Wed 4 → Wed 11 March (5 working days); the response afterwards.
-    notice = create_notice(
-        actor_of("zb"),
-        project.code,
+        "单一来源采购文件",
         purchase_notice_form(
-            lot.code,
-            method="invited",
-            invitees=[suppliers[0][0].uscc],
-            docs_until=local(2026, 3, 11, 17),
-            bid_deadline=local(2026, 3, 12, 9),
+            "", method="invited", docs_until=local(2026, 3, 11, 17), bid_deadline=local(2026, 3, 12, 9)
         ),
+        procedure="procurement_single_source",
+        suppliers=2,
     )
-    attach_document(
-        actor_of("zb"),
-        notice.pk,
-        DocumentMeta(title="单一来源采购文件", signature=principal_key.sign(PURCHASE_DOCUMENTS).hex()),
-        "单一来源采购文件.pdf",
-        PURCHASE_DOCUMENTS,
-    )
-    return lot, notice, suppliers
+    purchase.notice.invitees.set([purchase.bidders[0][0]])  # the one supplier the publicity names
+    return purchase.lot, purchase.notice, purchase.bidders
 
 
 def respond_and_open(lot: Lot, supplier, price: str) -> str:  # type: ignore[no-untyped-def]

@@ -3,6 +3,7 @@ government procurement open tender of goods (`purchase`) ready the same way."""
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -104,86 +105,85 @@ def purchase_notice_form(lot_code: str, **change: object) -> NoticeIn:
     return NoticeIn(**data)
 
 
-@pytest.fixture
-def purchase(vclock, network, system) -> Tender:  # type: ignore[no-untyped-def]
-    """A government procurement open tender (采购人 zb, four suppliers tb0–tb3), documents attached."""
+def procurement(
+    system: Actor,
+    network: dict[str, Any],
+    name: str,
+    lot: LotIn,
+    documents: str,
+    notice: NoticeIn | None = None,
+    procedure: str | None = None,
+    suppliers: int = 4,
+) -> Tender:
+    """A government purchase of one lot (采购人 zb, suppliers tb0…), its notice drafted, documents attached."""
     load_official_calendar(system, 2026)
     load_national_catalogue(system, network["province"].pk)
     principal, principal_key = entity_with_key("principal", "zb")
-    bidders = [entity_with_key("bidder", f"tb{i}", region="640121") for i in range(4)]
+    bidders = [entity_with_key("bidder", f"tb{i}", region="640121") for i in range(suppliers)]
     project = create_project(
         actor_of("zb"),
         ProjectIn(
-            name="银川市第一中学教学设备采购项目",
+            name=name,
             category="procurement",
-            state_budget_amount=Decimal("5000000"),
-            total_investment=Decimal("5000000"),
-            lots=[
-                LotIn(
-                    name="多媒体教学设备",
-                    contract_kind="goods",
-                    classify_code="B01",
-                    estimated_value=Decimal("5000000"),
-                    control_price=Decimal("4900000"),
-                    bond_amount=Decimal("100000"),
-                )
-            ],
+            procedure=procedure,
+            state_budget_amount=lot.estimated_value,
+            total_investment=lot.estimated_value,
+            lots=[lot],
         ),
     )
-    lot = project.lots.get()
-    notice = create_notice(actor_of("zb"), project.code, purchase_notice_form(lot.code))
+    the_lot = project.lots.get()
+    form = notice or purchase_notice_form(the_lot.code)
+    form.lot_codes = [the_lot.code]
+    drafted = create_notice(actor_of("zb"), project.code, form)
     attach_document(
         actor_of("zb"),
-        notice.pk,
-        DocumentMeta(title="招标文件", signature=principal_key.sign(PURCHASE_DOCUMENTS).hex()),
-        "招标文件.pdf",
+        drafted.pk,
+        DocumentMeta(title=documents, signature=principal_key.sign(PURCHASE_DOCUMENTS).hex()),
+        f"{documents}.pdf",
         PURCHASE_DOCUMENTS,
     )
-    return Tender(principal, principal_key, bidders, project, lot, notice)
+    return Tender(principal, principal_key, bidders, project, the_lot, drafted)
+
+
+@pytest.fixture
+def purchase(vclock, network, system) -> Tender:  # type: ignore[no-untyped-def]
+    """A government procurement open tender (采购人 zb, four suppliers tb0–tb3), documents attached."""
+    return procurement(
+        system,
+        network,
+        "银川市第一中学教学设备采购项目",
+        LotIn(
+            name="多媒体教学设备",
+            contract_kind="goods",
+            classify_code="B01",
+            estimated_value=Decimal("5000000"),
+            control_price=Decimal("4900000"),
+            bond_amount=Decimal("100000"),
+        ),
+        "招标文件",
+    )
 
 
 @pytest.fixture
 def rfq(vclock, network, system) -> Tender:  # type: ignore[no-untyped-def]
     """A government procurement by 询价 (request for quotations) of goods, budget 1.5 million yuan."""
-    load_official_calendar(system, 2026)
-    load_national_catalogue(system, network["province"].pk)
-    principal, principal_key = entity_with_key("principal", "zb")
-    bidders = [entity_with_key("bidder", f"tb{i}", region="640121") for i in range(4)]
-    project = create_project(
-        actor_of("zb"),
-        ProjectIn(
-            name="银川市第一中学办公用品询价采购",
-            category="procurement",
-            procedure="procurement_rfq",
-            state_budget_amount=Decimal("1500000"),
-            total_investment=Decimal("1500000"),
-            lots=[
-                LotIn(
-                    name="办公用品",
-                    contract_kind="goods",
-                    classify_code="B01",
-                    estimated_value=Decimal("1500000"),
-                    bond_amount=Decimal("30000"),
-                )
-            ],
+    return procurement(
+        system,
+        network,
+        "银川市第一中学办公用品询价采购",
+        LotIn(
+            name="办公用品",
+            contract_kind="goods",
+            classify_code="B01",
+            estimated_value=Decimal("1500000"),
+            bond_amount=Decimal("30000"),
         ),
-    )
-    lot = project.lots.get()
-    notice = create_notice(
-        actor_of("zb"),
-        project.code,
+        "询价通知书",
         purchase_notice_form(
-            lot.code,
+            "",
             title="办公用品询价公告",
             docs_until=local(2026, 3, 23, 17),
             bid_deadline=local(2026, 3, 24, 9),
         ),
+        procedure="procurement_rfq",
     )
-    attach_document(
-        actor_of("zb"),
-        notice.pk,
-        DocumentMeta(title="询价通知书", signature=principal_key.sign(PURCHASE_DOCUMENTS).hex()),
-        "询价通知书.pdf",
-        PURCHASE_DOCUMENTS,
-    )
-    return Tender(principal, principal_key, bidders, project, lot, notice)
