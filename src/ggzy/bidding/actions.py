@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from ggzy.bidding import storage
+from ggzy.bidding import rounds, storage
 from ggzy.bidding.models import Bid, Bond, Upload
 from ggzy.bidding.numbers import new_bond_account, new_receipt_no
 from ggzy.credit import enforcement
@@ -69,7 +69,26 @@ def _notice(lot: Lot) -> Notice:
 
 
 def require_open_for_bids(lot: Lot, bidder: Entity, now: datetime) -> None:
+    """Bids are taken while the notice's deadline is ahead, or — in a negotiation — a round's deadline, from
+    the suppliers still negotiating."""
     notice = _notice(lot)
+    round_ = rounds.open_round_of(lot)
+    if round_ is not None:
+        rule = procedure.rules_for(lot).negotiation
+        if now >= round_.deadline:
+            raise InvalidInput(
+                "bidding_closed",
+                f"第{round_.number}轮响应文件已截止（截止时间{local_text(round_.deadline)}），平台拒收",
+                f"Round {round_.number} closed at {local_text_en(round_.deadline)}: the platform refuses it",
+                rule=rule.legal if rule else SUBMISSION,
+            )
+        if not round_.suppliers.filter(pk=bidder.pk).exists():
+            raise PermissionDenied(
+                "not_negotiating",
+                "只有继续参加谈判（磋商）的供应商可以提交本轮响应文件",
+                "Only the suppliers still negotiating may respond in this round",
+            )
+        return
     if lot.state != Lot.State.BIDDING or now >= notice.bid_deadline:
         raise InvalidInput(
             "bidding_closed",
@@ -409,6 +428,7 @@ def complete_upload(actor: Actor, public_id: str) -> Bid:
             upload, "envelope_digest", "收到的文件与声明的SM3摘要不一致", "SM3 of the bytes received differs"
         )
     manifest, certificate = _verified_manifest(upload, path)
+    round_ = rounds.open_round_of(lot)
     previous = Bid.objects.select_for_update(of=("self",)).filter(
         lot=lot, bidder=bidder, status=Bid.Status.SUBMITTED
     )
@@ -422,12 +442,17 @@ def complete_upload(actor: Actor, public_id: str) -> Bid:
         bidder_id=bidder.uscc,
         receipt_no=receipt_no,
         platform_key=platform_key(),
-        extra={"size": upload.size, "supersedes": ",".join(superseded)},
+        extra={
+            "size": upload.size,
+            "supersedes": ",".join(superseded),
+            **({"round": round_.number} if round_ is not None else {}),
+        },
     )
     bid = Bid(
         lot=lot,
         bidder=bidder,
         upload=upload,
+        round=round_,
         envelope_sm3=upload.sm3,
         size=upload.size,
         manifest=manifest_summary(manifest),
@@ -466,15 +491,48 @@ def withdraw_bid(actor: Actor, lot_code: str) -> Bid:
         raise NotFound("bid_not_found", "没有可撤回的投标文件", "No submitted bid to withdraw")
     bid.status = Bid.Status.WITHDRAWN
     bid.save(update_fields=["status"])
-    # 条例 第35条: a deposit already received goes back within 5 days of the withdrawal.
+    # 条例 第35条: a deposit already received goes back within 5 days of the withdrawal. A revised response
+    # withdrawn within a negotiation round leaves the one before it standing: the supplier is still in.
     bond = Bond.objects.select_for_update(of=("self",)).filter(lot=lot, bidder=bidder).first()
-    if bond is not None and bond.kind == Bond.Kind.DEPOSIT and bond.status == Bond.Status.PAID:
+    if (
+        bid.round_id is None
+        and bond is not None
+        and bond.kind == Bond.Kind.DEPOSIT
+        and bond.status == Bond.Status.PAID
+    ):
         bond.refund_due = end_of_day(
             procedure.rules_for(lot).bond_refund_after_withdrawal_days.end(clock.today())
         )
         bond.save(update_fields=["refund_due"])
     audit.record(bid, {"receipt_no": bid.receipt_no}, sealed_by=_notice(lot))
     return bid
+
+
+@action("bidding.leave_negotiation")
+def leave_negotiation(actor: Actor, lot_code: str) -> list[Bid]:
+    """A supplier leaves a negotiation before the final offers are due (74号令 第34条; 214号 第20条): its
+    responses are withdrawn and its deposit goes back within the refund period."""
+    bidder = _bidder(actor)
+    lot = _lot(lot_code, lock=True)
+    rule = procedure.rules_for(lot).negotiation
+    final = lot.rounds.filter(final=True).first()
+    if (
+        rule is None
+        or lot.state != Lot.State.EVALUATION
+        or (final is not None and clock.now() >= final.deadline)
+    ):
+        raise InvalidInput(
+            "negotiation_leave_closed",
+            "只能在谈判（磋商）期间、最后报价截止前退出",
+            "A supplier may leave only during the negotiation, before the final offers are due",
+            rule=rule.legal if rule else None,
+        )
+    due = end_of_day(procedure.rules_for(lot).bond_refund_after_withdrawal_days.end(clock.today()))
+    withdrawn = rounds.withdraw(lot, bidder, due)
+    if not withdrawn:
+        raise NotFound("bid_not_found", "您没有参加本项目谈判（磋商）的响应文件", "No response of yours here")
+    audit.record(lot, {"left": bidder.uscc, "receipts": [b.receipt_no for b in withdrawn]})
+    return withdrawn
 
 
 def deposit_interest(bond: Bond, until: datetime) -> Decimal:
@@ -557,19 +615,24 @@ def _bid_value(field: BidField, raw: object) -> object:
     return str(raw)
 
 
-@action("bidding.decrypt_bid")
-def decrypt_bid(actor: Actor, lot_code: str, envelope_sm3: str, keys: dict[str, str]) -> Bid:
-    """The bidder releases the content keys of their own envelope during the decryption window."""
-    bidder = _bidder(actor)
-    lot = _lot(lot_code, lock=True)
-    now = clock.now()
-    if lot.state != Lot.State.OPENING or lot.decrypt_closes_at is None or now >= lot.decrypt_closes_at:
+def _require_decryption_window(lot: Lot, now: datetime) -> None:
+    closes_at = rounds.decryption_closes_at(lot)
+    if closes_at is None or now >= closes_at:
         raise InvalidInput(
             "decryption_closed",
             "不在开标解密时间内",
             "Not within the decryption window",
             rule=DECRYPT_FAILURE,
         )
+
+
+@action("bidding.decrypt_bid")
+def decrypt_bid(actor: Actor, lot_code: str, envelope_sm3: str, keys: dict[str, str]) -> Bid:
+    """The bidder releases the content keys of their own envelope during the decryption window."""
+    bidder = _bidder(actor)
+    lot = _lot(lot_code, lock=True)
+    now = clock.now()
+    _require_decryption_window(lot, now)
     digest = (envelope_sm3 or "").lower()
     already = Bid.objects.filter(
         lot=lot, bidder=bidder, status=Bid.Status.DECRYPTED, envelope_sm3=digest
@@ -629,13 +692,7 @@ def one_click_open(actor: Actor, lot_code: str, opening_private_key_pem: str) ->
     role = require_project_manager(actor, lot.project)
     notice = _notice(lot)
     now = clock.now()
-    if lot.state != Lot.State.OPENING or lot.decrypt_closes_at is None or now >= lot.decrypt_closes_at:
-        raise InvalidInput(
-            "decryption_closed",
-            "不在开标解密时间内",
-            "Not within the decryption window",
-            rule=DECRYPT_FAILURE,
-        )
+    _require_decryption_window(lot, now)
     try:
         key = Sm2PrivateKey.from_pem(opening_private_key_pem)
     except GuomiError as exc:
@@ -670,7 +727,7 @@ def record_decrypt_fault(actor: Actor, lot_code: str, bidder_uscc: str, fault: s
     """The operator records why a bid could not be decrypted; the cause decides 视为撤销 or 视为撤回 (E8)."""
     lot = _lot(lot_code, lock=True)
     role = require_node_operator(actor, lot.project)
-    if lot.state != Lot.State.OPENING:
+    if rounds.decryption_closes_at(lot) is None:
         raise InvalidInput(
             "not_opening", "标段不在开标解密阶段", "The lot is not being opened", rule=DECRYPT_FAILURE
         )

@@ -71,6 +71,42 @@ class Upload(models.Model):
         return self.public_id
 
 
+class Round(models.Model):
+    """A round of sealed revised responses in a negotiation (竞争性谈判, 竞争性磋商: 74号令 第32–33条).
+
+    The panel opens it with its deadline for the suppliers still negotiating; what they submit is sealed
+    like a bid, refused after the deadline, and opened together when it passes. The last round's responses
+    are the final offers (最后报价); a supplier who sends none in an intermediate round keeps the response
+    it had, one who sends no final offer drops out."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "接收响应文件"
+        OPENING = "opening", "解密中"
+        CLOSED = "closed", "已结束"
+
+    lot = models.ForeignKey(Lot, models.PROTECT, related_name="rounds")
+    number = models.PositiveSmallIntegerField("轮次")
+    final = models.BooleanField("最后报价", default=False)
+    requirements = models.TextField("本轮要求（含实质性变动）", blank=True)
+    suppliers = models.ManyToManyField(
+        Entity, related_name="negotiation_rounds", verbose_name="参加本轮的供应商"
+    )
+    deadline = models.DateTimeField("提交截止时间")
+    decrypt_closes_at = models.DateTimeField("解密截止时间", null=True, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    opened_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    rows = models.JSONField("本轮解密记录", default=list)
+
+    class Meta:
+        ordering = ["lot_id", "number"]
+        constraints = [models.UniqueConstraint(fields=["lot", "number"], name="one_round_number_per_lot")]
+        verbose_name = verbose_name_plural = "谈判轮次"
+
+    def __str__(self) -> str:
+        return f"{self.lot_id} 第{self.number}轮"
+
+
 class Bid(models.Model):
     class Status(models.TextChoices):
         SUBMITTED = "submitted", "已递交"
@@ -79,6 +115,7 @@ class Bid(models.Model):
         DECRYPTED = "decrypted", "已解密"
         DEEMED_REVOKED = "deemed_revoked", "视为撤销（投标人原因未解密）"
         DEEMED_WITHDRAWN = "deemed_withdrawn", "视为撤回（非投标人原因未解密）"
+        LAPSED = "lapsed", "未提交最后报价"
 
     class Fault(models.TextChoices):
         BIDDER = "bidder", "投标人原因"
@@ -88,6 +125,8 @@ class Bid(models.Model):
     lot = models.ForeignKey(Lot, models.PROTECT, related_name="bids")
     bidder = models.ForeignKey(Entity, models.PROTECT, related_name="bids")
     upload = models.OneToOneField(Upload, models.PROTECT, related_name="bid")
+    # The negotiation round it answers; none for the first response (or a bid in any other method).
+    round = models.ForeignKey(Round, models.PROTECT, null=True, blank=True, related_name="responses")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.SUBMITTED)
     envelope = models.FileField(upload_to="bids/")
     envelope_sm3 = models.CharField(max_length=64)

@@ -5,25 +5,27 @@ decryption window opens. When it closes, bids not decrypted are deemed revoked (
 withdrawn (anyone else's), the others stand, and the opening record goes to the participants (E7, E8).
 """
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db.models import QuerySet
 
 from ggzy.bidding.models import Bid, Bond, OpeningRecord
 from ggzy.kernel import notify
 from ggzy.kernel.timefmt import local_text
-from ggzy.registry.models import Account
+from ggzy.registry.models import Account, Entity
 from ggzy.trading import procedure
 from ggzy.trading.models import Lot
 from ggzy.trading.specs import spec_for
 from ggzy_guomi import sm3_file
 
 
-def _tell_bidders(bids: list[Bid], subject: str, body: str) -> None:
-    for user_id in Account.objects.filter(entity_id__in={b.bidder_id for b in bids}).values_list(
-        "user_id", flat=True
-    ):
+def tell_bidders(bidders: Iterable[Bid | Entity], subject: str, body: str) -> None:
+    """Notify the users of these bids' bidders (or of these entities)."""
+    ids = {b.bidder_id if isinstance(b, Bid) else b.pk for b in bidders}
+    for user_id in Account.objects.filter(entity_id__in=ids).values_list("user_id", flat=True):
         notify.queue_to(user_id, subject, body)
 
 
@@ -31,11 +33,14 @@ def start_opening(lot: Lot, now: datetime) -> str:
     assert lot.notice is not None
     rules = procedure.rules_for(lot)
     bids = list(lot.bids.filter(status=Bid.Status.SUBMITTED))
-    minimum = rules.min_bidders.value
+    fewest = procedure.supplier_minimum(lot.notice, rules, rules.min_bidders, at_start=True)
+    minimum = fewest.value
     if len(bids) < minimum:
-        reason = f"投标人少于{minimum}个（{len(bids)}个），不得开标，应当重新招标。依据：{rules.min_bidders.legal.citation}"
+        reason = (
+            f"投标人少于{minimum}个（{len(bids)}个），不得开标，应当重新招标。依据：{fewest.legal.citation}"
+        )
         procedure.move(lot, Lot.State.FAILED, now, reason)
-        _tell_bidders(bids, "流标通知", f"{lot.code} {lot.name}：{reason}")
+        tell_bidders(bids, "流标通知", f"{lot.code} {lot.name}：{reason}")
         return "failed_too_few_bids"
     for bid in bids:
         check_stored_envelope(bid)
@@ -43,7 +48,7 @@ def start_opening(lot: Lot, now: datetime) -> str:
     lot.decrypt_closes_at = opens_from + timedelta(minutes=lot.notice.decrypt_minutes)
     procedure.move(lot, Lot.State.OPENING, now)
     OpeningRecord.objects.create(lot=lot, started_at=now)
-    _tell_bidders(
+    tell_bidders(
         bids,
         "开标解密通知",
         f"{lot.code} {lot.name} 已开标，请于{local_text(lot.decrypt_closes_at)}前在线解密投标文件。",
@@ -65,7 +70,20 @@ def check_stored_envelope(bid: Bid) -> None:
 
 
 def close_opening(lot: Lot, now: datetime) -> str:
-    undecrypted = list(lot.bids.select_for_update(of=("self",)).filter(status=Bid.Status.SUBMITTED))
+    settle_undecrypted(list(lot.bids.select_for_update(of=("self",)).filter(status=Bid.Status.SUBMITTED)))
+    record = OpeningRecord.objects.select_for_update(of=("self",)).get(lot=lot)
+    record.rows = opening_rows(lot)
+    record.closed_at = now
+    record.save()
+    procedure.move(lot, Lot.State.EVALUATION, now)
+    bids = list(lot.bids.exclude(status__in=[Bid.Status.SUPERSEDED, Bid.Status.WITHDRAWN]))
+    tell_bidders(bids, "开标记录", f"{lot.code} {lot.name} 开标解密结束，开标记录已公布。")
+    return f"opened:{sum(1 for r in record.rows if r['status'] == Bid.Status.DECRYPTED)}"
+
+
+def settle_undecrypted(undecrypted: list[Bid]) -> None:
+    """When a decryption window closes: a bid not decrypted through the bidder's fault is deemed revoked,
+    through anyone else's deemed withdrawn (电子招标投标办法 第31条)."""
     for bid in undecrypted:
         if bid.fault in {Bid.Fault.PLATFORM, Bid.Fault.OTHER}:
             bid.status = Bid.Status.DEEMED_WITHDRAWN
@@ -74,23 +92,17 @@ def close_opening(lot: Lot, now: datetime) -> str:
             bid.fault = Bid.Fault.BIDDER
             bid.fault_reason = bid.fault_reason or "投标人未在规定时间内完成解密"
         bid.save(update_fields=["status", "fault", "fault_reason"])
-    record = OpeningRecord.objects.select_for_update(of=("self",)).get(lot=lot)
-    record.rows = opening_rows(lot)
-    record.closed_at = now
-    record.save()
-    procedure.move(lot, Lot.State.EVALUATION, now)
-    bids = list(lot.bids.exclude(status__in=[Bid.Status.SUPERSEDED, Bid.Status.WITHDRAWN]))
-    _tell_bidders(bids, "开标记录", f"{lot.code} {lot.name} 开标解密结束，开标记录已公布。")
-    return f"opened:{sum(1 for r in record.rows if r['status'] == Bid.Status.DECRYPTED)}"
 
 
-def opening_rows(lot: Lot) -> list[dict[str, object]]:
+def opening_rows(lot: Lot, bids: "QuerySet[Bid] | None" = None) -> list[dict[str, object]]:
+    """The record of an opening (or of a negotiation round): each envelope's bidder, state and read-out."""
     bonds = {b.bidder_id: b for b in Bond.objects.filter(lot=lot)}
     read_out = [f.name for f in spec_for(lot).bid_form if f.read_at_opening]
     rows: list[dict[str, object]] = []
-    for bid in lot.bids.exclude(status__in=[Bid.Status.SUPERSEDED, Bid.Status.WITHDRAWN]).select_related(
-        "bidder"
-    ):
+    shown = (lot.bids.all() if bids is None else bids).exclude(
+        status__in=[Bid.Status.SUPERSEDED, Bid.Status.WITHDRAWN]
+    )
+    for bid in shown.select_related("bidder"):
         bond = bonds.get(bid.bidder_id)
         form = bid.bid_form or {}
         rows.append(

@@ -4,13 +4,14 @@ Names of the experts become visible when the evaluation starts (12号令 第8条
 clarifications are recorded one by one, and the ranking is computed by `scoring` from those records.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.db.models import DecimalField
 
+from ggzy.bidding import rounds
 from ggzy.bidding.models import Bid, Bond
 from ggzy.evaluation import scoring
 from ggzy.evaluation.models import (
@@ -39,6 +40,7 @@ from ggzy.kernel.actions import action, require_role
 from ggzy.kernel.canonical import plain
 from ggzy.kernel.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from ggzy.kernel.roles import Actor, Role
+from ggzy.kernel.rules import Rule
 from ggzy.registry.actions import parse_public_key
 from ggzy.registry.models import Account
 from ggzy.registry.queries import entity_of
@@ -98,8 +100,17 @@ def _in_progress(evaluation: Evaluation) -> None:
 def plan_of(lot: Lot) -> PlanIn:
     plan = EvaluationPlan.objects.filter(lot=lot).first()
     if plan is None:
-        if DEFAULT_PLAN.method not in evaluation_rules_for(lot).methods.value:
+        rules = evaluation_rules_for(lot)
+        if DEFAULT_PLAN.method not in rules.methods.value:
             return PlanIn(method="lowest_price")  # a method that only ranks prices (询价)
+        cap = rules.max_price_points.get(lot.contract_kind)
+        if cap is not None and DEFAULT_PLAN.price_points > cap.value:
+            # 磋商 of services weighs the price at most 30: the points it cannot have go to the technical part.
+            first, *rest = DEFAULT_PLAN.criteria
+            moved = first.model_copy(
+                update={"max_points": first.max_points + DEFAULT_PLAN.price_points - cap.value}
+            )
+            return DEFAULT_PLAN.model_copy(update={"price_points": cap.value, "criteria": [moved, *rest]})
         return DEFAULT_PLAN
     return PlanIn(
         method=plan.method,
@@ -115,6 +126,18 @@ def valid_bids(evaluation: Evaluation) -> list[Bid]:
         .select_related("bidder")
         .order_by("submitted_at", "id")
     )
+
+
+def require_negotiation_concluded(lot: Lot) -> None:
+    """In a negotiation the panel scores and ranks only the final offers (74号令 第35条; 214号 第23条)."""
+    rule = procedure.rules_for(lot).negotiation
+    if rule is not None and not rounds.final_round_closed(lot):
+        raise InvalidInput(
+            "negotiation_not_finished",
+            "谈判（磋商）尚未结束：请先组织供应商提交最后报价，最后报价解密后再评审",
+            "The negotiation is not over: score and rank after the final offers are opened",
+            rule=rule.legal,
+        )
 
 
 def _bid(evaluation: Evaluation, receipt_no: str) -> Bid:
@@ -188,6 +211,16 @@ def _check_price_weight(lot: Lot, rules: EvaluationRules, price_points: Decimal)
             f"For {lot.contract_kind}, price must weigh at least {minimum.value} of 100 points ({price_points})",
             rule=minimum.legal,
             details={"price_points": str(price_points), "minimum": str(minimum.value)},
+        )
+    maximum = rules.max_price_points.get(lot.contract_kind)
+    if maximum is not None and price_points > maximum.value:
+        raise InvalidInput(
+            "plan_price_weight",
+            f"{lot.get_contract_kind_display()}项目的价格分值占总分值的比重不得高于{maximum.value}%"
+            f"（现为{price_points}分/100分）",
+            f"For {lot.contract_kind}, price may weigh at most {maximum.value} of 100 points ({price_points})",
+            rule=maximum.legal,
+            details={"price_points": str(price_points), "maximum": str(maximum.value)},
         )
 
 
@@ -323,6 +356,7 @@ def submit_scores(actor: Actor, lot_code: str, scores: dict[str, dict[str, Decim
     evaluation = _evaluation(lot)
     _in_progress(evaluation)
     member = _member(actor, evaluation)
+    require_negotiation_concluded(lot)
     plan = plan_of(lot)
     maxima = {c.code: c.max_points for c in plan.criteria}
     now = clock.now()
@@ -524,9 +558,18 @@ def qualified_count(lot: Lot, bids: list[Bid]) -> int:
     return scoring.distinct_bidders([_brand(rules, b) for b in bids])
 
 
+def qualified_minimum(lot: Lot) -> Rule[int] | None:
+    """The fewest qualified bids (suppliers) the lot's procedure needs, lowered where its notice states a
+    ground for two (竞争性谈判 after a failed tender; 磋商 of 科研 or 政府购买服务)."""
+    usual = evaluation_rules_for(lot).min_qualified
+    if usual is None or lot.notice is None:
+        return usual
+    return procedure.supplier_minimum(lot.notice, procedure.rules_for(lot), usual, at_start=False)
+
+
 def _too_few_qualified(lot: Lot, bids: list[Bid]) -> tuple[int, int] | None:
     """(qualified, minimum) when fewer valid bids remain than the procedure needs to evaluate, else None."""
-    minimum = evaluation_rules_for(lot).min_qualified
+    minimum = qualified_minimum(lot)
     if minimum is None:
         return None
     count = qualified_count(lot, bids)
@@ -545,14 +588,16 @@ def finish_scoring(actor: Actor, lot_code: str) -> Evaluation:
     if evaluation.members.filter(no_conflict_declared_at__isnull=True).exists():
         raise InvalidInput("members_missing", "尚有评标委员会成员未签到", "Not every member has signed in")
     rules = evaluation_rules_for(lot)
+    require_negotiation_concluded(lot)
     few = _too_few_qualified(lot, valid_bids(evaluation))
-    if few is not None and rules.min_qualified is not None:
+    minimum = qualified_minimum(lot)
+    if few is not None and minimum is not None:
         raise InvalidInput(
             "too_few_qualified",
             f"合格投标人不足{few[1]}家（现为{few[0]}家，同品牌投标计为一家），不得评标，应予废标："
             "请办理流标并将理由通知所有投标人",
             f"Fewer than {few[1]} qualified bids remain ({few[0]}; one per brand): no evaluation, the lot fails",
-            rule=rules.min_qualified.legal,
+            rule=minimum.legal,
             details={"qualified": few[0], "minimum": few[1]},
         )
     if rules.within_budget is not None and rules.within_budget.value:
@@ -615,7 +660,6 @@ def fail_evaluation(actor: Actor, lot_code: str, reason: str) -> Lot:
     procedure needs (same brand counted once), the project manager (purchaser or agent) or the committee's
     chair ends the lot as failed, with the reason; every bidder is told it. The lot may then be re-tendered."""
     lot = _lot(lot_code)
-    rules = evaluation_rules_for(lot)
     evaluation = Evaluation.objects.select_for_update(of=("self",)).filter(lot=lot).first()
     chair = (
         evaluation.members.filter(user_id=actor.user_id or 0, is_chair=True).exists()
@@ -623,7 +667,8 @@ def fail_evaluation(actor: Actor, lot_code: str, reason: str) -> Lot:
         else False
     )
     role = None if chair else require_project_manager(actor, lot.project)
-    if rules.min_qualified is None:
+    minimum = qualified_minimum(lot)
+    if minimum is None:
         raise InvalidInput(
             "fail_not_provided",
             "本交易程序未规定在评标阶段因合格投标人不足而流标",
@@ -645,26 +690,16 @@ def fail_evaluation(actor: Actor, lot_code: str, reason: str) -> Lot:
         count = qualified_count(lot, bids)
         raise InvalidInput(
             "enough_qualified",
-            f"合格投标人有{count}家（同品牌投标计为一家），不少于{rules.min_qualified.value}家，应当继续评标",
-            f"{count} qualified bids remain, not fewer than {rules.min_qualified.value}: evaluate them",
-            rule=rules.min_qualified.legal,
-            details={"qualified": count, "minimum": rules.min_qualified.value},
+            f"合格投标人有{count}家（同品牌投标计为一家），不少于{minimum.value}家，应当继续评标",
+            f"{count} qualified bids remain, not fewer than {minimum.value}: evaluate them",
+            rule=minimum.legal,
+            details={"qualified": count, "minimum": minimum.value},
         )
     outcome = (
         f"合格投标人不足{few[1]}家（{few[0]}家），不得评标，予以废标：{reason.strip()}。"
-        f"依据：{rules.min_qualified.legal.citation}"
+        f"依据：{minimum.legal.citation}"
     )
-    procedure.move(lot, Lot.State.FAILED, clock.now(), outcome)
-    lot.save()
-    # Nobody wins a failed lot: every deposit is due back within the method's refund period.
-    refund_due = end_of_day(award_rules_for(lot).bond_refund_days.end(clock.today()))
-    Bond.objects.filter(
-        lot=lot, kind=Bond.Kind.DEPOSIT, status=Bond.Status.PAID, refund_due__isnull=True
-    ).update(refund_due=refund_due)
-    events.on_lot_advanced(lot)
-    bidders = lot.bids.filter(status=Bid.Status.DECRYPTED).values_list("bidder_id", flat=True)
-    for user_id in Account.objects.filter(entity_id__in=set(bidders)).values_list("user_id", flat=True):
-        notify.queue_to(user_id, "废标通知", f"{lot.code} {lot.name}：{outcome}")
+    end_lot_failed(lot, outcome, clock.now())
     audit.record(
         lot,
         {
@@ -677,6 +712,21 @@ def fail_evaluation(actor: Actor, lot_code: str, reason: str) -> Lot:
         role=role,
     )
     return lot
+
+
+def end_lot_failed(lot: Lot, outcome: str, now: datetime) -> None:
+    """A lot in evaluation ends without a winner (废标, 终止): every deposit is due back within the method's
+    refund period and every bidder still in is told why. The caller audits."""
+    procedure.move(lot, Lot.State.FAILED, now, outcome)
+    lot.save()
+    refund_due = end_of_day(award_rules_for(lot).bond_refund_days.end(local_date(now)))
+    Bond.objects.filter(
+        lot=lot, kind=Bond.Kind.DEPOSIT, status=Bond.Status.PAID, refund_due__isnull=True
+    ).update(refund_due=refund_due)
+    events.on_lot_advanced(lot)
+    bidders = lot.bids.filter(status=Bid.Status.DECRYPTED).values_list("bidder_id", flat=True)
+    for user_id in Account.objects.filter(entity_id__in=set(bidders)).values_list("user_id", flat=True):
+        notify.queue_to(user_id, f"{spec_for(lot).wording.failed}通知", f"{lot.code} {lot.name}：{outcome}")
 
 
 @action("evaluation.sign_report")

@@ -177,3 +177,44 @@ class Award(models.Model):
 
     def __str__(self) -> str:
         return f"定标 {self.lot_id}"
+
+
+class NegotiationMessage(models.Model):
+    """One message in the channel between the whole panel and one supplier (竞争性谈判/磋商: the panel meets
+    each supplier separately, 74号令 第31条). Every message is kept; a supplier sees only its own channel."""
+
+    evaluation = models.ForeignKey(Evaluation, models.CASCADE, related_name="messages")
+    supplier = models.ForeignKey("registry.Entity", models.PROTECT, related_name="negotiation_messages")
+    from_panel = models.BooleanField("谈判小组发出")
+    author = models.ForeignKey(User, models.PROTECT, related_name="negotiation_messages")
+    text = models.TextField()
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["evaluation_id", "sent_at", "id"]
+        verbose_name = verbose_name_plural = "谈判记录"
+
+    def __str__(self) -> str:
+        return f"{self.evaluation_id}/{self.supplier_id} {self.sent_at:%Y-%m-%d %H:%M}"
+
+
+class RequirementChange(models.Model):
+    """A substantive change of the technical or service requirements or of the draft contract made in
+    negotiation: confirmed by the purchaser's representative, then sent in writing to every supplier still
+    negotiating, who responds to it in the next round (74号令 第32条; 214号 第19条)."""
+
+    evaluation = models.ForeignKey(Evaluation, models.CASCADE, related_name="requirement_changes")
+    text = models.TextField("实质性变动内容")
+    proposed_by = models.ForeignKey(CommitteeMember, models.PROTECT, related_name="proposed_changes")
+    proposed_at = models.DateTimeField()
+    confirmed_by = models.ForeignKey(
+        User, models.PROTECT, null=True, blank=True, related_name="confirmed_requirement_changes"
+    )
+    confirmed_at = models.DateTimeField("采购人代表确认时间", null=True, blank=True)
+
+    class Meta:
+        ordering = ["evaluation_id", "proposed_at", "id"]
+        verbose_name = verbose_name_plural = "采购需求实质性变动"
+
+    def __str__(self) -> str:
+        return f"变动 {self.evaluation_id}#{self.pk}"

@@ -1,12 +1,12 @@
 """Legal numbers of evaluation, award and contract (rules-cn §3a T8–T18, T20), each with its source."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from ggzy.kernel.errors import LegalRule
 from ggzy.kernel.rules import Period, Rule, working_days
 from ggzy.trading.models import Lot
-from ggzy.trading.rules import BOND_INTEREST, GP_LAW, GP_REG, LAW, ORDER74, ORDER87, REG, RFQ_BOND
+from ggzy.trading.rules import BOND_INTEREST, GP_LAW, GP_REG, LAW, ORDER74, ORDER87, ORDER214, REG, RFQ_BOND
 from ggzy.trading.specs import BySpec
 
 ORDER12 = "评标委员会和评标方法暂行规定（七部委12号令）"
@@ -239,6 +239,39 @@ PROCUREMENT_SINGLE_SOURCE_AWARD = AwardRules(
     losers_refund_at_award=True,
 )
 
+# ---- 竞争性谈判 (74号令 第35–36条) and 竞争性磋商 (214号 第25–30条) -------------------------------------
+
+CN_CANDIDATES = LegalRule(
+    f"{ORDER74} 第35、36条",
+    "谈判小组应当从质量和服务均能满足采购文件实质性响应要求的供应商中，按照最后报价由低到高的顺序提出3名以上成交候选人，"
+    "并编写评审报告。采购人应当在收到评审报告后5个工作日内，从评审报告提出的成交候选人中，根据质量和服务均能满足采购文件"
+    "实质性响应要求且最后报价最低的原则确定成交供应商；逾期未确定成交供应商且不提出异议的，视为确定评审报告提出的最后报价最低"
+    "的供应商为成交供应商。",
+)
+CS_CANDIDATES = LegalRule(
+    f"{ORDER214} 第25、28条",
+    "磋商小组应当根据综合评分情况，按照评审得分由高到低顺序推荐3名以上成交候选供应商，并编写评审报告。采购人应当在收到评审报告"
+    "后5个工作日内，从评审报告提出的成交候选供应商中，按照排序由高到低的原则确定成交供应商；逾期未确定成交供应商且不提出异议的，"
+    "视为确定评审报告提出的排序第一的供应商为成交供应商。",
+)
+CS_CONTRACT = LegalRule(
+    f"{ORDER214} 第30条",
+    "采购人与成交供应商应当在成交通知书发出之日起30日内，按照磋商文件确定的合同文本以及采购标的、规格型号、采购金额、"
+    "采购数量、技术和服务要求等事项签订政府采购合同。",
+)
+
+PROCUREMENT_NEGOTIATION_AWARD = replace(
+    PROCUREMENT_RFQ_AWARD,
+    max_candidates=Rule(3, CN_CANDIDATES, unconfirmed=True),  # "3名以上": the first 3 are named [U]
+    decision_days=working_days(5, CN_CANDIDATES),
+)
+PROCUREMENT_CONSULTATION_AWARD = replace(
+    PROCUREMENT_RFQ_AWARD,
+    max_candidates=Rule(3, CS_CANDIDATES, unconfirmed=True),
+    contract_days=Period(30, CS_CONTRACT),
+    decision_days=working_days(5, CS_CANDIDATES),
+)
+
 # Award rules of each procedure specification, by its id (trading.specs: the engine does not import them).
 AWARD_RULES = BySpec(
     "award rules",
@@ -247,6 +280,8 @@ AWARD_RULES = BySpec(
         "procurement_tender": PROCUREMENT_AWARD,
         "procurement_rfq": PROCUREMENT_RFQ_AWARD,
         "procurement_single_source": PROCUREMENT_SINGLE_SOURCE_AWARD,
+        "procurement_negotiation": PROCUREMENT_NEGOTIATION_AWARD,
+        "procurement_consultation": PROCUREMENT_CONSULTATION_AWARD,
     },
 )
 
@@ -328,6 +363,8 @@ class EvaluationRules:
     # A price above the lot's budget (estimated value) cannot be a candidate: the committee rejects it first
     # (87号令 第63条; 74号令 第43条). None: no such rule.
     within_budget: Rule[bool] | None = None
+    # 综合评分法 where the price may weigh at most so much (磋商: 60 goods, 30 services); absent: no cap.
+    max_price_points: dict[str, Rule[Decimal]] = field(default_factory=dict)
 
 
 CONSTRUCTION_EVALUATION = EvaluationRules(
@@ -418,6 +455,50 @@ PROCUREMENT_SINGLE_SOURCE_EVALUATION = EvaluationRules(
     within_budget=Rule(True, SS_ABOVE_BUDGET),
 )
 
+CN_METHOD = LegalRule(
+    f"{ORDER74} 第35条",
+    "谈判小组应当从质量和服务均能满足采购文件实质性响应要求的供应商中，按照最后报价由低到高的顺序提出3名以上成交候选人。",
+)
+CN_TOO_FEW = LegalRule(
+    f"{ORDER74} 第37条",
+    "出现下列情形之一的，采购人或者采购代理机构应当终止竞争性谈判采购活动，发布项目终止公告并说明原因，重新开展采购活动：……"
+    "（三）在采购过程中符合竞争要求的供应商或者报价未超过采购预算的供应商不足3家的，但本办法第二十七条第二款规定的情形除外。",
+)
+
+PROCUREMENT_NEGOTIATION_EVALUATION = replace(
+    PROCUREMENT_RFQ_EVALUATION,
+    methods=Rule({"lowest_price": "竞争性谈判（最后报价由低到高）"}, CN_METHOD),
+    min_qualified=Rule(3, CN_TOO_FEW),
+    within_budget=Rule(True, CN_TOO_FEW),
+)
+
+CS_METHOD = LegalRule(
+    f"{ORDER214} 第23、24条",
+    "经磋商确定最终采购需求和提交最后报价的供应商后，由磋商小组采用综合评分法对提交最后报价的供应商的响应文件和最后报价进行综合"
+    "评分。综合评分法货物项目的价格分值占总分值的比重（即权值）为30%至60%，服务项目的价格分值占总分值的比重（即权值）为10%至30%。"
+    "采购项目中含不同采购对象的，以占项目资金比例最高的采购对象确定其项目属性。",
+)
+CS_TOO_FEW = LegalRule(
+    f"{ORDER214} 第34条",
+    "出现下列情形之一的，采购人或者采购代理机构应当终止竞争性磋商采购活动，发布项目终止公告并说明原因，重新开展采购活动：……"
+    "（三）除本办法第二十一条第三款规定的情形外，在采购过程中符合要求的供应商或者报价未超过采购预算的供应商不足3家的。",
+)
+
+PROCUREMENT_CONSULTATION_EVALUATION = replace(
+    PROCUREMENT_RFQ_EVALUATION,
+    methods=Rule({"comprehensive": "综合评分法（竞争性磋商）"}, CS_METHOD),
+    min_price_points={
+        Lot.ContractKind.GOODS: Rule(Decimal(30), CS_METHOD),
+        Lot.ContractKind.SERVICES: Rule(Decimal(10), CS_METHOD),
+    },
+    max_price_points={
+        Lot.ContractKind.GOODS: Rule(Decimal(60), CS_METHOD),
+        Lot.ContractKind.SERVICES: Rule(Decimal(30), CS_METHOD),
+    },
+    min_qualified=Rule(3, CS_TOO_FEW),
+    within_budget=Rule(True, CS_TOO_FEW),
+)
+
 # Evaluation rules of each procedure specification, by its id.
 EVALUATION_RULES = BySpec(
     "evaluation rules",
@@ -426,6 +507,8 @@ EVALUATION_RULES = BySpec(
         "procurement_tender": PROCUREMENT_EVALUATION,
         "procurement_rfq": PROCUREMENT_RFQ_EVALUATION,
         "procurement_single_source": PROCUREMENT_SINGLE_SOURCE_EVALUATION,
+        "procurement_negotiation": PROCUREMENT_NEGOTIATION_EVALUATION,
+        "procurement_consultation": PROCUREMENT_CONSULTATION_EVALUATION,
     },
 )
 

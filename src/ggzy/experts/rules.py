@@ -6,7 +6,7 @@ when the budget is 10,000,000 yuan or more). Platform configuration that no law 
 response window, score threshold) is read from settings with a default and marked unconfirmed ([U]).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from decimal import Decimal
 
@@ -200,6 +200,22 @@ SINGLE_SOURCE_COMMITTEE_RULES = CommitteeRules(
     expert_share=Rule((2, 3), SS_NEGOTIATORS, unconfirmed=True),
 )
 
+# 竞争性谈判: the same panel rule as 询价 (74号令 第7条), the ≥ 5 at the open-tender threshold included.
+NEGOTIATION_COMMITTEE_RULES = replace(RFQ_COMMITTEE_RULES, procedure="procurement_negotiation")
+
+CONSULTATION_PANEL = LegalRule(
+    "政府采购竞争性磋商采购方式管理暂行办法（财库〔2014〕214号） 第14条",
+    "磋商小组由采购人代表和评审专家共3人以上单数组成，其中评审专家人数不得少于磋商小组成员总数的2/3。采购人代表不得以评审"
+    "专家身份参加本部门或本单位采购项目的评审。",
+)
+# 214号 has no ≥ 5 rule for projects above the threshold (unlike 74号令 第7条).
+CONSULTATION_COMMITTEE_RULES = CommitteeRules(
+    procedure="procurement_consultation",
+    min_members=Rule(3, CONSULTATION_PANEL),
+    odd_members=Rule(True, CONSULTATION_PANEL),
+    expert_share=Rule((2, 3), CONSULTATION_PANEL),
+)
+
 COMMITTEE_RULES = BySpec(
     "committee rules",
     {
@@ -209,6 +225,8 @@ COMMITTEE_RULES = BySpec(
             PROCUREMENT_COMMITTEE_RULES,
             RFQ_COMMITTEE_RULES,
             SINGLE_SOURCE_COMMITTEE_RULES,
+            NEGOTIATION_COMMITTEE_RULES,
+            CONSULTATION_COMMITTEE_RULES,
         )
     },
 )

@@ -468,6 +468,7 @@ def create_notice(actor: Actor, project_code: str, form: NoticeIn) -> Notice:
             "decrypt_minutes", "解密时长应在1分钟至24小时之间", "decrypt_minutes must be 1..1440"
         )
     check_periods(form, clock.today(), rules)
+    _check_two_supplier_ground(form.two_supplier_ground, lots, rules)
     now = clock.now()
     notice = Notice.objects.create(
         project=project,
@@ -481,6 +482,7 @@ def create_notice(actor: Actor, project_code: str, form: NoticeIn) -> Notice:
         decrypt_minutes=decrypt_minutes,
         validity_days=form.validity_days or rules.bid_validity_days_default.value,
         opening_key=parse_public_key(form.opening_key).hex() if form.opening_key.strip() else "",
+        two_supplier_ground=form.two_supplier_ground,
         created_at=now,
     )
     required = draw_mode(rules) is InviteeDrawMode.REQUIRED
@@ -499,6 +501,39 @@ def create_notice(actor: Actor, project_code: str, form: NoticeIn) -> Notice:
         notice, {"project": project.code, "method": form.method, "lots": sorted(form.lot_codes)}, role=role
     )
     return notice
+
+
+def _check_two_supplier_ground(ground: str, lots: list[Lot], rules: TenderRules) -> None:
+    """A ground for 2 final offers must be one the method allows; the failed-tender ground (74号令 第27条
+    第2款) only for lots that re-run a failed tender with the finance department's approval — which is where
+    the finding that only two suppliers bid or responded is made (the approval's reasons record it)."""
+    if not ground:
+        return
+    allowed = rules.two_supplier_grounds.get(ground)
+    if allowed is None:
+        names = "、".join(Notice.TwoSupplierGround(g).label for g in rules.two_supplier_grounds) or "无"
+        raise InvalidInput(
+            "two_supplier_ground",
+            f"本采购方式不适用该情形；可适用的情形：{names}",
+            f"This method does not allow that ground ({ground}); allowed: {sorted(rules.two_supplier_grounds)}",
+            details={"allowed": sorted(rules.two_supplier_grounds)},
+        )
+    if ground == Notice.TwoSupplierGround.FAILED_TENDER:
+        approved = [
+            lot.code
+            for lot in lots
+            if lot.previous is not None
+            and MethodChange.objects.filter(lot=lot.previous, status=MethodChange.Status.APPROVED).exists()
+        ]
+        if len(approved) != len(lots):
+            raise InvalidInput(
+                "two_supplier_ground",
+                "只有公开招标中提交投标文件或实质性响应的供应商只有两家、经财政部门批准转为竞争性谈判的标段，"
+                "最后报价可为两家",
+                "Two final offers only for lots re-running, with approval, a tender that had two suppliers",
+                rule=allowed.minimum.legal,
+                details={"lots": sorted({lot.code for lot in lots} - set(approved))},
+            )
 
 
 def verify_signature(actor: Actor, data: bytes, signature_hex: str) -> Certificate:
@@ -606,12 +641,13 @@ def publish_notice(actor: Actor, notice_id: int) -> Notice:
                 f"This method invites {rules.max_invited.value} supplier; {len(invitees)} invited",
                 rule=rules.max_invited.legal,
             )
-        if len(bidders) < rules.min_invited.value:
+        fewest = procedure.supplier_minimum(notice, rules, rules.min_invited, at_start=True)
+        if len(bidders) < fewest.value:
             raise InvalidInput(
                 "too_few_invitees",
-                f"邀请招标应向{rules.min_invited.value}个以上投标人发出邀请，当前{len(bidders)}个",
-                f"Invite at least {rules.min_invited.value} bidders; {len(bidders)} invited",
-                rule=rules.min_invited.legal,
+                f"应向{fewest.value}家以上供应商发出邀请，当前{len(bidders)}家",
+                f"Invite at least {fewest.value} bidders; {len(bidders)} invited",
+                rule=fewest.legal,
             )
     now = clock.now()
     notice.status = Notice.Status.PUBLISHED

@@ -60,6 +60,14 @@ class Notice(models.Model):
         PUBLISHED = "published", "已发布"
         TERMINATED = "terminated", "已终止"
 
+    class TwoSupplierGround(models.TextChoices):
+        """Why a negotiation may end with 2 final offers instead of 3 (the lot's rules name which apply)."""
+
+        NONE = "", "无（不少于3家）"
+        FAILED_TENDER = "failed_tender", "公开招标只有两家供应商，经财政部门批准转为竞争性谈判"
+        RESEARCH = "research", "市场竞争不充分的科研项目或需要扶持的科技成果转化项目"
+        GOVERNMENT_SERVICES = "government_services", "政府购买服务项目（含政府和社会资本合作项目）"
+
     project = models.ForeignKey(Project, models.PROTECT, related_name="notices")
     method = models.CharField("招标方式", max_length=8, choices=Method.choices)
     title = models.CharField("标题", max_length=200)
@@ -76,6 +84,10 @@ class Notice(models.Model):
     # clear manifest let anyone test a guess of the price); tenders already running keep accepting v1.
     envelope_min_version = models.PositiveSmallIntegerField("最低投标文件格式版本", default=2)
     validity_days = models.PositiveIntegerField("投标有效期（日）")
+    # Stated in the documents before the deadline, so the panel cannot choose it once the offers are in.
+    two_supplier_ground = models.CharField(
+        "最后报价可为两家的情形", max_length=24, choices=TwoSupplierGround.choices, blank=True, default=""
+    )
     invitees = models.ManyToManyField(
         Entity, blank=True, related_name="invitations", verbose_name="受邀投标人"
     )

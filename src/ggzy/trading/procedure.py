@@ -11,6 +11,7 @@ from ggzy.kernel import audit, checkpoints, events
 from ggzy.kernel.actions import action
 from ggzy.kernel.errors import InvalidInput
 from ggzy.kernel.roles import Actor
+from ggzy.kernel.rules import Rule
 from ggzy.trading.models import Lot, Notice, Objection
 from ggzy.trading.rules import SUPERVISION_BINDS, TenderRules
 from ggzy.trading.specs import spec_for
@@ -23,6 +24,17 @@ RETRY = timedelta(minutes=15)
 def rules_for(lot: Lot) -> TenderRules:
     """The rules object of the lot's procedure specification."""
     return spec_for(lot).rules
+
+
+def supplier_minimum(notice: Notice, rules: TenderRules, usual: Rule[int], *, at_start: bool) -> Rule[int]:
+    """The fewest suppliers a step needs: `usual`, or fewer where the notice states a ground its method
+    allows (竞争性谈判 after a failed tender, 科研 or 政府购买服务 in 磋商) and the ground covers the step."""
+    ground = (
+        rules.two_supplier_grounds.get(notice.two_supplier_ground) if notice.two_supplier_ground else None
+    )
+    if ground is None or (at_start and not ground.from_start):
+        return usual
+    return ground.minimum
 
 
 def move(lot: Lot, to: str, now: datetime, reason: str = "", *, by_supervisor: bool = False) -> None:

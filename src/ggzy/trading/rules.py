@@ -5,7 +5,8 @@ procurement or auction method can bring its own object (DESIGN rule 2, 3). Value
 are [U] in rules-cn.md: configuration to be checked against the official text before production.
 """
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
@@ -32,6 +33,15 @@ class ObjectionWindow(StrEnum):
     BEFORE_DEADLINE = "before_deadline"  # at least N days before the bid deadline (条例 第22条)
     DURING_PERIOD = "during_period"  # while the documents (a publicity) are out (74号令 第39条)
     AFTER_KNOWING = "after_knowing"  # within N days of obtaining the documents or the end of their period (政府采购法 第52条)
+
+
+@dataclass(frozen=True)
+class FewerSuppliers:
+    """A ground on which a negotiation may go on with fewer suppliers: `minimum` final offers (and qualified
+    suppliers), and from the start (invitations, first responses) too where `from_start`."""
+
+    minimum: Rule[int]
+    from_start: bool = False
 
 
 @dataclass(frozen=True)
@@ -62,6 +72,13 @@ class TenderRules:
     max_invited: Rule[int] | None = None  # a method that invites exactly one (单一来源)
     # A failed lot may be re-run by another method of its category once the competent department approves.
     method_change: Rule[bool] | None = None
+    # Negotiation (竞争性谈判, 竞争性磋商): after the first responses the panel negotiates with each supplier
+    # in rounds of sealed revised responses, ending with sealed final offers (74号令 第31–34条).
+    negotiation: Rule[bool] | None = None
+    min_final_offers: Rule[int] | None = None  # fewer final offers end the purchase
+    # Grounds on which the documents may allow 2 final offers (74号令 第27条第2款; 214号 第21条; 124号), and
+    # that minimum, by ground key (Notice.TwoSupplierGround).
+    two_supplier_grounds: Mapping[str, FewerSuppliers] = field(default_factory=dict)
 
 
 BID_PERIOD = LegalRule(
@@ -368,4 +385,141 @@ PROCUREMENT_SINGLE_SOURCE = TenderRules(
     invitee_draw=None,
     periods_bind_must_tender_only=False,
     max_invited=Rule(1, SS_ONE_SUPPLIER),
+)
+
+
+# ---- government procurement, 竞争性谈判 (rules-methods-cn.md G120–G127, SM-GP-CN) --------------------------
+
+CN_PERIOD = LegalRule(
+    f"{ORDER74} 第29条",
+    "从谈判文件发出之日起至供应商提交首次响应文件截止之日止不得少于3个工作日。提交首次响应文件截止之日前，澄清或者修改的内容"
+    "可能影响响应文件编制的，应当在提交首次响应文件截止之日3个工作日前，以书面形式通知所有接收谈判文件的供应商，不足3个工作日的，"
+    "应当顺延提交首次响应文件截止之日。",
+)
+CN_SUPPLIERS = LegalRule(
+    f"{ORDER74} 第12条",
+    "采购人、采购代理机构应当通过发布公告、从省级以上财政部门建立的供应商库中随机抽取或者采购人和评审专家分别书面推荐的方式"
+    "邀请不少于3家符合相应资格条件的供应商参与竞争性谈判或者询价采购活动。采用采购人和评审专家书面推荐方式选择供应商的，"
+    "采购人和评审专家应当各自出具书面推荐意见。采购人推荐供应商的比例不得高于推荐供应商总数的50%。",
+)
+CN_BOND = LegalRule(
+    f"{ORDER74} 第14、20条",
+    "保证金数额应当不超过采购项目预算的2%。采购人、采购代理机构应当自成交通知书发出之日起5个工作日内退还未成交供应商的保证金。",
+)
+CN_ROUNDS = LegalRule(
+    f"{ORDER74} 第31、32、34条",
+    "谈判小组所有成员应当集中与单一供应商分别进行谈判，并给予所有参加谈判的供应商平等的谈判机会。在谈判过程中，谈判小组可以"
+    "根据谈判文件和谈判情况实质性变动采购需求中的技术、服务要求以及合同草案条款，但不得变动谈判文件中的其他内容。实质性变动的"
+    "内容，须经采购人代表确认。对谈判文件作出的实质性变动是谈判文件的有效组成部分，谈判小组应当及时以书面形式同时通知所有参加"
+    "谈判的供应商。供应商应当按照谈判文件的变动情况和谈判小组的要求重新提交响应文件。供应商在谈判小组规定的最后报价前，可以"
+    "根据谈判情况退出谈判。",
+)
+CN_FINAL_OFFERS = LegalRule(
+    f"{ORDER74} 第33、37条",
+    "谈判文件能够详细列明采购标的的技术、服务要求的，谈判结束后，谈判小组应当要求所有继续参加谈判的供应商在规定时间内提交最后"
+    "报价，提交最后报价的供应商不得少于3家。在采购过程中符合竞争要求的供应商或者报价未超过采购预算的供应商不足3家的，应当终止"
+    "竞争性谈判采购活动。",
+)
+CN_TWO_AFTER_TENDER = LegalRule(
+    f"{ORDER74} 第27条第2款",
+    "公开招标的货物、服务采购项目，招标过程中提交投标文件或者经评审实质性响应招标文件要求的供应商只有两家时，采购人、采购代理"
+    "机构按照本办法第四条经本级财政部门批准后可以与该两家供应商进行竞争性谈判采购，采购人、采购代理机构应当根据招标过程中"
+    "评审委员会的评审意见，重新制作谈判文件。",
+)
+
+PROCUREMENT_NEGOTIATION = TenderRules(
+    method="procurement_negotiation",
+    bid_period_days=working_days(3, CN_PERIOD),
+    doc_sale_days=working_days(3, CN_PERIOD),  # the 谈判文件 is out from its issue to the first deadline [U]
+    clarification_days=working_days(3, CN_PERIOD),
+    objection_to_documents_days=working_days(7, GP_CHALLENGE),
+    objection_answer_days=working_days(7, GP_CHALLENGE_ANSWER),
+    # Fewer than 3 first responses can never give the 3 final offers of 第33条: not opened, terminated [U].
+    min_bidders=Rule(3, CN_FINAL_OFFERS, unconfirmed=True),
+    min_invited=Rule(3, CN_SUPPLIERS),
+    bond_ratio=Rule(Decimal("0.02"), CN_BOND),
+    bond_cap=None,
+    decrypt_minutes_default=Rule(30, DECRYPT_WINDOW, unconfirmed=True),
+    bid_validity_days_default=Period(60, CN_FINAL_OFFERS, unconfirmed=True),
+    bond_refund_after_withdrawal_days=working_days(5, CN_BOND),
+    deposit_interest_rate=Rule(Decimal(0), CN_BOND),
+    objection_window=Rule(ObjectionWindow.AFTER_KNOWING, GP_CHALLENGE),
+    objection_pauses=Rule(False, GP_CHALLENGE_ANSWER),
+    invitee_draw=Rule(InviteeDraw.ALLOWED, CN_SUPPLIERS),
+    periods_bind_must_tender_only=False,
+    negotiation=Rule(True, CN_ROUNDS),
+    min_final_offers=Rule(3, CN_FINAL_OFFERS),
+    # The two suppliers of the failed tender are the ones invited (第27条第2款): 2 from the start.
+    two_supplier_grounds={"failed_tender": FewerSuppliers(Rule(2, CN_TWO_AFTER_TENDER), from_start=True)},
+)
+
+
+# ---- government procurement, 竞争性磋商 (rules-methods-cn.md G140–G145, SM-GP-CS) -------------------------
+
+ORDER214 = "政府采购竞争性磋商采购方式管理暂行办法（财库〔2014〕214号）"
+
+CS_PERIOD = LegalRule(
+    f"{ORDER214} 第10条",
+    "从磋商文件发出之日起至供应商提交首次响应文件截止之日止不得少于10日。磋商文件的发售期限自开始之日起不得少于5个工作日。"
+    "提交首次响应文件截止之日前，澄清或者修改的内容可能影响响应文件编制的，应当在提交首次响应文件截止时间至少5日前，以书面"
+    "形式通知所有获取磋商文件的供应商；不足5日的，应当顺延提交首次响应文件截止时间。",
+)
+CS_SUPPLIERS = LegalRule(
+    f"{ORDER214} 第6条",
+    "采购人、采购代理机构应当通过发布公告、从省级以上财政部门建立的供应商库中随机抽取或者采购人和评审专家分别书面推荐的方式"
+    "邀请不少于3家符合相应资格条件的供应商参与竞争性磋商采购活动。采购人推荐供应商的比例不得高于推荐供应商总数的50%。",
+)
+CS_BOND = LegalRule(
+    f"{ORDER214} 第12、31条",
+    "磋商保证金数额应当不超过采购项目预算的2%。未按照磋商文件要求提交磋商保证金的响应文件无效。采购人或者采购代理机构应当在"
+    "采购活动结束后及时退还供应商的磋商保证金。",
+)
+CS_ROUNDS = LegalRule(
+    f"{ORDER214} 第18、19、20条",
+    "磋商小组所有成员应当集中与单一供应商分别进行磋商，并给予所有参加磋商的供应商平等的磋商机会。在磋商过程中，磋商小组可以"
+    "根据磋商文件和磋商情况实质性变动采购需求中的技术、服务要求以及合同草案条款，实质性变动的内容须经采购人代表确认，并以书面"
+    "形式同时通知所有参加磋商的供应商；供应商应当按照磋商文件的变动情况和磋商小组的要求重新提交响应文件。",
+)
+CS_FINAL_OFFERS = LegalRule(
+    f"{ORDER214} 第21、34条",
+    "磋商结束后，磋商小组应当要求所有实质性响应的供应商在规定时间内提交最后报价，提交最后报价的供应商不得少于3家。"
+    "在采购过程中符合要求的供应商（社会资本）或者报价未超过采购预算的供应商不足3家的，应当终止竞争性磋商采购活动。",
+)
+CS_TWO_RESEARCH = LegalRule(
+    f"{ORDER214} 第21条",
+    "市场竞争不充分的科研项目，以及需要扶持的科技成果转化项目，提交最后报价的供应商可以为2家。",
+)
+CS_TWO_SERVICES = LegalRule(
+    "财库〔2015〕124号《关于政府采购竞争性磋商采购方式管理暂行办法有关问题的补充通知》",
+    "采用竞争性磋商采购方式采购的政府购买服务项目（含政府和社会资本合作项目），在采购过程中符合要求的供应商（社会资本）只有2家"
+    "的，竞争性磋商采购活动可以继续进行。",
+)
+
+PROCUREMENT_CONSULTATION = TenderRules(
+    method="procurement_consultation",
+    bid_period_days=Period(10, CS_PERIOD),
+    doc_sale_days=working_days(5, CS_PERIOD),
+    clarification_days=Period(5, CS_PERIOD),
+    objection_to_documents_days=working_days(7, GP_CHALLENGE),
+    objection_answer_days=working_days(7, GP_CHALLENGE_ANSWER),
+    min_bidders=Rule(3, CS_FINAL_OFFERS, unconfirmed=True),
+    min_invited=Rule(3, CS_SUPPLIERS),
+    bond_ratio=Rule(Decimal("0.02"), CS_BOND),
+    bond_cap=None,
+    decrypt_minutes_default=Rule(30, DECRYPT_WINDOW, unconfirmed=True),
+    bid_validity_days_default=Period(60, CS_FINAL_OFFERS, unconfirmed=True),
+    # 第31条 says only "及时"; the 5 working days of 74号令 are the platform's reading [U].
+    bond_refund_after_withdrawal_days=working_days(5, CS_BOND, unconfirmed=True),
+    deposit_interest_rate=Rule(Decimal(0), CS_BOND),
+    objection_window=Rule(ObjectionWindow.AFTER_KNOWING, GP_CHALLENGE),
+    objection_pauses=Rule(False, GP_CHALLENGE_ANSWER),
+    invitee_draw=Rule(InviteeDraw.ALLOWED, CS_SUPPLIERS),
+    periods_bind_must_tender_only=False,
+    negotiation=Rule(True, CS_ROUNDS),
+    min_final_offers=Rule(3, CS_FINAL_OFFERS),
+    # 3 are invited and respond first; 2 may remain for the final offers (MOF's reading of 124号 [S]).
+    two_supplier_grounds={
+        "research": FewerSuppliers(Rule(2, CS_TWO_RESEARCH)),
+        "government_services": FewerSuppliers(Rule(2, CS_TWO_SERVICES, unconfirmed=True)),
+    },
 )

@@ -80,6 +80,10 @@ class NoticeIn(Schema):
         default="", description="一键解密：开标SM2公钥（PEM或hex），投标文件须同时对其加密"
     )
     invitees: list[Code] = Field(default=[], description="邀请招标：受邀投标人的统一社会信用代码")
+    two_supplier_ground: Code = Field(
+        default="",
+        description="竞争性谈判、磋商：最后报价可为两家的情形（failed_tender / research / government_services）",
+    )
 
 
 class DocumentMeta(Schema):

@@ -13,7 +13,7 @@ rules): the engine does not import them.
 """
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import ClassVar
 
@@ -22,6 +22,8 @@ from ggzy.kernel.errors import InvalidInput
 from ggzy.trading.models import Lot, Project
 from ggzy.trading.rules import (
     CONSTRUCTION_TENDER,
+    PROCUREMENT_CONSULTATION,
+    PROCUREMENT_NEGOTIATION,
     PROCUREMENT_RFQ,
     PROCUREMENT_SINGLE_SOURCE,
     PROCUREMENT_TENDER,
@@ -278,6 +280,71 @@ PROCUREMENT_SINGLE_SOURCE_SPEC = ProcedureSpec(
     default_for_category=False,
 )
 
+# ---- government procurement, 竞争性谈判 and 竞争性磋商 (74号令 第26–37条; 财库〔2014〕214号) ---------------
+# SM-GP-CN / SM-GP-CS: the first responses are sealed and opened like bids; the panel then negotiates with
+# each supplier in its own recorded channel, changes to the requirements are confirmed by the purchaser's
+# representative and sent to every supplier, and each round ends with sealed revised responses opened
+# together — the last round's are the final offers, ranked by price (谈判) or by comprehensive score (磋商).
+# Both run in the engine's EVALUATION state: negotiation is the panel's work between opening and report.
+
+NEGOTIATION_WORDING = Wording(
+    principal="采购人",
+    bid="响应",
+    bidder="供应商",
+    award="成交",
+    notice="竞争性谈判公告",
+    documents="谈判文件",
+    agent="采购代理机构",
+    winner="成交供应商",
+    regulator="财政部门",
+    estimate="采购预算",
+    investment="项目预算",
+    ceiling="最高限价",
+    failed="终止",
+    expert="评审专家",
+)
+
+PROCUREMENT_NEGOTIATION_SPEC = ProcedureSpec(
+    id="procurement_negotiation",
+    version="2014-02-01",
+    name="政府采购竞争性谈判",
+    category="procurement",
+    methods=frozenset({"open", "invited"}),  # by notice, or invitations (library draw, recommendations)
+    # 74号令 第2条 also covers government works; they are not hosted yet (their panel follows the 招标规模).
+    contract_kinds=frozenset({"goods", "services"}),
+    rules=PROCUREMENT_NEGOTIATION,
+    transitions=PROCUREMENT_TRANSITIONS,
+    wording=NEGOTIATION_WORDING,
+    method_names={"open": "竞争性谈判（公告邀请供应商）", "invited": "竞争性谈判（定向邀请供应商）"},
+    method_details={"open": "政府采购竞争性谈判", "invited": "政府采购竞争性谈判"},
+    # OCDS: a negotiation among the suppliers admitted (codelist "selective", details say which).
+    ocds_methods={"open": "selective", "invited": "selective"},
+    bid_form=(
+        BidField("price", "报价（元）", "amount"),
+        BidField("delivery_days", "交货期或服务期限（日）", "integer"),
+        BidField("brand", "品牌型号", "text", required=False),
+        BidField("sme", "小微企业声明", "boolean", read_at_opening=False, required=False),
+    ),
+    default_for_category=False,
+)
+
+PROCUREMENT_CONSULTATION_SPEC = ProcedureSpec(
+    id="procurement_consultation",
+    version="2014-12-31",
+    name="政府采购竞争性磋商",
+    category="procurement",
+    methods=frozenset({"open", "invited"}),
+    contract_kinds=frozenset({"goods", "services"}),  # 214号 第3条（五）works: not hosted yet
+    rules=PROCUREMENT_CONSULTATION,
+    transitions=PROCUREMENT_TRANSITIONS,
+    wording=replace(NEGOTIATION_WORDING, notice="竞争性磋商公告", documents="磋商文件"),
+    method_names={"open": "竞争性磋商（公告邀请供应商）", "invited": "竞争性磋商（定向邀请供应商）"},
+    method_details={"open": "政府采购竞争性磋商", "invited": "政府采购竞争性磋商"},
+    ocds_methods={"open": "selective", "invited": "selective"},
+    bid_form=PROCUREMENT_NEGOTIATION_SPEC.bid_form,
+    default_for_category=False,
+)
+
 SPECS: dict[str, ProcedureSpec] = {
     s.key: s
     for s in (
@@ -285,6 +352,8 @@ SPECS: dict[str, ProcedureSpec] = {
         PROCUREMENT_TENDER_SPEC,
         PROCUREMENT_RFQ_SPEC,
         PROCUREMENT_SINGLE_SOURCE_SPEC,
+        PROCUREMENT_NEGOTIATION_SPEC,
+        PROCUREMENT_CONSULTATION_SPEC,
     )
 }
 

@@ -19,10 +19,10 @@ from ggzy.kernel import chronograph, clock
 from ggzy.registry.actions import add_entity_user
 from ggzy.testing import PASSWORD, account_form, actor_of, local, procurement_bid_form, seal_bid
 from ggzy.trading.actions import publish_notice
-from ggzy.trading.tests.conftest import Tender, purchase, rfq, tender
+from ggzy.trading.tests.conftest import Tender, consultation, negotiation, purchase, rfq, tender
 from ggzy_guomi import Sm2PrivateKey, sm3_hex, unwrap_file_keys
 
-__all__ = ["purchase", "rfq", "tender"]
+__all__ = ["consultation", "negotiation", "purchase", "rfq", "tender"]
 
 PRICES = ["24600000.00", "24300000.00", "24450000.00", "23900000.00"]
 
@@ -64,29 +64,71 @@ def opened_rfq(rfq: Tender, network) -> Opened:  # type: ignore[no-untyped-def]
     return open_bids(rfq, forms, RFQ_PRICES)
 
 
+NEGOTIATION_PRICES = ["1150000.00", "1120000.00", "1180000.00", "1100000.00"]
+
+
+@pytest.fixture
+def opened_negotiation(negotiation: Tender, network) -> Opened:  # type: ignore[no-untyped-def]
+    """The 竞争性谈判 opened: four sealed first responses, the panel drawn."""
+    forms = [procurement_bid_form(p) for p in NEGOTIATION_PRICES]
+    return open_bids(negotiation, forms, NEGOTIATION_PRICES)
+
+
+@pytest.fixture
+def opened_consultation(consultation: Tender, network) -> Opened:  # type: ignore[no-untyped-def]
+    """The 竞争性磋商 opened (its plan set before the deadline): four first responses, the panel drawn."""
+    from decimal import Decimal
+
+    from ggzy.evaluation.actions import set_plan
+    from ggzy.evaluation.schemas import CriterionIn, PlanIn
+
+    set_plan(
+        consultation.manager,
+        consultation.lot.code,
+        PlanIn(
+            method="comprehensive",
+            price_points=Decimal(30),
+            criteria=[
+                CriterionIn(code="T1", name="服务方案", kind="technical", max_points=Decimal(50)),
+                CriterionIn(code="B1", name="类似项目业绩", kind="business", max_points=Decimal(20)),
+            ],
+        ),
+    )
+    forms = [procurement_bid_form(p) for p in NEGOTIATION_PRICES]
+    return open_bids(consultation, forms, NEGOTIATION_PRICES)
+
+
+def submit(tender: Tender, i: int, price: str, form: bytes | None = None) -> bytes:
+    """Bidder i seals `form` (or the construction form at `price`) and uploads it; the envelope."""
+    entity, key = tender.bidders[i]
+    envelope = seal_bid(tender.lot.code, entity, key, price, form=form)
+    actor = tender.bidder_actor(i)
+    job, _ = start_upload(actor, tender.lot.code, len(envelope), sm3_hex(envelope))
+    write_chunk(actor, job.public_id, 0, len(envelope), envelope)
+    complete_upload(actor, job.public_id)
+    return envelope
+
+
+def decrypt(tender: Tender, i: int, envelope: bytes) -> str:
+    """Bidder i releases its envelope's keys; the bid's receipt number."""
+    keys = {n: k.hex() for n, k in unwrap_file_keys(envelope, tender.bidders[i][1]).items()}
+    return decrypt_bid(tender.bidder_actor(i), tender.lot.code, sm3_hex(envelope), keys).receipt_no
+
+
 def open_bids(tender: Tender, forms: list[bytes | None], prices: list[str] = PRICES) -> Opened:
     """Publish, bid (each bidder i with forms[i], or the construction form), open, draw the committee."""
     publish_notice(tender.manager, tender.notice.pk)
     clock.freeze(local(2026, 3, 10, 10))
     envelopes = []
     for i, price in enumerate(prices):
-        entity, key = tender.bidders[i]
-        envelope = seal_bid(tender.lot.code, entity, key, price, form=forms[i])
+        entity = tender.bidders[i][0]
+        envelopes.append(submit(tender, i, price, forms[i]))
         actor = tender.bidder_actor(i)
-        job, _ = start_upload(actor, tender.lot.code, len(envelope), sm3_hex(envelope))
-        write_chunk(actor, job.public_id, 0, len(envelope), envelope)
-        complete_upload(actor, job.public_id)
         bond = open_bond_account(actor, tender.lot.code)
         record_bond_payment(actor_of("op"), bond.virtual_account or "", bond.amount, f"6222{i}", entity.name)
-        envelopes.append(envelope)
     clock.freeze(local(2026, 3, 24, 9))
     chronograph.sweep()
-    receipts = []
-    for i, envelope in enumerate(envelopes):
-        keys = {n: k.hex() for n, k in unwrap_file_keys(envelope, tender.bidders[i][1]).items()}
-        receipts.append(
-            decrypt_bid(tender.bidder_actor(i), tender.lot.code, sm3_hex(envelope), keys).receipt_no
-        )
+    receipts = [decrypt(tender, i, envelope) for i, envelope in enumerate(envelopes)]
     # The committee is drawn at random while the opening runs: 4 experts, 1 principal's representative.
     for _ in range(6):
         make_expert()

@@ -187,3 +187,37 @@ def rfq(vclock, network, system) -> Tender:  # type: ignore[no-untyped-def]
         ),
         procedure="procurement_rfq",
     )
+
+
+def _negotiated(system: Actor, network: dict[str, Any], procedure: str, documents: str) -> Tender:
+    """A government purchase by 竞争性谈判 or 竞争性磋商 of services, budget 1.2 million yuan."""
+    return procurement(
+        system,
+        network,
+        "银川市第一中学校园物业管理服务采购",
+        LotIn(
+            name="校园物业管理服务",
+            contract_kind="services",
+            classify_code="C21",
+            estimated_value=Decimal("1200000"),
+            bond_amount=Decimal("24000"),
+        ),
+        documents,
+        purchase_notice_form(
+            "",
+            title=f"校园物业管理服务{documents[:-2]}公告",
+            docs_until=local(2026, 3, 11, 17),
+            bid_deadline=local(2026, 3, 24, 9),
+        ),
+        procedure=procedure,
+    )
+
+
+@pytest.fixture
+def negotiation(vclock, network, system) -> Tender:  # type: ignore[no-untyped-def]
+    return _negotiated(system, network, "procurement_negotiation", "谈判文件")
+
+
+@pytest.fixture
+def consultation(vclock, network, system) -> Tender:  # type: ignore[no-untyped-def]
+    return _negotiated(system, network, "procurement_consultation", "磋商文件")
