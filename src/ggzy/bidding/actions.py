@@ -514,6 +514,8 @@ def leave_negotiation(actor: Actor, lot_code: str) -> list[Bid]:
     responses are withdrawn and its deposit goes back within the refund period."""
     bidder = _bidder(actor)
     lot = _lot(lot_code, lock=True)
+    if not Bid.objects.filter(lot=lot, bidder=bidder).exists():
+        raise NotFound("bid_not_found", "您没有参加本项目谈判（磋商）的响应文件", "No response of yours here")
     rule = procedure.rules_for(lot).negotiation
     final = lot.rounds.filter(final=True).first()
     if (

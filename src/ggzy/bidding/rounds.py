@@ -125,6 +125,8 @@ def withdraw(lot: Lot, bidder: Entity, refund_due: datetime) -> list[Bid]:
         )
     )
     Bid.objects.filter(pk__in=[b.pk for b in bids]).update(status=Bid.Status.WITHDRAWN)
+    for bid in bids:
+        bid.status = Bid.Status.WITHDRAWN
     for open_round in lot.rounds.exclude(status=Round.Status.CLOSED):
         open_round.suppliers.remove(bidder)  # nothing more is taken from it
     Bond.objects.filter(

@@ -30,6 +30,7 @@ from ggzy.registry.queries import bidder_of
 from ggzy.trading import actions as trading_actions
 from ggzy.trading.models import Document, Lot, Notice
 from ggzy.trading.queries import is_overseer, is_party, is_staff, overseen_projects
+from ggzy.trading.specs import spec_for
 
 BID_STATUS = dict(Bid.Status.choices)
 BID_FAULT = dict(Bid.Fault.choices)
@@ -71,6 +72,15 @@ class LotRow:
     bids: list[Bid] = field(default_factory=list)
     bond: Bond | None = None
     open_for_bids: bool = False
+
+    @property
+    def negotiating(self) -> bool:
+        """A negotiation (竞争性谈判/磋商) the bidder responded to, past its first opening."""
+        return (
+            bool(self.bids)
+            and self.lot.state not in {Lot.State.DRAFT, Lot.State.BIDDING, Lot.State.OPENING}
+            and (spec_for(self.lot).rules.negotiation is not None)
+        )
 
     @property
     def current(self) -> Bid | None:

@@ -3,21 +3,29 @@
 from django.http import FileResponse, HttpRequest, HttpResponse
 from ninja import Router, Schema, Status
 
-from ggzy.evaluation import actions, award
-from ggzy.evaluation.models import Evaluation
+from ggzy.bidding.models import Round
+from ggzy.evaluation import actions, award, negotiation
+from ggzy.evaluation.models import Evaluation, RequirementChange
 from ggzy.evaluation.schemas import (
     AnswerIn,
     AwardIn,
     CandidateOut,
+    ChangeIn,
+    ChangeOut,
     CommitteeIn,
     ConfirmIn,
     ContractIn,
     EvaluationOut,
     FailIn,
+    MessageIn,
+    MessageOut,
+    NegotiationOut,
     PlanIn,
     PublicityIn,
     QuestionIn,
     RejectIn,
+    RoundIn,
+    RoundOut,
     ScoresIn,
     SignatureIn,
     SignInIn,
@@ -221,3 +229,84 @@ def contract(request: HttpRequest, code: str, payload: ContractIn) -> Done:
         actor_from_request(request), code, payload.amount, payload.performance_bond, payload.contract_sm3
     )
     return Done()
+
+
+# ---- negotiation (竞争性谈判, 竞争性磋商) ----------------------------------------------------------------
+
+
+def round_out(r: Round) -> RoundOut:
+    return RoundOut(
+        number=r.number,
+        final=r.final,
+        deadline=r.deadline,
+        status=r.status,
+        requirements=r.requirements,
+        decrypt_closes_at=r.decrypt_closes_at,
+    )
+
+
+def change_out(c: RequirementChange) -> ChangeOut:
+    return ChangeOut(id=c.pk, text=c.text, proposed_at=c.proposed_at, confirmed_at=c.confirmed_at)
+
+
+@router.get(
+    "/lots/{code}/negotiation",
+    response=NegotiationOut,
+    summary="谈判（磋商）记录：谈判小组看全部，供应商看本单位",
+)
+def negotiation_record(request: HttpRequest, code: str) -> NegotiationOut:
+    actor = actor_from_request(request)
+    messages = negotiation.channel(actor, code)  # refuses anyone but the panel and the suppliers in it
+    evaluation = Evaluation.objects.select_related("lot").get(lot__code=code)
+    panel = evaluation.members.filter(user_id=actor.user_id or 0).exists()
+    rounds = evaluation.lot.rounds.order_by("number")
+    if not panel:
+        rounds = rounds.filter(suppliers=actor.entity_id)
+    changes = evaluation.requirement_changes.all()
+    return NegotiationOut(
+        lot=code,
+        rounds=[round_out(r) for r in rounds],
+        messages=[
+            MessageOut(supplier=m.supplier.uscc, from_panel=m.from_panel, text=m.text, sent_at=m.sent_at)
+            for m in messages
+        ],
+        # A supplier learns of a change when it is confirmed and sent to all (74号令 第32条).
+        changes=[change_out(c) for c in (changes if panel else changes.filter(confirmed_at__isnull=False))],
+        unheard=[s.uscc for s in negotiation.unheard(evaluation)] if panel else [],
+    )
+
+
+@router.post("/lots/{code}/negotiation/messages", response={201: MessageOut}, summary="谈判记录：发言")
+def negotiation_message(request: HttpRequest, code: str, payload: MessageIn) -> Status[MessageOut]:
+    m = negotiation.send_message(actor_from_request(request), code, payload.supplier, payload.text)
+    return Status(
+        201, MessageOut(supplier=m.supplier.uscc, from_panel=m.from_panel, text=m.text, sent_at=m.sent_at)
+    )
+
+
+@router.post("/lots/{code}/negotiation/changes", response={201: ChangeOut}, summary="提出采购需求实质性变动")
+def propose_change(request: HttpRequest, code: str, payload: ChangeIn) -> Status[ChangeOut]:
+    return Status(
+        201, change_out(negotiation.propose_change(actor_from_request(request), code, payload.text))
+    )
+
+
+@router.post(
+    "/lots/{code}/negotiation/changes/{change_id}/confirm",
+    response=ChangeOut,
+    summary="采购人代表确认实质性变动（同时书面通知全部供应商）",
+)
+def confirm_change(request: HttpRequest, code: str, change_id: int) -> ChangeOut:
+    return change_out(negotiation.confirm_change(actor_from_request(request), code, change_id))
+
+
+@router.post(
+    "/lots/{code}/negotiation/rounds",
+    response={201: RoundOut},
+    summary="要求提交加密的响应文件或最后报价（组长）",
+)
+def open_round(request: HttpRequest, code: str, payload: RoundIn) -> Status[RoundOut]:
+    r = negotiation.open_round(
+        actor_from_request(request), code, payload.minutes, payload.final, payload.requirements
+    )
+    return Status(201, round_out(r))

@@ -56,10 +56,15 @@ def negotiating_suppliers(evaluation: Evaluation) -> list[Entity]:
     return [bid.bidder for bid in valid_bids(evaluation)]
 
 
-def _negotiating(lot_code: str) -> tuple[Lot, Evaluation, Rule[bool]]:
+def _negotiation_of(lot_code: str) -> tuple[Lot, Evaluation]:
+    """The lot and its evaluation (404 before the panel sits). Who may act is checked next, by the caller,
+    and only then whether the negotiation is open (`_require_open`): nothing is learnt by asking."""
     lot = _lot(lot_code)
+    return lot, _evaluation(lot)
+
+
+def _require_open(lot: Lot, evaluation: Evaluation) -> Rule[bool]:
     rule = negotiation_rule(lot)
-    evaluation = _evaluation(lot)
     _in_progress(evaluation)
     if rounds.final_round_closed(lot):
         raise InvalidInput(
@@ -68,7 +73,7 @@ def _negotiating(lot_code: str) -> tuple[Lot, Evaluation, Rule[bool]]:
             "The final offers are in: the negotiation is over",
             rule=rule.legal,
         )
-    return lot, evaluation, rule
+    return rule
 
 
 def _panel_member(actor: Actor, evaluation: Evaluation) -> CommitteeMember | None:
@@ -87,12 +92,7 @@ def _users_of(entity_ids: set[int]) -> list[int]:
 @action("evaluation.send_negotiation_message")
 def send_message(actor: Actor, lot_code: str, supplier_uscc: str, text: str) -> NegotiationMessage:
     """A message in one supplier's channel, from the panel (a member) or from that supplier."""
-    lot, evaluation, _ = _negotiating(lot_code)
-    text = (text or "").strip()
-    if not text or len(text) > MAX_MESSAGE:
-        raise InvalidInput(
-            "message_text", f"请填写内容（不超过{MAX_MESSAGE}字）", f"Write 1..{MAX_MESSAGE} characters"
-        )
+    lot, evaluation = _negotiation_of(lot_code)
     suppliers = {s.uscc: s for s in negotiating_suppliers(evaluation)}
     member = _panel_member(actor, evaluation)
     if member is not None:
@@ -117,6 +117,12 @@ def send_message(actor: Actor, lot_code: str, supplier_uscc: str, text: str) -> 
                 "供应商只能在本单位的谈判记录中发言",
                 "A supplier writes in its own channel only",
             )
+    _require_open(lot, evaluation)
+    text = (text or "").strip()
+    if not text or len(text) > MAX_MESSAGE:
+        raise InvalidInput(
+            "message_text", f"请填写内容（不超过{MAX_MESSAGE}字）", f"Write 1..{MAX_MESSAGE} characters"
+        )
     assert actor.user_id is not None
     message = NegotiationMessage.objects.create(
         evaluation=evaluation,
@@ -161,10 +167,11 @@ def channel(actor: Actor, lot_code: str, supplier_uscc: str | None = None) -> li
 @action("evaluation.propose_requirement_change")
 def propose_change(actor: Actor, lot_code: str, text: str) -> RequirementChange:
     """A panel member writes down a substantive change of the requirements or the draft contract."""
-    lot, evaluation, _rule = _negotiating(lot_code)
+    lot, evaluation = _negotiation_of(lot_code)
     member = _panel_member(actor, evaluation)
     if member is None:
         raise PermissionDenied("not_a_member", "您不是本项目谈判小组成员", "You are not on this panel")
+    _require_open(lot, evaluation)
     text = (text or "").strip()
     if not text or len(text) > MAX_MESSAGE:
         raise InvalidInput(
@@ -191,7 +198,14 @@ def _may_confirm(actor: Actor, lot: Lot, evaluation: Evaluation) -> bool:
 def confirm_change(actor: Actor, lot_code: str, change_id: int) -> RequirementChange:
     """The purchaser's representative confirms the change; it goes in writing to every supplier still
     negotiating at the same moment, into each one's channel (74号令 第32条)."""
-    lot, evaluation, rule = _negotiating(lot_code)
+    lot, evaluation = _negotiation_of(lot_code)
+    if not _may_confirm(actor, lot, evaluation):
+        raise PermissionDenied(
+            "representative_only",
+            "实质性变动须经采购人代表确认",
+            "A substantive change is confirmed by the purchaser's representative",
+        )
+    _require_open(lot, evaluation)
     change = (
         RequirementChange.objects.select_for_update(of=("self",))
         .filter(pk=change_id, evaluation=evaluation)
@@ -199,13 +213,6 @@ def confirm_change(actor: Actor, lot_code: str, change_id: int) -> RequirementCh
     )
     if change is None:
         raise NotFound("change_not_found", "未找到该实质性变动", "No such change")
-    if not _may_confirm(actor, lot, evaluation):
-        raise PermissionDenied(
-            "representative_only",
-            "实质性变动须经采购人代表确认",
-            "A substantive change is confirmed by the purchaser's representative",
-            rule=rule.legal,
-        )
     if change.confirmed_at is not None:
         return change
     now = clock.now()
@@ -258,10 +265,11 @@ def unheard(evaluation: Evaluation) -> list[Entity]:
 def open_round(actor: Actor, lot_code: str, minutes: int, final: bool, requirements: str = "") -> Round:
     """The chair asks the suppliers still negotiating for sealed revised responses (or, `final`, for their
     final offers) within `minutes`; the confirmed changes since the last round go with the request."""
-    lot, evaluation, rule = _negotiating(lot_code)
+    lot, evaluation = _negotiation_of(lot_code)
     member = _panel_member(actor, evaluation)
     if member is None or not member.is_chair:
         raise PermissionDenied("chair_only", "由谈判小组组长组织提交响应文件", "The chair opens a round")
+    rule = _require_open(lot, evaluation)
     if rounds.current_round(lot) is not None:
         raise InvalidInput(
             "round_in_progress", "上一轮尚未结束", "The current round has not ended", rule=rule.legal

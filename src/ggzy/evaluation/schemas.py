@@ -107,3 +107,54 @@ class EvaluationOut(Schema):
     members: int
     signed: int
     candidates: list[CandidateOut]
+
+
+# ---- negotiation (竞争性谈判, 竞争性磋商) ----------------------------------------------------------------
+
+
+class MessageIn(Schema):
+    supplier: Code = Field(
+        default="", description="谈判小组发给的供应商统一社会信用代码（供应商本人发言时留空）"
+    )
+    text: Reason
+
+
+class ChangeIn(Schema):
+    text: Reason = Field(description="采购需求中技术、服务要求或合同草案条款的实质性变动")
+
+
+class RoundIn(Schema):
+    minutes: int = Field(description="供应商提交时限（分钟，10至10080）")
+    final: bool = Field(default=False, description="本轮为最后报价")
+    requirements: Reason = ""
+
+
+class RoundOut(Schema):
+    number: int
+    final: bool
+    deadline: datetime
+    status: str
+    requirements: str
+    decrypt_closes_at: datetime | None = None
+
+
+class MessageOut(Schema):
+    supplier: str
+    from_panel: bool
+    text: str
+    sent_at: datetime
+
+
+class ChangeOut(Schema):
+    id: int
+    text: str
+    proposed_at: datetime
+    confirmed_at: datetime | None = None
+
+
+class NegotiationOut(Schema):
+    lot: str
+    rounds: list[RoundOut]
+    messages: list[MessageOut]
+    changes: list[ChangeOut]
+    unheard: list[str] = Field(default=[], description="本阶段谈判小组尚未谈判的供应商（仅谈判小组可见）")

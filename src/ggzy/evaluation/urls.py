@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ggzy.evaluation import views
+from ggzy.evaluation import negotiation_views, views
 
 app_name = "evaluation"
 
@@ -16,6 +16,17 @@ urlpatterns = [
     path("lots/<str:code>/questions/", views.ask, name="ask"),
     path("lots/<str:code>/extension/", views.extension, name="extension"),
     path("lots/<str:code>/finish/", views.finish, name="finish"),
+    path("lots/<str:code>/negotiation/messages/", negotiation_views.panel_message, name="panel_message"),
+    path("lots/<str:code>/negotiation/changes/", negotiation_views.propose_change, name="propose_change"),
+    path(
+        "lots/<str:code>/negotiation/changes/<int:change_id>/confirm/",
+        negotiation_views.confirm_change,
+        name="confirm_change",
+    ),
+    path("lots/<str:code>/negotiation/rounds/", negotiation_views.open_round, name="open_round"),
+    path("negotiations/<str:code>/", negotiation_views.supplier_page, name="negotiation"),
+    path("negotiations/<str:code>/reply/", negotiation_views.supplier_reply, name="supplier_reply"),
+    path("negotiations/<str:code>/leave/", negotiation_views.supplier_leave, name="supplier_leave"),
     path("lots/<str:code>/report.pdf", views.report_pdf, name="report_pdf"),
     path("lots/<str:code>/signatures/", views.sign_report, name="sign_report"),
     path("lots/<str:code>/bids/<str:receipt_no>/files/<path:name>", views.bid_file, name="bid_file"),

@@ -349,6 +349,7 @@ def _room_page(
     reject_form: RejectForm | None = None,
     ask_form: AskForm | None = None,
     signature_form: SignatureForm | None = None,
+    **negotiation_forms: Any,
 ) -> HttpResponse:
     lot, evaluation, member = room.lot, room.evaluation, room.member
     now = clock.now()
@@ -416,6 +417,11 @@ def _room_page(
             context["ask_form"] = ask_form or AskForm(bids=valid)
             if member.is_chair:
                 context["reject_form"] = reject_form or RejectForm(bids=valid)
+        if spec.rules.negotiation is not None and (room.ready or room.overseer or room.party):
+            # Imported here: the negotiation pages build on this module (the room, its refusals).
+            from ggzy.evaluation.negotiation_views import panel_context
+
+            context.update(panel_context(room, **negotiation_forms))
         if reported:
             context["report_html"] = evaluation.report_html
             if (

@@ -531,6 +531,9 @@ BEFORE_DEADLINE: dict[tuple[str, str], Rule] = {
     ),
     ("GET", "/api/bids/{lot}/bidders"): Rule(NOBODY, "before the deadline nobody sees who bid"),
     ("DELETE", "/api/bids/{lot}/mine"): Rule(frozenset({"bidder"}), "a bidder withdraws its own bid"),
+    ("POST", "/api/bids/{lot}/leave-negotiation"): Rule(
+        frozenset({"bidder"}), "a supplier leaves a negotiation (refused here: not a negotiation)"
+    ),
     # evaluation and award (the lot is still open for bids in this fixture)
     ("POST", "/api/evaluation/lots/{code}/plan"): Rule(
         PARTIES,
@@ -583,6 +586,39 @@ BEFORE_DEADLINE: dict[tuple[str, str], Rule] = {
         COMMITTEE,
         "members ask a bidder to clarify",
         lambda ctx, role: {"receipt_no": ctx["receipt_no"], "question": "请澄清"},
+        params={"code": "lot"},
+        pending=NO_COMMITTEE,
+    ),
+    ("GET", "/api/evaluation/lots/{code}/negotiation"): Rule(
+        COMMITTEE | frozenset({"bidder"}),
+        "the negotiation record: the panel all of it, a supplier its own channel",
+        params={"code": "lot"},
+        pending=NO_COMMITTEE,
+    ),
+    ("POST", "/api/evaluation/lots/{code}/negotiation/messages"): Rule(
+        COMMITTEE | frozenset({"bidder"}),
+        "the panel or a supplier still negotiating writes in a channel",
+        lambda ctx, role: {"supplier": "", "text": "谈判"},
+        params={"code": "lot"},
+        pending=NO_COMMITTEE,
+    ),
+    ("POST", "/api/evaluation/lots/{code}/negotiation/changes"): Rule(
+        COMMITTEE,
+        "a panel member proposes a requirement change",
+        const({"text": "变动"}),
+        params={"code": "lot"},
+        pending=NO_COMMITTEE,
+    ),
+    ("POST", "/api/evaluation/lots/{code}/negotiation/changes/{change_id}/confirm"): Rule(
+        COMMITTEE | PARTIES,
+        "the purchaser's representative confirms a change",
+        params={"code": "lot", "change_id": "question_id"},
+        pending=NO_COMMITTEE,
+    ),
+    ("POST", "/api/evaluation/lots/{code}/negotiation/rounds"): Rule(
+        COMMITTEE,
+        "the chair asks for revised responses or final offers",
+        const({"minutes": 60, "final": False}),
         params={"code": "lot"},
         pending=NO_COMMITTEE,
     ),

@@ -442,6 +442,7 @@ def _page_value(route: str, name: str, ctx: Ctx) -> str:
         return ctx["file_name"] if "files/" in route else ctx["name"]
     aliases = {
         "clarification_id": "question_id",
+        "change_id": "question_id",
         "version_id": "public_version",
         "bond_id": "record_id",
         "lot_code": "lot",
