@@ -1,9 +1,10 @@
 """`ggzy simulate tender` and `ggzy simulate procurement`: one construction tender or one government
-procurement (open or invited tendering) from registration to the sealed archive, on the virtual clock,
-through the same actions and HTTP API that people use — bidders seal, upload and decrypt with the real
-`ggzy-bid` client (its HTTP calls go to this Django application in-process). Periods, the bid form and the
-road from the report to the award come from the lot's procedure specification, so the two trades differ
-here only in what the parties buy and say.
+procurement (open or invited tendering, 询价, 单一来源, 竞争性谈判, 竞争性磋商) from registration to the sealed
+archive, on the virtual clock, through the same actions and HTTP API that people use — bidders seal, upload
+and decrypt with the real `ggzy-bid` client (its HTTP calls go to this Django application in-process).
+Periods, the bid form, whether a panel negotiates in rounds of sealed revised responses, the price weight
+of the plan and the road from the report to the award come from the lot's procedure specification, so the
+trades differ here only in what the parties buy and say.
 
 The scenario test runs this very code, so the demo and the proof cannot drift apart.
 """
@@ -24,7 +25,12 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from django.utils import timezone
 
-from ggzy.bidding.actions import open_bond_account, record_bond_payment, refund_bond
+from ggzy.bidding.actions import (
+    leave_negotiation,
+    open_bond_account,
+    record_bond_payment,
+    refund_bond,
+)
 from ggzy.bidding.models import Bid, Bond, OpeningRecord
 from ggzy.catalogue.actions import load_national_catalogue
 from ggzy.catalogue.queries import effective_version
@@ -32,6 +38,7 @@ from ggzy.demo.builder import add_experts
 from ggzy.evaluation.actions import (
     finish_scoring,
     plan_of,
+    set_plan,
     sign_in,
     sign_report,
     start_evaluation,
@@ -44,7 +51,18 @@ from ggzy.evaluation.award import (
     report_to_supervisor,
     sign_contract,
 )
-from ggzy.evaluation.schemas import CommitteeIn
+from ggzy.evaluation.models import Evaluation
+from ggzy.evaluation.negotiation import (
+    ROUND_MINUTES,
+    confirm_change,
+    final_offers_minimum,
+    negotiating_suppliers,
+    open_round,
+    propose_change,
+    send_message,
+)
+from ggzy.evaluation.rules import evaluation_rules_for
+from ggzy.evaluation.schemas import CommitteeIn, PlanIn
 from ggzy.exchange.calendar_actions import load_official_calendar
 from ggzy.exchange.models import Node
 from ggzy.experts.actions import commit_draw, create_draw, execute_draw, respond
@@ -81,10 +99,10 @@ from ggzy.trading.invitations import verify as verify_invitee_draw
 from ggzy.trading.models import Lot
 from ggzy.trading.schemas import DocumentMeta, InviteeDrawIn, LotIn, NoticeIn, ProjectIn
 from ggzy.trading.specs import ProcedureSpec, spec_for, spec_for_project
-from ggzy_bid.bidform import form_fields_from_json
+from ggzy_bid.bidform import FormField, form_fields_from_json
 from ggzy_bid.client import UploadClient
 from ggzy_bid.fingerprint import machine_fingerprint
-from ggzy_bid.sealing import seal_bid
+from ggzy_bid.sealing import SealResult, seal_bid
 from ggzy_guomi import Sm2PrivateKey, sm3_hex, unwrap_file_keys
 
 if typing.TYPE_CHECKING:
@@ -155,7 +173,11 @@ TRADES = {
 METHODS: dict[str, tuple[str, str]] = {
     "rfq": ("open", "procurement_rfq"),
     "single_source": ("invited", "procurement_single_source"),
+    "negotiation": ("open", "procurement_negotiation"),
+    "consultation": ("open", "procurement_consultation"),
 }
+# A negotiation round's time to respond: an hour, within what the platform allows a round.
+ROUND_TIME = timedelta(minutes=min(max(60, ROUND_MINUTES[0]), ROUND_MINUTES[1]))
 
 
 def bid_form_for(spec: ProcedureSpec, price: Decimal, i: int) -> dict[str, object]:
@@ -203,7 +225,33 @@ class Party:
 
     @property
     def actor(self) -> Actor:
-        return actor_for_user(Account.objects.get(user__username=self.username).user, "127.0.0.1")
+        return act(self.username)
+
+
+def act(username: str) -> Actor:
+    """The actor of a simulated user (a party's, an expert's), as if signed in from this machine."""
+    return actor_for_user(Account.objects.get(user__username=username).user, "127.0.0.1")
+
+
+def lower(price: Decimal) -> Decimal:
+    """A revised offer: 1% to 2.5% below the one before, to the yuan."""
+    return (price * (Decimal("0.99") - Decimal(secrets.randbelow(16)) / 1000)).quantize(Decimal(1))
+
+
+def plan_in_band(lot: Lot) -> PlanIn | None:
+    """The plan the documents fix where the method bounds the price weight both ways for the lot's kind
+    (磋商: goods 30–60, services 10–30 of 100): the default plan with the price in the middle of the band,
+    the first criterion taking or giving the difference. None where the method sets no such band."""
+    rules = evaluation_rules_for(lot)
+    low = rules.min_price_points.get(lot.contract_kind)
+    high = rules.max_price_points.get(lot.contract_kind)
+    if low is None or high is None:
+        return None
+    plan = plan_of(lot)
+    price = ((low.value + high.value) / 2).quantize(Decimal(1))
+    first, *rest = plan.criteria
+    moved = first.model_copy(update={"max_points": first.max_points + plan.price_points - price})
+    return plan.model_copy(update={"price_points": price, "criteria": [moved, *rest]})
 
 
 @dataclass
@@ -213,6 +261,22 @@ class Outcome:
     opening_rows: list[dict[str, object]] = field(default_factory=list)
     receipts: list[str] = field(default_factory=list)
     audit_events: int = 0
+    # A negotiation: each round of sealed revised responses (number, final, its decryption record), the
+    # suppliers who left, and the final offers (最后报价) by supplier.
+    rounds: list[dict[str, object]] = field(default_factory=list)
+    left: list[str] = field(default_factory=list)
+    final_offers: dict[str, Decimal] = field(default_factory=dict)
+
+
+@dataclass
+class Responding:
+    """The suppliers' side while the lot takes sealed responses: the bidder tool's folder and the lot's
+    form, the suppliers, and each one's last offer."""
+
+    work: Path
+    form: tuple[FormField, ...]
+    bidders: list[Party]
+    prices: dict[int, Decimal] = field(default_factory=dict)
 
 
 class TenderSimulation:
@@ -224,6 +288,7 @@ class TenderSimulation:
         to_the_end: bool = True,
         kind: str = "tender",
         method: str = "open",
+        leave: bool = True,
     ) -> None:
         if bidders < 1:
             raise ValueError("at least one bidder")
@@ -235,6 +300,7 @@ class TenderSimulation:
         self.say = say
         self.skip_decrypt = skip_decrypt  # how many bidders "forget" to decrypt (E8: 视为撤销)
         self.to_the_end = to_the_end  # go on to evaluation, award, contract and archive
+        self.leave = leave  # in a negotiation one supplier leaves if enough remain for the final offers
         self.run = secrets.token_hex(3)
         self.system = Actor.system("simulate")
         self.http = httpx.Client(transport=httpx.WSGITransport(app=in_process_app()), base_url=SERVER)
@@ -312,13 +378,14 @@ class TenderSimulation:
         )
         return names
 
-    def evaluate_award_archive(self, lot: Lot, principal: Party, experts: list[str]) -> None:
+    def evaluate_award_archive(
+        self, lot: Lot, principal: Party, experts: list[str], responding: Responding, outcome: Outcome
+    ) -> None:
         say = self.say
+        spec = spec_for(lot)
+        words = spec.wording
         members = [*experts, principal.username]
         keys = {u: Sm2PrivateKey.generate() for u in members}
-
-        def act(username: str) -> Actor:
-            return actor_for_user(Account.objects.get(user__username=username).user, "127.0.0.1")
 
         start_evaluation(
             self.system,
@@ -327,14 +394,21 @@ class TenderSimulation:
         )
         for username in members:
             sign_in(act(username), lot.code, keys[username].public_key.to_pem(), True)
+        if spec.rules.negotiation is not None:
+            self.negotiate(lot, experts[0], principal, responding, outcome)
+            lot.refresh_from_db()
+            if lot.state != Lot.State.EVALUATION:  # too few final offers: the purchase ends
+                say(f"  {words.failed} {lot.get_state_display()}：{lot.outcome_reason}")
+                return
         valid = list(Bid.objects.filter(lot=lot, status=Bid.Status.DECRYPTED))
-        scored = plan_of(lot).method == "comprehensive"  # 询价 and 最低评标价法 rank prices only
+        plan = plan_of(lot)
+        scored = plan.method == "comprehensive"  # 询价, 谈判 and 最低评标价法 rank prices only
         for username in members if scored else []:
+            # Each member marks each criterion of the plan at 70–95% of its points.
             marks = {
                 bid.receipt_no: {
-                    "T1": Decimal(14 + secrets.randbelow(6)),
-                    "T2": Decimal(6 + secrets.randbelow(4)),
-                    "B1": Decimal(7 + secrets.randbelow(3)),
+                    c.code: (c.max_points * (70 + secrets.randbelow(26)) / 100).quantize(Decimal(1))
+                    for c in plan.criteria
                 }
                 for bid in valid
             }
@@ -349,7 +423,7 @@ class TenderSimulation:
         say(
             f"6a 评标报告已签署 report signed by {len(members)} (SM3 {evaluation.report_sm3[:16]}…); 第一名 {first.bid.bidder.name}"
         )
-        if spec_for(lot).candidate_publicity:
+        if spec.candidate_publicity:
             start = clock.now()
             until = timezone.make_aware(datetime.combine(calendar.period_end(clock.today(), 3), time(17)))
             publish_candidates(principal.actor, lot.code, start, until)
@@ -362,7 +436,8 @@ class TenderSimulation:
             clock.advance(timedelta(hours=20))
             decided = confirm_result(principal.actor, lot.code, first.bid.receipt_no)
             say(
-                f"6b 采购人确定中标供应商 {first.bid.bidder.name}，中标结果公告至 {local_text(decided.publicity_until)}"
+                f"6b 采购人确定{words.winner} {first.bid.bidder.name}，"
+                f"{words.award}结果公告至 {local_text(decided.publicity_until)}"
             )
         clock.advance(timedelta(days=7))
         contract_text = f"{lot.code} {self.trade.lot}合同 {first.price}".encode()
@@ -373,7 +448,7 @@ class TenderSimulation:
             (first.price * Decimal("0.05")).quantize(Decimal("0.01")),
             sm3_hex(contract_text),
         )
-        if not spec_for(lot).candidate_publicity:
+        if not spec.candidate_publicity:
             report_to_supervisor(principal.actor, lot.code)  # the contract's filing (政府采购法 第47条)
         clock.advance(timedelta(days=1))
         for bond in Bond.objects.filter(lot=lot, status=Bond.Status.PAID, kind=Bond.Kind.DEPOSIT):
@@ -384,6 +459,116 @@ class TenderSimulation:
         say(
             f"6d 归档 archived: {package.file_count} files, Merkle root {package.merkle_root[:16]}… ({'intact' if result.ok else result.problem})"
         )
+
+    # -- negotiation (竞争性谈判, 竞争性磋商) -------------------------------------------------------------
+    def negotiate(
+        self, lot: Lot, chair: str, principal: Party, responding: Responding, outcome: Outcome
+    ) -> None:
+        """From the first responses to the final offers: the panel meets every supplier in its channel, one
+        change of the requirements is confirmed by the purchaser's representative, one round of revised
+        (lower) sealed responses, perhaps one supplier leaves, then the round of final offers."""
+        word = spec_for(lot).wording.documents.removesuffix("文件")  # 谈判, 磋商 (谈判文件, 磋商文件)
+        self.meet_everyone(lot, chair, responding, f"{word}小组")
+        change = propose_change(
+            act(chair), lot.code, f"{self.trade.lot}的质保期由1年延长至3年，交货后免费培训2次"
+        )
+        confirm_change(principal.actor, lot.code, change.pk)
+        self.say(f"6n 实质性变动经采购人代表确认，已书面通知全部供应商 change confirmed: {change.text}")
+        self.negotiation_round(lot, chair, responding, outcome, final=False)
+        minimum = final_offers_minimum(lot).value
+        remaining = self.negotiating(lot, responding)
+        if self.leave and len(remaining) > minimum:  # 74号令 第34条: free to leave before the final offers
+            i, leaving = remaining[-1]
+            leave_negotiation(leaving.actor, lot.code)
+            outcome.left.append(leaving.entity.name)
+            self.say(f"6n 供应商{i + 1} 退出{word} {leaving.entity.name} leaves (保证金退还)")
+        self.meet_everyone(lot, chair, responding, f"{word}小组")
+        self.negotiation_round(lot, chair, responding, outcome, final=True)
+
+    def negotiating(self, lot: Lot, responding: Responding) -> list[tuple[int, Party]]:
+        """The suppliers still negotiating, with their index among the bidders."""
+        still = {s.pk for s in negotiating_suppliers(Evaluation.objects.get(lot=lot))}
+        return [(i, b) for i, b in enumerate(responding.bidders) if b.entity.pk in still]
+
+    def meet_everyone(self, lot: Lot, chair: str, responding: Responding, panel: str) -> None:
+        """The whole panel with each supplier in its own recorded channel: a question, the answer."""
+        suppliers = self.negotiating(lot, responding)
+        for _, supplier in suppliers:
+            send_message(
+                act(chair),
+                lot.code,
+                supplier.entity.uscc,
+                f"请{supplier.entity.name}说明{self.trade.lot}的技术方案、售后服务和报价构成",
+            )
+            send_message(supplier.actor, lot.code, "", "技术方案与售后服务详见响应文件，报价可再作优惠")
+        self.say(f"6n {panel}已分别与{len(suppliers)}家供应商{panel[:2]} panel met each supplier")
+
+    def negotiation_round(
+        self, lot: Lot, chair: str, responding: Responding, outcome: Outcome, *, final: bool
+    ) -> None:
+        """The chair asks for sealed revised responses (or the final offers); each supplier offers less,
+        seals and uploads like a bid; at the deadline they decrypt; the window closes."""
+        round_ = open_round(act(chair), lot.code, int(ROUND_TIME.total_seconds()) // 60, final=final)
+        kind = "最后报价" if final else f"第{round_.number}轮响应文件"
+        self.say(f"6n 组长要求提交{kind}，截止 {local_text(round_.deadline)}")
+        clock.advance(ROUND_TIME / 4)
+        spec = spec_for(lot)
+        envelopes: dict[int, Path] = {}
+        for i, _ in self.negotiating(lot, responding):
+            responding.prices[i] = lower(responding.prices[i])
+            sealed, receipt = self.respond(lot, spec, responding, i, f"round{round_.number}-{i + 1}")
+            envelopes[i] = sealed.path
+            self.say(f"  供应商{i + 1} {kind} {responding.prices[i]}，回执 receipt {receipt}")
+        clock.freeze(round_.deadline)
+        chronograph.sweep()
+        for i, supplier in self.negotiating(lot, responding):
+            if i in envelopes:
+                self.decrypt(lot, supplier, envelopes[i])
+        round_.refresh_from_db()
+        assert round_.decrypt_closes_at is not None
+        clock.freeze(round_.decrypt_closes_at)
+        chronograph.sweep()
+        round_.refresh_from_db()
+        outcome.rounds.append({"number": round_.number, "final": round_.final, "rows": round_.rows})
+        opened = [r for r in round_.rows if r["status"] == Bid.Status.DECRYPTED]
+        if final:
+            outcome.final_offers = {str(r["bidder"]): Decimal(str(r["price"])) for r in opened}
+        self.say(
+            f"  {kind}解密完毕 round {round_.number} closed: "
+            + "；".join(f"{r['bidder']} {r['price']}" for r in opened)
+        )
+
+    # -- the suppliers' tool ---------------------------------------------------------------------------
+    def respond(
+        self, lot: Lot, spec: ProcedureSpec, responding: Responding, i: int, name: str
+    ) -> tuple[SealResult, str]:
+        """Supplier i fills the lot's form at its present price, seals the folder with `ggzy-bid` and
+        uploads the envelope over the API: the envelope and the receipt number."""
+        bidder = responding.bidders[i]
+        folder = responding.work / name
+        folder.mkdir()
+        (folder / "bid-form.json").write_text(
+            json.dumps(bid_form_for(spec, responding.prices[i], i), ensure_ascii=False), encoding="utf-8"
+        )
+        (folder / "technical.txt").write_text("技术响应文件……", encoding="utf-8")
+        sealed = seal_bid(
+            folder,
+            signer=bidder.key,
+            lot=lot.code,
+            bidder=bidder.entity.uscc,
+            fingerprint=machine_fingerprint(),
+            out=responding.work / f"{name}.gbe",
+            form=responding.form,
+        )
+        client = UploadClient(self.http, SERVER, bidder.token, chunk_size=64 * 1024)
+        result = client.upload(sealed.path)
+        return sealed, result.receipt.fields.receipt_no
+
+    def decrypt(self, lot: Lot, bidder: Party, envelope: Path) -> None:
+        """The supplier releases its envelope's content keys over the API in the decryption window."""
+        keys = unwrap_file_keys(envelope, bidder.key)
+        bid_sm3 = Bid.objects.get(lot=lot, bidder=bidder.entity, status=Bid.Status.SUBMITTED).envelope_sm3
+        UploadClient(self.http, SERVER, bidder.token).submit_keys(lot.code, bid_sm3, keys)
 
     # -- the flow ------------------------------------------------------------------------------------
     def prepare(self) -> Node:
@@ -452,6 +637,14 @@ class TenderSimulation:
         lot = project.lots.get()
         spec = spec_for(lot)
         words = spec.wording
+        plan = plan_in_band(lot)
+        if plan is not None:  # the documents fix the evaluation method before the deadline
+            set_plan(principal.actor, lot.code, plan)
+            say(
+                f"  评审办法 综合评分法：价格分{plan.price_points}分（"
+                + "、".join(f"{c.name}{c.max_points}分" for c in plan.criteria)
+                + "）"
+            )
         say(
             f"  {words.principal} {principal.entity.name}；{words.bidder} {self.count} 家，均已登记SM2数字证书"
         )
@@ -506,6 +699,7 @@ class TenderSimulation:
         receipts = []
         experts: list[str] = []
         with tempfile.TemporaryDirectory(prefix="ggzy-sim-") as work:
+            responding = Responding(Path(work), form, bidders)
             envelopes: dict[int, Path] = {}
             for i, bidder in enumerate(bidders):
                 download_document(bidder.actor, document.pk)
@@ -518,31 +712,15 @@ class TenderSimulation:
                         f"62220202{i:08d}",
                         bidder.entity.name,
                     )
-                folder = Path(work) / f"bid{i + 1}"
-                folder.mkdir()
                 # Offers spread over the 2.5% below 97% of the control price.
                 low = (trade.control_price * Decimal("0.97")).quantize(Decimal(1))
-                price = low + Decimal(secrets.randbelow(int(trade.control_price * Decimal("0.025"))))
-                (folder / "bid-form.json").write_text(
-                    json.dumps(bid_form_for(spec, price, i), ensure_ascii=False), encoding="utf-8"
+                responding.prices[i] = low + Decimal(
+                    secrets.randbelow(int(trade.control_price * Decimal("0.025")))
                 )
-                (folder / "technical.txt").write_text("技术响应文件……", encoding="utf-8")
-                sealed = seal_bid(
-                    folder,
-                    signer=bidder.key,
-                    lot=lot.code,
-                    bidder=bidder.entity.uscc,
-                    fingerprint=machine_fingerprint(),
-                    out=Path(work) / f"bid{i + 1}.gbe",
-                    form=form,
-                )
-                client = UploadClient(self.http, SERVER, bidder.token, chunk_size=64 * 1024)
-                result = client.upload(sealed.path)
+                sealed, receipt = self.respond(lot, spec, responding, i, f"bid{i + 1}")
                 envelopes[i] = sealed.path
-                receipts.append(result.receipt.fields.receipt_no)
-                say(
-                    f"3 投标 bid {i + 1}: 已封装 sealed {sealed.sm3[:16]}…，回执 receipt {result.receipt.fields.receipt_no}"
-                )
+                receipts.append(receipt)
+                say(f"3 投标 bid {i + 1}: 已封装 sealed {sealed.sm3[:16]}…，回执 receipt {receipt}")
 
             clock.freeze(deadline)
             chronograph.sweep()
@@ -553,11 +731,7 @@ class TenderSimulation:
                     if i >= self.count - self.skip_decrypt:
                         say(f"  投标人{i + 1} 未解密 (does not decrypt)")
                         continue
-                    keys = unwrap_file_keys(envelopes[i], bidder.key)
-                    bid_sm3 = Bid.objects.get(
-                        lot=lot, bidder=bidder.entity, status=Bid.Status.SUBMITTED
-                    ).envelope_sm3
-                    UploadClient(self.http, SERVER, bidder.token).submit_keys(lot.code, bid_sm3, keys)
+                    self.decrypt(lot, bidder, envelopes[i])
                     say(f"5 解密 decrypted bid {i + 1}")
                 experts = self.draw_committee(lot, principal)
                 assert lot.decrypt_closes_at is not None
@@ -565,17 +739,18 @@ class TenderSimulation:
                 chronograph.sweep()
                 lot.refresh_from_db()
 
-        outcome = Outcome(lot.code, lot.state, receipts=receipts)
-        record = OpeningRecord.objects.filter(lot=lot).first()
-        if record is not None:
-            outcome.opening_rows = record.rows
-            say("6 开标记录 opening record:")
-            for row in record.rows:
-                say(f"  {row['bidder']}  {row['price'] or '—'}  {row['status']}  保证金{row['bond']}")
-        if lot.state == Lot.State.EVALUATION and self.to_the_end:
-            self.evaluate_award_archive(lot, principal, experts)
-            lot.refresh_from_db()
-            outcome.state = lot.state
+            outcome = Outcome(lot.code, lot.state, receipts=receipts)
+            record = OpeningRecord.objects.filter(lot=lot).first()
+            if record is not None:
+                outcome.opening_rows = record.rows
+                say("6 开标记录 opening record:")
+                for row in record.rows:
+                    say(f"  {row['bidder']}  {row['price'] or '—'}  {row['status']}  保证金{row['bond']}")
+            if lot.state == Lot.State.EVALUATION and self.to_the_end:
+                # A negotiation's rounds are sealed with the same tool, in the same folder.
+                self.evaluate_award_archive(lot, principal, experts, responding, outcome)
+                lot.refresh_from_db()
+                outcome.state = lot.state
         report = verify_chain()
         outcome.audit_events = report.count
         say(f"7 审计链 audit chain: {'完整 intact' if report.intact else '被破坏 BROKEN'}，{report.count} 条")

@@ -104,3 +104,79 @@ def test_single_source_from_publicity_to_archive(network) -> None:  # type: igno
         and tender["procurementMethodDetails"] == "政府采购单一来源采购"
     )
     assert verify_chain().intact
+
+
+@pytest.mark.parametrize("method", ["negotiation", "consultation"])
+def test_negotiation_from_first_responses_to_archive(network, method: str) -> None:  # type: ignore[no-untyped-def]
+    from decimal import Decimal
+
+    from ggzy.bidding.models import Bond, Round
+    from ggzy.evaluation.actions import plan_of
+    from ggzy.evaluation.models import Award, NegotiationMessage, RequirementChange, Score
+    from ggzy.evaluation.rules import evaluation_rules_for
+    from ggzy.services.models import ArchivePackage
+    from ggzy.trading.specs import SPECS
+
+    lines: list[str] = []
+    outcome = TenderSimulation(4, lines.append, kind="procurement", method=method).execute()
+    lot = Lot.objects.get(code=outcome.lot_code)
+    spec = SPECS[lot.procedure]
+    assert spec.id == f"procurement_{method}" and spec.rules.negotiation is not None
+    assert outcome.state == Lot.State.ARCHIVED
+    # The first responses, sealed and opened like bids; then one round of revised responses and the
+    # final offers, one supplier having left in between.
+    assert [r["status"] for r in outcome.opening_rows] == ["decrypted"] * 4
+    assert [(r["number"], r["final"]) for r in outcome.rounds] == [(1, False), (2, True)]
+    assert Round.objects.filter(lot=lot, status=Round.Status.CLOSED).count() == 2
+    first = {r["bidder"]: Decimal(str(r["price"])) for r in outcome.opening_rows}
+    revised = {r["bidder"]: Decimal(str(r["price"])) for r in outcome.rounds[0]["rows"]}  # type: ignore[attr-defined]
+    assert len(revised) == 4 and all(revised[b] < first[b] for b in revised)
+    (left,) = outcome.left
+    assert set(outcome.final_offers) == set(revised) - {left}
+    assert all(outcome.final_offers[b] < revised[b] for b in outcome.final_offers)
+    leaver = Bid.objects.filter(lot=lot, bidder__name=left)
+    # Its first response was superseded by its revised one, which it withdrew on leaving.
+    assert {b.status for b in leaver} == {Bid.Status.SUPERSEDED, Bid.Status.WITHDRAWN}
+    assert leaver.get(status=Bid.Status.WITHDRAWN).round_id is not None
+    assert Bond.objects.get(lot=lot, bidder__name=left).status == Bond.Status.REFUNDED
+    # The panel met every supplier before each round; the change went to all four, confirmed.
+    change = RequirementChange.objects.get(evaluation__lot=lot)
+    assert change.confirmed_at is not None
+    written = NegotiationMessage.objects.filter(evaluation__lot=lot, text__startswith="【采购需求实质性变动")
+    assert written.count() == 4
+    assert NegotiationMessage.objects.filter(evaluation__lot=lot, from_panel=False).count() == 4 + 3
+    # The candidates are the final offers, at the prices of the last round.
+    candidates = list(lot.evaluation.candidates.select_related("bid__bidder", "bid__round").order_by("rank"))
+    assert {c.bid.bidder.name: c.price for c in candidates} == outcome.final_offers
+    assert all(c.bid.round is not None and c.bid.round.final for c in candidates)
+    assert Award.objects.get(lot=lot).winner == candidates[0].bid
+    if method == "negotiation":  # ranked by the lowest final price, nothing scored
+        assert [c.price for c in candidates] == sorted(outcome.final_offers.values())
+        assert not Score.objects.filter(bid__lot=lot).exists()
+    else:  # comprehensive scoring of the final offers, the plan within the band for goods
+        plan = plan_of(lot)
+        rules = evaluation_rules_for(lot)
+        band = rules.min_price_points["goods"].value, rules.max_price_points["goods"].value
+        assert plan.method == "comprehensive" and band[0] <= plan.price_points <= band[1]
+        assert plan.price_points + sum(c.max_points for c in plan.criteria) == 100
+        scored = Score.objects.filter(bid__lot=lot)
+        assert {s.bid.round.final for s in scored.select_related("bid__round")} == {True}  # type: ignore[union-attr]
+        assert scored.values("member").distinct().count() == 5
+        assert [c.score for c in candidates] == sorted((c.score for c in candidates), reverse=True)
+    assert any("最后报价解密完毕" in line for line in lines)
+    assert any(f"{spec.wording.winner}" in line and "6b" in line for line in lines)
+    assert verify_chain().intact
+    call_command("verify_archive", ArchivePackage.objects.get().lot.code)
+
+
+def test_command_takes_suppliers(network, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    from ggzy.demo.management.commands.simulate import Command
+
+    parser = Command().create_parser("ggzy", "simulate")
+    for name in ("--suppliers", "--bidders"):  # --bidders stays as an alias
+        assert parser.parse_args(["procurement", "--method", "negotiation", name, "4"]).bidders == 4
+    # With the fewest suppliers the final offers need (3), nobody leaves the negotiation.
+    call_command("simulate", "procurement", "--method", "consultation", "--suppliers", "3")
+    out = capsys.readouterr().out
+    assert "磋商小组已分别与3家供应商磋商" in out and "退出磋商" not in out
+    assert "最后报价解密完毕" in out and "归档 archived" in out and "审计链 audit chain: 完整 intact" in out
