@@ -34,7 +34,9 @@ from ggzy.trading.specs import spec_for
 # ---- forms ---------------------------------------------------------------------------------------
 
 
+# Prefixed: the room holds several of these forms, and their fields' ids must not collide.
 class MessageForm(forms.Form):
+    prefix = "message"
     supplier = forms.ChoiceField(label="供应商")
     text = forms.CharField(label="谈判内容", widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -50,12 +52,14 @@ class ReplyForm(forms.Form):
 
 
 class ChangeForm(forms.Form):
+    prefix = "change"
     text = forms.CharField(
         label="实质性变动内容（技术、服务要求或合同草案条款）", widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
 class RoundForm(forms.Form):
+    prefix = "round"
     minutes = forms.IntegerField(label="提交时限（分钟）", initial=60)
     final = forms.BooleanField(label="本轮为最后报价", required=False)
     requirements = forms.CharField(

@@ -30,11 +30,12 @@ def test_the_panel_and_a_supplier_negotiate_on_their_pages(opened_negotiation: O
     assert "谈判过程" in page and "第31、32、34条" in page and "本阶段尚未谈判的供应商" in page
     suppliers = [entity for entity, _ in o.tender.bidders]
     # Asking for revised responses before meeting everyone is refused on the page.
-    refused = chair.post(room + "negotiation/rounds/", {"minutes": "60", "requirements": ""})
+    refused = chair.post(room + "negotiation/rounds/", {"round-minutes": "60", "round-requirements": ""})
     assert refused.status_code == 422 and "平等的谈判机会" in refused.content.decode()
     for s in suppliers:
         sent = chair.post(
-            room + "negotiation/messages/", {"supplier": s.uscc, "text": f"请{s.name}说明报价构成"}
+            room + "negotiation/messages/",
+            {"message-supplier": s.uscc, "message-text": f"请{s.name}说明报价构成"},
         )
         assert sent.status_code == 302
     # The supplier reads its own channel only and answers.
@@ -46,15 +47,17 @@ def test_the_panel_and_a_supplier_negotiate_on_their_pages(opened_negotiation: O
     assert NegotiationMessage.objects.filter(supplier=suppliers[0], from_panel=False).count() == 1
     assert login("zb").get(mine).status_code == 403  # the purchaser is no supplier here
     # A change: the chair proposes, an expert cannot confirm, the representative does.
-    assert chair.post(room + "negotiation/changes/", {"text": "驻场人员增至24人"}).status_code == 302
+    assert chair.post(room + "negotiation/changes/", {"change-text": "驻场人员增至24人"}).status_code == 302
     change = RequirementChange.objects.get()
     expert = login(members[1])
     denied = expert.post(room + f"negotiation/changes/{change.pk}/confirm/")
     assert denied.status_code == 403
+    assert "确认并通知全部供应商" not in expert.get(room).content.decode()
+    assert "确认并通知全部供应商" in login("zbdb").get(room).content.decode()
     assert login("zbdb").post(room + f"negotiation/changes/{change.pk}/confirm/").status_code == 302
     assert "驻场人员增至24人" in tb0.get(mine).content.decode()  # in writing, in its channel
     opened = chair.post(
-        room + "negotiation/rounds/", {"minutes": "60", "requirements": "请按变动后的需求报价"}
+        room + "negotiation/rounds/", {"round-minutes": "60", "round-requirements": "请按变动后的需求报价"}
     )
     assert opened.status_code == 302
     page = tb0.get(mine).content.decode()
