@@ -301,6 +301,15 @@ def confirm_change(request: HttpRequest, code: str, change_id: int) -> ChangeOut
 
 
 @router.post(
+    "/lots/{code}/negotiation/changes/{change_id}/withdraw",
+    response=ChangeOut,
+    summary="撤回实质性变动（谈判小组）或不予确认（采购人代表）",
+)
+def withdraw_change(request: HttpRequest, code: str, change_id: int) -> ChangeOut:
+    return change_out(negotiation.withdraw_change(actor_from_request(request), code, change_id))
+
+
+@router.post(
     "/lots/{code}/negotiation/rounds",
     response={201: RoundOut},
     summary="要求提交加密的响应文件或最后报价（组长）",

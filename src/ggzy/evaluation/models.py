@@ -211,6 +211,11 @@ class RequirementChange(models.Model):
         User, models.PROTECT, null=True, blank=True, related_name="confirmed_requirement_changes"
     )
     confirmed_at = models.DateTimeField("采购人代表确认时间", null=True, blank=True)
+    # Not confirmed: withdrawn by the panel or declined by the purchaser's representative; it goes nowhere.
+    withdrawn_at = models.DateTimeField("撤回或不予确认时间", null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        User, models.PROTECT, null=True, blank=True, related_name="withdrawn_requirement_changes"
+    )
 
     class Meta:
         ordering = ["evaluation_id", "proposed_at", "id"]

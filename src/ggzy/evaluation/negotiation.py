@@ -213,6 +213,10 @@ def confirm_change(actor: Actor, lot_code: str, change_id: int) -> RequirementCh
     )
     if change is None:
         raise NotFound("change_not_found", "未找到该实质性变动", "No such change")
+    if change.withdrawn_at is not None:
+        raise InvalidInput(
+            "change_withdrawn", "该变动已撤回或不予确认", "The change was withdrawn or declined"
+        )
     if change.confirmed_at is not None:
         return change
     now = clock.now()
@@ -236,6 +240,35 @@ def confirm_change(actor: Actor, lot_code: str, change_id: int) -> RequirementCh
     for user_id in _users_of({s.pk for s in suppliers}):
         notify.queue_to(user_id, "采购需求实质性变动通知", f"{lot.code} {lot.name}：{change.text[:200]}")
     audit.record(change, {"lot": lot.code, "notified": sorted(s.uscc for s in suppliers)})
+    return change
+
+
+@action("evaluation.withdraw_requirement_change")
+def withdraw_change(actor: Actor, lot_code: str, change_id: int) -> RequirementChange:
+    """A change not confirmed goes nowhere: the panel withdraws it, or the purchaser's representative
+    declines it (74号令 第32条: only a confirmed change binds); it stays in the record as withdrawn."""
+    lot, evaluation = _negotiation_of(lot_code)
+    if _panel_member(actor, evaluation) is None and not _may_confirm(actor, lot, evaluation):
+        raise PermissionDenied("not_a_member", "您不是本项目谈判小组成员", "You are not on this panel")
+    _require_open(lot, evaluation)
+    change = (
+        RequirementChange.objects.select_for_update(of=("self",))
+        .filter(pk=change_id, evaluation=evaluation)
+        .first()
+    )
+    if change is None:
+        raise NotFound("change_not_found", "未找到该实质性变动", "No such change")
+    if change.confirmed_at is not None:
+        raise InvalidInput(
+            "change_confirmed",
+            "已确认并通知供应商的变动不能撤回；如需改变，请再提出新的变动",
+            "A confirmed change was sent to the suppliers: propose a new one instead",
+        )
+    if change.withdrawn_at is None:
+        change.withdrawn_at = clock.now()
+        change.withdrawn_by_id = actor.user_id
+        change.save(update_fields=["withdrawn_at", "withdrawn_by"])
+        audit.record(change, {"lot": lot.code, "withdrawn": True})
     return change
 
 
@@ -274,7 +307,7 @@ def open_round(actor: Actor, lot_code: str, minutes: int, final: bool, requireme
         raise InvalidInput(
             "round_in_progress", "上一轮尚未结束", "The current round has not ended", rule=rule.legal
         )
-    pending = evaluation.requirement_changes.filter(confirmed_at__isnull=True)
+    pending = evaluation.requirement_changes.filter(confirmed_at__isnull=True, withdrawn_at__isnull=True)
     if pending.exists():
         raise InvalidInput(
             "requirement_change_unconfirmed",
@@ -284,8 +317,17 @@ def open_round(actor: Actor, lot_code: str, minutes: int, final: bool, requireme
             details={"changes": list(pending.values_list("pk", flat=True))},
         )
     suppliers = negotiating_suppliers(evaluation)
-    if not suppliers:
-        raise InvalidInput("no_suppliers", "没有继续参加谈判的供应商", "No supplier is negotiating")
+    fewest = final_offers_minimum(lot)
+    remaining = qualified_count(lot, valid_bids(evaluation))
+    if remaining < fewest.value:
+        # 74号令 第37条 (214号 第34条): the purchase ends as soon as too few remain, not after more rounds.
+        raise InvalidInput(
+            "too_few_negotiating",
+            f"继续参加谈判的供应商不足{fewest.value}家（{remaining}家），应当终止采购活动：请办理终止并说明原因",
+            f"Fewer than {fewest.value} suppliers remain ({remaining}): end the purchase instead",
+            rule=fewest.legal,
+            details={"remaining": remaining, "minimum": fewest.value},
+        )
     not_met = unheard(evaluation)
     if not_met:
         raise InvalidInput(

@@ -190,6 +190,21 @@ def confirm_change(request: HttpRequest, code: str, change_id: int) -> HttpRespo
 @login_required
 @require_POST
 @shows_errors
+def withdraw_change(request: HttpRequest, code: str, change_id: int) -> HttpResponse:
+    actor = actor_from_request(request)
+    room = room_for(actor, code)
+    return _panel_after(
+        request,
+        actor,
+        room,
+        lambda: negotiation.withdraw_change(actor, code, change_id),
+        "该变动已撤回，不通知供应商。",
+    )
+
+
+@login_required
+@require_POST
+@shows_errors
 def open_round(request: HttpRequest, code: str) -> HttpResponse:
     actor = actor_from_request(request)
     room = room_for(actor, code)

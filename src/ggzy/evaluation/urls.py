@@ -23,6 +23,11 @@ urlpatterns = [
         negotiation_views.confirm_change,
         name="confirm_change",
     ),
+    path(
+        "lots/<str:code>/negotiation/changes/<int:change_id>/withdraw/",
+        negotiation_views.withdraw_change,
+        name="withdraw_change",
+    ),
     path("lots/<str:code>/negotiation/rounds/", negotiation_views.open_round, name="open_round"),
     path("negotiations/<str:code>/", negotiation_views.supplier_page, name="negotiation"),
     path("negotiations/<str:code>/reply/", negotiation_views.supplier_reply, name="supplier_reply"),

@@ -329,3 +329,29 @@ def test_two_final_offers_only_on_a_ground_the_method_allows(negotiation) -> Non
     n = PROCUREMENT_NEGOTIATION
     assert supplier_minimum(after_tender, n, n.min_invited, at_start=True).value == 2
     assert supplier_minimum(Notice(), n, n.min_invited, at_start=True).value == 3
+
+
+def test_a_declined_change_goes_nowhere_and_too_few_suppliers_end_the_purchase(
+    opened_negotiation: Opened,
+) -> None:
+    o = opened_negotiation
+    members = panel(o)
+    chair = members[0]
+    change = negotiation.propose_change(actor_of(chair), o.lot_code, "交货期缩短为10日")
+    declined = negotiation.withdraw_change(actor_of("zbdb"), o.lot_code, change.pk)
+    assert declined.withdrawn_at is not None
+    with pytest.raises(InvalidInput) as gone:
+        negotiation.confirm_change(actor_of("zbdb"), o.lot_code, change.pk)
+    assert gone.value.code == "change_withdrawn"
+    assert NegotiationMessage.objects.filter(text__contains="交货期缩短").count() == 0  # never sent
+    # Two suppliers' first responses are rejected: 2 remain, fewer than 3 — no more rounds, the purchase ends.
+    actions.reject_bid(actor_of(chair), o.lot_code, o.receipts[0], "not_responsive", "人员配置不满足要求")
+    actions.reject_bid(actor_of(chair), o.lot_code, o.receipts[1], "not_responsive", "资质不符")
+    meet_everyone(o, chair, range(2, 4))
+    with pytest.raises(InvalidInput) as few:
+        negotiation.open_round(actor_of(chair), o.lot_code, 30, final=True)
+    assert few.value.code == "too_few_negotiating" and "第33、37条" in few.value.rule.citation  # type: ignore[union-attr]
+    assert (
+        actions.fail_evaluation(actor_of(chair), o.lot_code, "符合要求的供应商不足3家").state
+        == Lot.State.FAILED
+    )

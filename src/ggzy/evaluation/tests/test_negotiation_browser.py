@@ -13,7 +13,6 @@ from typing import Any
 import httpx
 import pytest
 from django.db import connections
-from ggzy_bid.client import UploadClient
 
 from ggzy.disclosure.tests.test_browser import CHROMIUM, browser, csp_violations
 from ggzy.disclosure.tests.test_procurement_browser import sign_in
@@ -22,6 +21,7 @@ from ggzy.evaluation.tests.test_negotiation import panel
 from ggzy.kernel import chronograph, clock
 from ggzy.registry.actions import issue_api_token
 from ggzy.testing import PASSWORD, actor_of, procurement_bid_form, seal_bid
+from ggzy_bid.client import UploadClient
 from ggzy_guomi import sm3_hex, unwrap_file_keys
 
 __all__ = ["browser", "opened_negotiation"]

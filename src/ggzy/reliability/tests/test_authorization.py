@@ -615,6 +615,12 @@ BEFORE_DEADLINE: dict[tuple[str, str], Rule] = {
         params={"code": "lot", "change_id": "question_id"},
         pending=NO_COMMITTEE,
     ),
+    ("POST", "/api/evaluation/lots/{code}/negotiation/changes/{change_id}/withdraw"): Rule(
+        COMMITTEE | PARTIES,
+        "the panel withdraws, or the purchaser's representative declines, a change",
+        params={"code": "lot", "change_id": "question_id"},
+        pending=NO_COMMITTEE,
+    ),
     ("POST", "/api/evaluation/lots/{code}/negotiation/rounds"): Rule(
         COMMITTEE,
         "the chair asks for revised responses or final offers",
