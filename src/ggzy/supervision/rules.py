@@ -18,6 +18,8 @@ ORDER16 = "必须招标的工程项目规定（国家发展改革委令第16号�
 GPL = "中华人民共和国政府采购法"
 GPR = "中华人民共和国政府采购法实施条例"
 ORDER94 = "政府采购质疑和投诉办法（财政部令第94号）"
+ORDER74 = "政府采购非招标采购方式管理办法（财政部令第74号）"
+ORDER214 = "政府采购竞争性磋商采购方式管理暂行办法（财库〔2014〕214号）"
 NDRC1117 = "国家发展改革委等部门关于严格执行招标投标法规制度进一步规范招标投标主体行为的若干意见（发改法规规〔2022〕1117号）"
 JIANGSU = "关于深化公共资源交易平台整合共享的实施意见（苏政办发〔2020〕）"
 
@@ -63,6 +65,14 @@ SINGLE_SOURCE_REPEAT = LegalRule(
     "中华人民共和国政府采购法 第31条；政府采购法实施条例 第28条",
     "只能从唯一供应商处采购、发生不可预见的紧急情况或者必须保证原有采购项目一致性或者服务配套的要求的，可以采用单一来源方式采购；"
     "添购资金总额不超过原合同采购金额百分之十。同一采购人反复以单一来源方式向同一供应商采购，应当关注是否规避公开招标。",
+)
+LATE_REQUIREMENT_CHANGE = LegalRule(
+    f"{ORDER74} 第31、32、33条；{ORDER214} 第18、19、21条；{GPR} 第20条",
+    "谈判（磋商）小组应当给予所有参加谈判（磋商）的供应商平等的谈判（磋商）机会。实质性变动采购需求中的技术、服务要求以及"
+    "合同草案条款的，须经采购人代表确认，并以书面形式同时通知所有参加谈判（磋商）的供应商；供应商应当按照变动情况重新提交"
+    "响应文件。谈判（磋商）结束后，应当要求所有继续参加的供应商在规定时间内提交最后报价。就同一采购项目向供应商提供有差别的"
+    "项目信息，或者采购需求中的技术、服务等要求指向特定供应商、特定产品的，属于以不合理的条件对供应商实行差别待遇或者歧视"
+    "待遇。（实质性变动经采购人代表确认后，距最后报价截止不足规定小时数的，为平台的预警口径［U］。）",
 )
 REPEAT_WINNER = LegalRule(
     f"{NDRC1117} (十一)",
@@ -214,6 +224,13 @@ ALERT_RULES: dict[str, AlertRule] = {
             SINGLE_SOURCE_REPEAT,
             "medium",
         ),
+        _rule(
+            "S23",
+            "late_requirement_change",
+            "竞争性谈判（磋商）临近最后报价实质性变动采购需求",
+            LATE_REQUIREMENT_CHANGE,
+            "medium",
+        ),
     )
 }
 
@@ -232,6 +249,11 @@ REPEAT_WINNER_MAX = Rule(3, REPEAT_WINNER, unconfirmed=True)
 REPEAT_WINNER_WINDOW_DAYS = Rule(365, REPEAT_WINNER, unconfirmed=True)
 # S22: a second single-source award to the same supplier by one purchaser within 12 months raises it [U].
 SINGLE_SOURCE_REPEAT_MAX = Rule(1, SINGLE_SOURCE_REPEAT, unconfirmed=True)
+# S23: a substantive change of the requirements (74号令 第32条; 214号 第19条) confirmed less than this many
+# hours before the deadline of the final offers that answer it: the suppliers had too little time to respond
+# to a change that may favour one of them. The law sets no time ("在规定时间内", 74号令 第33条): 24 hours is
+# the platform's configuration [U] (settings SUPERVISION_LATE_CHANGE_HOURS overrides it).
+LATE_CHANGE_HOURS = Rule(24, LATE_REQUIREMENT_CHANGE, unconfirmed=True)
 # S07: at least this many undecrypted bids in one lot.
 DECRYPT_CLUSTER_MIN = Rule(2, DECRYPT_FAILURE, unconfirmed=True)
 # S07: platform faults on one day across the platform that make a cluster.

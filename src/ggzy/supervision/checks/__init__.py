@@ -9,7 +9,17 @@ from typing import Any
 from ggzy.bidding.models import Bond
 from ggzy.kernel import clock
 from ggzy.supervision.alerts import Finding, raise_findings
-from ggzy.supervision.checks import bids, bonds, credit, evaluation, experts, objections, periods, splitting
+from ggzy.supervision.checks import (
+    bids,
+    bonds,
+    credit,
+    evaluation,
+    experts,
+    negotiation,
+    objections,
+    periods,
+    splitting,
+)
 from ggzy.supervision.models import Alert
 from ggzy.trading.models import Lot, Notice, Objection
 
@@ -20,6 +30,7 @@ def _lot_events(lot_id: int) -> list[Finding]:
     from ggzy.supervision.collusion.lot import screen_lot
 
     found = [*bids.for_lot(lot_id), *credit.lot_findings(lot_id)]  # S14 waits for the opening (第21条)
+    found += negotiation.late_change_findings([lot_id])  # S23 at the final offers' deadline
     lot = Lot.objects.filter(pk=lot_id).only("state").first()
     if lot is not None and lot.state == Lot.State.EVALUATION:
         screen_lot(lot_id)  # stores the screen and raises S16 itself
@@ -40,6 +51,7 @@ def _awarded(lot_id: int) -> list[Finding]:
         *evaluation.repeat_winner_findings([lot_id]),
         *evaluation.single_source_findings([lot_id]),
         *evaluation.lateness_findings([lot_id]),
+        *negotiation.late_change_findings([lot_id]),
     ]
 
 
@@ -84,6 +96,7 @@ def sweep_findings(now: datetime | None = None) -> list[Finding]:
         *evaluation.rejection_findings(lot_ids),
         *evaluation.repeat_winner_findings(None, now),
         *evaluation.lateness_findings(lot_ids),
+        *negotiation.late_change_findings(lot_ids),
         *bonds.findings(Bond.objects.filter(lot_id__in=lot_ids), now),
         *objections.findings(Objection.objects.filter(raised_at__gte=since)),
         *experts.findings(None, now),
