@@ -16,7 +16,7 @@ def all_tables(request: HttpRequest) -> list[dict[str, Any]]:
     return [t.as_json() for t in tables().values()]
 
 
-@router.get("/tables/{name}", summary="一张统计表：category、region、month、bidders、savings")
+@router.get("/tables/{name}", summary="一张统计表：category、method、region、month、bidders、savings")
 def one_table(request: HttpRequest, name: str) -> dict[str, Any]:
     table = tables().get(name)
     if table is None:

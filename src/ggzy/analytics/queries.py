@@ -1,6 +1,11 @@
-"""Statistics over public trading data (R11): counts and values by category, region and month, average
-bidders per lot and the savings rate (budget vs award). Only what is public is counted: published projects,
-bidders of lots whose opening started, award prices of lots already awarded (the disclosure table's stages).
+"""Statistics over public trading data (R11): counts and values by category, trading method, region and
+month, average bidders per lot and the savings rate (budget vs award). Only what is public is counted:
+published projects, bidders of lots whose opening started, award prices of lots already awarded, contract
+amounts of contracts signed (the disclosure table's stages).
+
+A lot's trading method is its procedure specification (`Lot.procedure`) with the notice's method, named as
+the portal names it in full (`ProcedureSpec.method_detail`: 工程建设项目公开招标, 政府采购邀请招标, 政府采购竞争性
+谈判 …); the methods are listed in the order of the specifications (`trading.specs.SPECS`).
 
 Each lot counts under its project's trade category (construction tendering under 工程建设项目招标投标,
 government procurement under 政府采购). The budget of the savings rate is what the method budgets against:
@@ -17,14 +22,15 @@ from django.utils import timezone
 
 from ggzy.disclosure.public import category_label, evaluation_installed, public_notices
 from ggzy.trading.models import Lot
-from ggzy.trading.specs import ProcedureSpec, spec_for
+from ggzy.trading.specs import SPECS, ProcedureSpec, spec_for
 
-# Procedures whose savings are counted against the budget itself rather than the price ceiling.
-BUDGET_IS_ESTIMATE = frozenset({"procurement_tender"})
+# The trade categories whose savings are counted against the budget itself (采购预算) rather than the price
+# ceiling: every government procurement method (公开招标, 询价, 单一来源, 竞争性谈判, 竞争性磋商 …).
+BUDGET_IS_ESTIMATE = frozenset({"procurement"})
 
 
 def savings_budget(lot: Lot, procedure: ProcedureSpec) -> Decimal:
-    if procedure.id in BUDGET_IS_ESTIMATE:
+    if procedure.category in BUDGET_IS_ESTIMATE:
         return lot.estimated_value
     return lot.control_price or lot.estimated_value
 
@@ -59,6 +65,18 @@ def _ratio(part: Decimal, whole: Decimal) -> Decimal | None:
     return (part / whole * 100).quantize(Decimal("0.01")) if whole else None
 
 
+NOTICE_METHODS = ("open", "invited")
+
+
+def method_of(lot: Lot, procedure: ProcedureSpec) -> tuple[tuple[int, int], str]:
+    """The lot's trading method: its sort key (specification, then notice method) and its full name."""
+    assert lot.notice is not None
+    method = lot.notice.method
+    order = list(SPECS).index(procedure.key) if procedure.key in SPECS else len(SPECS)
+    rank = NOTICE_METHODS.index(method) if method in NOTICE_METHODS else len(NOTICE_METHODS)
+    return (order, rank), procedure.method_detail(method)
+
+
 @dataclass
 class LotFacts:
     category: str
@@ -68,6 +86,9 @@ class LotFacts:
     budget: Decimal
     bidders: int | None
     award: Decimal | None
+    method: str = ""  # the method's full name (政府采购竞争性谈判 …)
+    method_order: tuple[int, int] = (0, 0)
+    contract: Decimal | None = None  # the amount of the signed contract
 
 
 def lot_facts() -> list[LotFacts]:
@@ -82,6 +103,7 @@ def lot_facts() -> list[LotFacts]:
     )
     openings = {r.lot_id: r for r in OpeningRecord.objects.filter(lot__in=lots)}
     awards: dict[int, Decimal] = {}
+    contracts: dict[int, Decimal] = {}
     if evaluation_installed():
         from ggzy.evaluation.models import Award, Candidate
 
@@ -91,6 +113,8 @@ def lot_facts() -> list[LotFacts]:
             price = Candidate.objects.filter(bid_id=award.winner_id).values_list("price", flat=True).first()
             if price is not None:
                 awards[award.lot_id] = price
+            if award.contract_signed_at is not None and award.contract_amount is not None:
+                contracts[award.lot_id] = award.contract_amount
     out = []
     for lot in lots:
         node = lot.project.node
@@ -106,6 +130,7 @@ def lot_facts() -> list[LotFacts]:
                 else lot.bids.exclude(status__in=["superseded", "withdrawn"]).count()
             )
         procedure = spec_for(lot)
+        order, method = method_of(lot, procedure)
         out.append(
             LotFacts(
                 category=lot.project.category,
@@ -115,6 +140,9 @@ def lot_facts() -> list[LotFacts]:
                 budget=savings_budget(lot, procedure),
                 bidders=bidders,
                 award=awards.get(lot.pk),
+                method=method,
+                method_order=order,
+                contract=contracts.get(lot.pk),
             )
         )
     return out
@@ -142,12 +170,60 @@ def _grouped(facts: list[LotFacts], key: str, label: Any = None) -> list[list[An
 
 VALUE_COLUMNS = ["标段数", "估算价合计（元）", "已定标标段数", "中标金额合计（元）"]
 
+METHOD_COLUMNS = [
+    "交易方式",
+    "标段数",
+    "估算价（采购预算）合计（元）",
+    "已定标标段数",
+    "定标标段预算合计（元）",
+    "中标（成交）金额合计（元）",
+    "节资率（%）",
+    "已签合同标段数",
+    "合同金额合计（元）",
+]
+
+
+def _method_row(name: str, items: list[LotFacts]) -> list[Any]:
+    awarded = [f for f in items if f.award is not None]
+    contracted = [f for f in items if f.contract is not None]
+    budget = sum((f.budget for f in awarded), Decimal(0))
+    award = sum((f.award or Decimal(0) for f in awarded), Decimal(0))
+    return [
+        name,
+        len(items),
+        _yuan(sum((f.estimated for f in items), Decimal(0))),
+        len(awarded),
+        _yuan(budget),
+        _yuan(award),
+        _ratio(budget - award, budget),
+        len(contracted),
+        _yuan(sum((f.contract or Decimal(0) for f in contracted), Decimal(0))),
+    ]
+
+
+def by_method(facts: list[LotFacts]) -> Table:
+    """Counts and amounts per trading method, with the savings rate against what each method budgets (as
+    the savings table) and the amounts of the contracts signed; a total row."""
+    groups: dict[tuple[tuple[int, int], str], list[LotFacts]] = defaultdict(list)
+    for f in facts:
+        groups[(f.method_order, f.method)].append(f)
+    rows = [_method_row(name, groups[(order, name)]) for order, name in sorted(groups)]
+    if facts:
+        rows.append(_method_row("合计", facts))
+    return Table(
+        "method",
+        "按交易方式（节资率：定标标段的预算 vs 中标或成交金额）",
+        METHOD_COLUMNS,
+        rows,
+    )
+
 
 def tables() -> dict[str, Table]:
     facts = lot_facts()
     by_category = Table(
         "category", "按交易类别", ["交易类别", *VALUE_COLUMNS], _grouped(facts, "category", category_label)
     )
+    method = by_method(facts)
     by_region = Table("region", "按地区（交易平台）", ["地区", *VALUE_COLUMNS], _grouped(facts, "region"))
     by_month = Table("month", "按月份（公告发布月）", ["月份", *VALUE_COLUMNS], _grouped(facts, "month"))
     bidders_rows = []
@@ -199,4 +275,4 @@ def tables() -> dict[str, Table]:
         ["交易类别", "已定标标段数", "预算合计（元）", "中标金额合计（元）", "节资率（%）"],
         savings_rows,
     )
-    return {t.name: t for t in (by_category, by_region, by_month, bidders, savings)}
+    return {t.name: t for t in (by_category, method, by_region, by_month, bidders, savings)}

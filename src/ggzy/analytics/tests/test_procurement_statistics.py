@@ -103,3 +103,19 @@ def test_csv_and_api_carry_procurement(both: Both, client: Client) -> None:
     assert PROCUREMENT in [row[0] for row in savings["rows"]]
     html = client.get("/statistics/").content.decode()
     assert PROCUREMENT in html and "政府采购按采购预算" in html
+
+
+def test_methods_in_the_order_of_the_specifications(both: Both) -> None:
+    """Open and invited procurement tenders are two methods of one specification; construction first."""
+    rows = tables()["method"].rows
+    assert [r[0] for r in rows] == ["工程建设项目公开招标", "政府采购公开招标", "政府采购邀请招标", "合计"]
+    by_name = {r[0]: r for r in rows}
+    for lot, name in zip(both.purchases, ["政府采购公开招标", "政府采购邀请招标"], strict=True):
+        price = awarded_price(lot)
+        savings = ((lot.estimated_value - price) / lot.estimated_value * 100).quantize(Decimal("0.01"))
+        assert by_name[name][1:7] == [1, lot.estimated_value, 1, lot.estimated_value, price, savings]
+    assert by_name["工程建设项目公开招标"][4] == both.construction.control_price  # the price ceiling
+    total = by_name["合计"]
+    assert total[1] == 3 and total[3] == 3
+    assert total[5] == sum((r[5] for r in rows[:-1]), Decimal(0))
+    assert total[8] == sum((r[8] for r in rows[:-1]), Decimal(0))

@@ -32,7 +32,7 @@ def test_tables_count_public_figures(finished: Finished) -> None:
 def test_page_and_csv(finished: Finished, client: Client) -> None:
     html = client.get("/statistics/").content.decode()
     assert "vendor/echarts/echarts.min.js" in html and "analytics/charts.js" in html
-    assert html.count('class="chart"') == 5 and "下载 CSV" in html
+    assert html.count('class="chart"') == 6 and "下载 CSV" in html
     response = client.get("/statistics/savings.csv")
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))

@@ -5,7 +5,7 @@
     var source = document.getElementById("chart-data");
     if (!source || typeof echarts === "undefined") { return; }
     var tables = JSON.parse(source.textContent);
-    var valueColumn = { category: 2, region: 2, month: 2, bidders: 3, savings: 4 };
+    var valueColumn = { category: 2, method: 1, region: 2, month: 2, bidders: 3, savings: 4 };
     Object.keys(tables).forEach(function (name) {
       var t = tables[name];
       var box = document.getElementById("chart-" + name);
