@@ -24,7 +24,7 @@ from ggzy.evaluation.actions import (
 )
 from ggzy.evaluation.award import deem_first_ranked
 from ggzy.evaluation.models import CommitteeMember, Evaluation, NegotiationMessage, RequirementChange
-from ggzy.kernel import audit, clock, notify
+from ggzy.kernel import audit, clock, events, notify
 from ggzy.kernel.actions import action
 from ggzy.kernel.errors import InvalidInput, NotFound, PermissionDenied
 from ggzy.kernel.roles import Actor, Role
@@ -61,6 +61,18 @@ def _negotiation_of(lot_code: str) -> tuple[Lot, Evaluation]:
     and only then whether the negotiation is open (`_require_open`): nothing is learnt by asking."""
     lot = _lot(lot_code)
     return lot, _evaluation(lot)
+
+
+def _require_no_final_round(lot: Lot, rule: Rule[bool]) -> None:
+    """Once the final offers are asked for, the negotiation is over: no more changes (74号令 第33条)."""
+    current = rounds.current_round(lot)
+    if current is not None and current.final:
+        raise InvalidInput(
+            "final_offers_asked",
+            "已要求提交最后报价，谈判已结束，不得再变动采购需求",
+            "The final offers are asked for: the requirements may no longer change",
+            rule=rule.legal,
+        )
 
 
 def _require_open(lot: Lot, evaluation: Evaluation) -> Rule[bool]:
@@ -171,7 +183,7 @@ def propose_change(actor: Actor, lot_code: str, text: str) -> RequirementChange:
     member = _panel_member(actor, evaluation)
     if member is None:
         raise PermissionDenied("not_a_member", "您不是本项目谈判小组成员", "You are not on this panel")
-    _require_open(lot, evaluation)
+    _require_no_final_round(lot, _require_open(lot, evaluation))
     text = (text or "").strip()
     if not text or len(text) > MAX_MESSAGE:
         raise InvalidInput(
@@ -205,7 +217,7 @@ def confirm_change(actor: Actor, lot_code: str, change_id: int) -> RequirementCh
             "实质性变动须经采购人代表确认",
             "A substantive change is confirmed by the purchaser's representative",
         )
-    _require_open(lot, evaluation)
+    _require_no_final_round(lot, _require_open(lot, evaluation))
     change = (
         RequirementChange.objects.select_for_update(of=("self",))
         .filter(pk=change_id, evaluation=evaluation)
@@ -346,13 +358,15 @@ def open_round(actor: Actor, lot_code: str, minutes: int, final: bool, requireme
             "round_minutes", f"提交时限应为{low}分钟至{high // 1440}日", f"Give {low}..{high} minutes"
         )
     now = clock.now()
-    since = _since(evaluation)
+    opened = lot.rounds.order_by("-number").values_list("opened_at", flat=True).first()
+    since = opened or evaluation.started_at  # a change confirmed while the last round ran is repeated too
     changes = [c.text for c in evaluation.requirement_changes.filter(confirmed_at__gte=since)]
     text = "\n".join(filter(None, [(requirements or "").strip(), *(f"实质性变动：{c}" for c in changes)]))
     new = rounds.start_round(
         lot, suppliers, final=final, deadline=now + timedelta(minutes=minutes), requirements=text, now=now
     )
     lot.save()
+    events.on_lot_advanced(lot)  # supervision looks at the round now (S23), while there is time to act
     audit.record(
         new,
         {

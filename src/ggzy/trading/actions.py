@@ -632,6 +632,10 @@ def publish_notice(actor: Actor, notice_id: int) -> Notice:
             rule=rules.invitee_draw.legal if rules.invitee_draw else None,
         )
     if notice.method == Notice.Method.INVITED:
+        # Imported here: recommendations build on this module (notice_spec, the notice's rules).
+        from ggzy.trading.recommendations import check_recommendations
+
+        check_recommendations(notice)
         invitees = list(notice.invitees.all())
         bidders = [e for e in invitees if _has_kind(e, EntityKind.BIDDER)]
         if rules.max_invited is not None and len(invitees) > rules.max_invited.value:

@@ -1,5 +1,7 @@
 """Trading endpoints: projects, notices, documents, clarifications, objections, downloads."""
 
+from datetime import datetime
+
 from django.http import FileResponse, HttpRequest
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -8,7 +10,7 @@ from ggzy.kernel.errors import NotFound
 from ggzy.kernel.limits import Code, Reason
 from ggzy.registry.api_auth import ANYONE
 from ggzy.registry.auth import actor_from_request
-from ggzy.trading import actions, invitations, queries
+from ggzy.trading import actions, invitations, queries, recommendations
 from ggzy.trading.models import InviteeDraw, MethodChange, Objection
 from ggzy.trading.schemas import (
     AnswerIn,
@@ -146,6 +148,42 @@ def commit_invitee_draw(
 ) -> Status[InviteeDrawOut]:
     draw = invitations.commit_invitee_draw(actor_from_request(request), notice_id, payload)
     return Status(201, invitations.draw_out(draw, show_names=True))
+
+
+class RecommendationIn(Schema):
+    supplier: Code = Field(description="被推荐供应商统一社会信用代码")
+    opinion: Reason = Field(description="书面推荐意见")
+
+
+class RecommendationOut(Schema):
+    supplier: str
+    by_purchaser: bool
+    recommender: str
+    opinion: str
+    made_at: datetime
+
+
+@router.post(
+    "/notices/{notice_id}/recommendations",
+    response={201: RecommendationOut},
+    summary="书面推荐供应商（采购人或评审专家，竞争性谈判、询价、磋商）",
+)
+def recommend_supplier(
+    request: HttpRequest, notice_id: int, payload: RecommendationIn
+) -> Status[RecommendationOut]:
+    r = recommendations.recommend_supplier(
+        actor_from_request(request), notice_id, payload.supplier, payload.opinion
+    )
+    return Status(
+        201,
+        RecommendationOut(
+            supplier=r.supplier.uscc,
+            by_purchaser=r.by_purchaser,
+            recommender=r.recommender_name,
+            opinion=r.opinion,
+            made_at=r.made_at,
+        ),
+    )
 
 
 @router.post(

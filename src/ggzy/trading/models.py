@@ -313,3 +313,30 @@ class MethodChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lot_id} → {self.procedure}"
+
+
+class Recommendation(models.Model):
+    """A written recommendation of a supplier to invite (74号令 第12条; 214号 第6条): the purchaser and the
+    evaluation experts each recommend in writing, with their opinion; the purchaser's share may not pass
+    half of the suppliers recommended. The recommended suppliers are the notice's invitees, and the
+    opinions are published with the result (74号令 第18条)."""
+
+    notice = models.ForeignKey(Notice, models.PROTECT, related_name="recommendations")
+    supplier = models.ForeignKey(Entity, models.PROTECT, related_name="recommendations")
+    by_purchaser = models.BooleanField("采购人推荐")
+    recommender = models.CharField("推荐人（用户名）", max_length=150)
+    recommender_name = models.CharField("推荐人", max_length=100)
+    opinion = models.TextField("书面推荐意见")
+    made_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["notice_id", "made_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["notice", "supplier", "recommender"], name="one_recommendation_each"
+            )
+        ]
+        verbose_name = verbose_name_plural = "供应商书面推荐"
+
+    def __str__(self) -> str:
+        return f"{self.notice_id}: {self.supplier_id} ← {self.recommender}"

@@ -19,6 +19,7 @@ urlpatterns = [
     path("notices/<int:notice_id>/documents/", views.attach_document, name="attach_document"),
     path("notices/<int:notice_id>/publish/", views.publish_notice, name="publish"),
     path("notices/<int:notice_id>/invitee-draw/", views.commit_invitee_draw, name="commit_invitee_draw"),
+    path("notices/<int:notice_id>/recommendations/", views.recommend_supplier, name="recommend_supplier"),
     path(
         "notices/<int:notice_id>/invitee-draw/execute/",
         views.execute_invitee_draw,

@@ -33,7 +33,7 @@ from ggzy.kernel.pages import (
 )
 from ggzy.kernel.roles import Actor, Role
 from ggzy.registry.auth import actor_from_request
-from ggzy.trading import actions, invitations
+from ggzy.trading import actions, invitations, recommendations
 from ggzy.trading.models import Document, InviteeDraw, Lot, MethodChange, Notice, Objection, Project
 from ggzy.trading.queries import is_overseer, is_party
 from ggzy.trading.rules import InviteeDraw as InviteeDrawMode
@@ -146,8 +146,9 @@ class NoticeForm(forms.Form):
         self.fields["validity_days"].initial = spec.rules.bid_validity_days_default.value
         self.fields["docs_from"].label = f"{spec.wording.documents}获取开始时间（北京时间）"
         self.fields["docs_until"].label = f"{spec.wording.documents}获取截止时间（北京时间）"
-        if draw_mode(spec.rules) is InviteeDrawMode.REQUIRED:
-            # Procurement draws its invitees from a pool on the notice page (87号令 第14条).
+        if draw_mode(spec.rules) is not InviteeDrawMode.NONE:
+            # Procurement draws its invitees from a pool (87号令 第14条), or — in 谈判, 询价, 磋商 — from the
+            # library or by written recommendations (74号令 第12条), on the notice page: never named here.
             del self.fields["invitees"]
         else:
             self.fields["invitees"].help_text = (
@@ -449,6 +450,7 @@ def _notice_page(
     clarify_form: ClarifyForm | None = None,
     terminate_form: TerminateForm | None = None,
     draw_form: InviteeDrawForm | None = None,
+    recommend_form: "RecommendForm | None" = None,
 ) -> HttpResponse:
     deadline_passed = clock.now() >= notice.bid_deadline
     downloads = None
@@ -486,6 +488,11 @@ def _notice_page(
             "invitee_draw_verified": draw is not None and invitations.verify(draw),
             "draw_form": draw_form or InviteeDrawForm() if drawing and draw is None else None,
             "draw_rule": rules.invitee_draw.legal if rules.invitee_draw else None,
+            # 谈判, 询价, 磋商 may invite by written recommendations instead of a draw (74号令 第12条).
+            "recommending": drawing and draw is None and draw_mode(rules) is InviteeDrawMode.ALLOWED,
+            "recommendations": list(notice.recommendations.select_related("supplier")),
+            "recommend_form": recommend_form or RecommendForm(),
+            "recommendation_rule": recommendations.RECOMMENDATION,
             "error": error,
             "earliest": earliest_hint(error),
         },
@@ -516,6 +523,31 @@ def commit_invitee_draw(request: HttpRequest, notice_id: int) -> HttpResponse:
         lambda: invitations.commit_invitee_draw(actor, notice.pk, draw_in),
         "备选名单已固定，随机种子已承诺；请在监督人员在场时执行抽取。",
         draw_form=form,
+    )
+
+
+class RecommendForm(forms.Form):
+    supplier_uscc = forms.CharField(label="被推荐供应商统一社会信用代码", max_length=18)
+    opinion = forms.CharField(label="书面推荐意见", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+@login_required
+@require_POST
+@shows_errors
+def recommend_supplier(request: HttpRequest, notice_id: int) -> HttpResponse:
+    actor = actor_from_request(request)
+    notice = party_notice(actor, notice_id)
+    form = RecommendForm(request.POST)
+    if not form.is_valid():
+        return _notice_page(request, actor, notice, recommend_form=form, status=422)
+    data = form.cleaned_data
+    return _on_notice(
+        request,
+        actor,
+        notice,
+        lambda: recommendations.recommend_supplier(actor, notice.pk, data["supplier_uscc"], data["opinion"]),
+        "已记录书面推荐意见，该供应商列入受邀名单。",
+        recommend_form=form,
     )
 
 

@@ -139,6 +139,9 @@ def test_a_negotiation_from_first_responses_to_the_archive(opened_negotiation: O
         negotiation.open_round(actor_of(chair), o.lot_code, 30, final=True)
     meet_everyone(o, chair, range(3))
     negotiation.open_round(actor_of(chair), o.lot_code, 30, final=True)
+    with pytest.raises(InvalidInput) as final_asked:  # the negotiation is over once final offers are asked
+        negotiation.propose_change(actor_of(chair), o.lot_code, "再增加2人")
+    assert final_asked.value.code == "final_offers_asked"
     run_round(o, {0: "1125000.00", 1: "1105000.00", 2: "1098000.00"})
     assert Lot.objects.get(code=o.lot_code).state == Lot.State.EVALUATION
     with pytest.raises(InvalidInput) as over:

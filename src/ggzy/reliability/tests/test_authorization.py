@@ -459,6 +459,11 @@ BEFORE_DEADLINE: dict[tuple[str, str], Rule] = {
     ("GET", "/api/trading/lots/{code}/bid-form"): Rule(
         EVERYONE, "a published lot's bid form is part of its documents", params={"code": "lot"}
     ),
+    ("POST", "/api/trading/notices/{notice_id}/recommendations"): Rule(
+        PARTIES | frozenset({"expert"}),
+        "the purchaser and evaluation experts recommend in writing (refused here: a works tender)",
+        lambda ctx, role: {"supplier": ctx["uscc"], "opinion": "具备履约能力"},
+    ),
     ("POST", "/api/trading/notices/{notice_id}/invitee-draw"): Rule(
         PARTIES,
         "the purchaser or agent fixes the pool (refused here: not a procurement invited notice)",

@@ -25,6 +25,7 @@ from ggzy.evaluation.tests.conftest import (
 )
 from ggzy.evaluation.tests.test_negotiation import meet_everyone, panel, run_round
 from ggzy.kernel import chronograph, clock
+from ggzy.kernel.errors import InvalidInput
 from ggzy.supervision.checks import run_event, sweep_findings
 from ggzy.supervision.checks.negotiation import late_change_findings
 from ggzy.supervision.models import Alert
@@ -102,8 +103,7 @@ def test_s23_counts_only_the_changes_the_final_offers_answer(
     opened_negotiation: Opened, django_capture_on_commit_callbacks: Capture
 ) -> None:
     """A change made before an earlier round's deadline does not count (that round could answer it); one
-    confirmed at that deadline or after it does; one confirmed while the final offers are being asked for
-    is of high severity."""
+    confirmed at that deadline or after it does; none is taken once the final offers are asked for."""
     o = opened_negotiation
     lot = Lot.objects.get(code=o.lot_code)
     members = panel(o)
@@ -130,12 +130,12 @@ def test_s23_counts_only_the_changes_the_final_offers_answer(
     assert found[0].evidence["minutes_given"] == 22 * 60 + 30 and found[0].severity == ""
     assert answered.confirmed_at is not None and final.deadline - answered.confirmed_at < timedelta(hours=24)
     clock.advance(timedelta(hours=21))
-    during = change(o, chair, "增加驻场人员2名")  # 1 hour before the final offers are due
+    # Once the final offers are asked for, no change is taken at all (74号令 第33条).
+    with pytest.raises(InvalidInput) as closed:
+        talks.propose_change(actor_of(chair), o.lot_code, "增加驻场人员2名")
+    assert closed.value.code == "final_offers_asked"
     with django_capture_on_commit_callbacks(execute=True):
         run_round(o, FINALS)
     alerts = {a.key: a for a in Alert.objects.filter(rule_id="S23")}
-    assert set(alerts) == {f"requirement_change:{at_deadline.pk}", f"requirement_change:{during.pk}"}
-    late = alerts[f"requirement_change:{during.pk}"]
-    assert late.severity == "high" and late.evidence["during_final_round"]
-    assert late.evidence["minutes_given"] == 60 and late.evidence["final_round"] == final.number == 2
+    assert set(alerts) == {f"requirement_change:{at_deadline.pk}"}
     assert alerts[f"requirement_change:{at_deadline.pk}"].severity == "medium"
