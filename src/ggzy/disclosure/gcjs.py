@@ -29,6 +29,7 @@ from ggzy.disclosure.rules import Stage
 from ggzy.exchange.models import Node
 from ggzy.kernel import clock
 from ggzy.trading.models import Project
+from ggzy.trading.specs import spec
 
 GCJS_DATASETS = (
     "GCJS_PROJECT",
@@ -247,7 +248,10 @@ def _zfcg(view: dict[str, Any], common: dict[str, Any], out: dict[str, list[dict
                 "PURCHASER_CODE_TYPE": CODE_TYPE_USCC,
                 "PURCHASER_AGENCY_NAME": view.get("agent_name"),
                 "PURCHASER_AGENCY_CODE": view.get("agent_uscc"),
-                "PURCHASER_MODE": TENDER_MODE.get(method.get(lot["notice_id"], ""), ""),
+                # 采购方式: the lot's method (询价, 谈判, …), not only open or invited tendering.
+                "PURCHASER_MODE": spec(lot["procedure"]).national_modes.get(
+                    method.get(lot["notice_id"], ""), ""
+                ),
                 "PROGRAM_BUDGET": _money(lot["estimated_value"]),
                 "MAX_PRICE": _money(lot["control_price"]),
                 "MARGIN_AMOUNT": _money(lot["bond_amount"]),

@@ -85,6 +85,10 @@ class ProcedureSpec:
     method_details: Mapping[str, str] = field(default_factory=dict)
     # OCDS procurementMethod of each notice method (open / selective / limited / direct).
     ocds_methods: Mapping[str, str] = field(default_factory=lambda: {"open": "open", "invited": "selective"})
+    # The method's code in the national data specification's 采购方式/招标方式 field, by notice method [U]:
+    # 1 公开招标, 2 邀请招标, then in the order of 政府采购法 第26条 — 3 竞争性谈判, 4 单一来源, 5 询价 — and
+    # 6 竞争性磋商 (财库〔2014〕214号) as the national platform's code tables are read here; to be checked.
+    national_modes: Mapping[str, str] = field(default_factory=lambda: {"open": "1", "invited": "2"})
 
     def method_name(self, method: str) -> str:
         return self.method_names.get(method, method)
@@ -230,6 +234,7 @@ PROCUREMENT_RFQ_SPEC = ProcedureSpec(
         expert="评审专家",
     ),
     method_names={"open": "询价（公告邀请供应商）", "invited": "询价（定向邀请供应商）"},
+    national_modes={"open": "5", "invited": "5"},
     method_details={"open": "政府采购询价", "invited": "政府采购询价"},
     bid_form=(
         BidField("price", "报价（元）", "amount"),
@@ -271,6 +276,7 @@ PROCUREMENT_SINGLE_SOURCE_SPEC = ProcedureSpec(
         expert="协商人员",
     ),
     method_names={"invited": "单一来源采购"},
+    national_modes={"invited": "4"},
     ocds_methods={"invited": "limited"},  # one supplier, no competition (OCDS codelist: limited)
     method_details={"invited": "政府采购单一来源采购"},
     bid_form=(
@@ -316,6 +322,7 @@ PROCUREMENT_NEGOTIATION_SPEC = ProcedureSpec(
     transitions=PROCUREMENT_TRANSITIONS,
     wording=NEGOTIATION_WORDING,
     method_names={"open": "竞争性谈判（公告邀请供应商）", "invited": "竞争性谈判（定向邀请供应商）"},
+    national_modes={"open": "3", "invited": "3"},
     method_details={"open": "政府采购竞争性谈判", "invited": "政府采购竞争性谈判"},
     # OCDS: a negotiation among the suppliers admitted (codelist "selective", details say which).
     ocds_methods={"open": "selective", "invited": "selective"},
@@ -339,6 +346,7 @@ PROCUREMENT_CONSULTATION_SPEC = ProcedureSpec(
     transitions=PROCUREMENT_TRANSITIONS,
     wording=replace(NEGOTIATION_WORDING, notice="竞争性磋商公告", documents="磋商文件"),
     method_names={"open": "竞争性磋商（公告邀请供应商）", "invited": "竞争性磋商（定向邀请供应商）"},
+    national_modes={"open": "6", "invited": "6"},
     method_details={"open": "政府采购竞争性磋商", "invited": "政府采购竞争性磋商"},
     ocds_methods={"open": "selective", "invited": "selective"},
     bid_form=PROCUREMENT_NEGOTIATION_SPEC.bid_form,

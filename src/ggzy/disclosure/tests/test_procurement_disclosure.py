@@ -280,15 +280,32 @@ def test_national_spec_construction_stays_in_gcjs(finished: Finished) -> None:
     assert all(sets[name] == [] for name in gcjs.ZFCG_DATASETS)
 
 
-def test_rfq_speaks_its_own_method(network, client: Client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    """询价 names itself everywhere from its specification (method, words), and validates as OCDS."""
-    outcome = TenderSimulation(3, lambda _: None, kind="procurement", method="rfq").execute()
+@pytest.mark.parametrize(
+    ("method", "detail", "ocds_method", "name", "mode"),
+    [
+        ("rfq", "政府采购询价", "open", "询价", "5"),
+        # A negotiation admits the suppliers it negotiates with: OCDS "selective", the details say which.
+        ("negotiation", "政府采购竞争性谈判", "selective", "竞争性谈判", "3"),
+        ("consultation", "政府采购竞争性磋商", "selective", "竞争性磋商", "6"),
+    ],
+)
+def test_each_non_tendering_method_speaks_its_own_name(  # type: ignore[no-untyped-def]
+    network, client: Client, tmp_path: Path, method: str, detail: str, ocds_method: str, name: str, mode: str
+) -> None:
+    """询价, 竞争性谈判 and 竞争性磋商 name themselves everywhere from their specification (method, words,
+    OCDS method and details), and validate as OCDS."""
+    outcome = TenderSimulation(3, lambda _: None, kind="procurement", method=method).execute()
     clock.release()
     lot = Lot.objects.select_related("project").get(code=outcome.lot_code)
+    assert lot.state == Lot.State.ARCHIVED
     index.sweep()
     package = client.get(f"/api/disclosure/ocds/{lot.project.code}/releases").json()
     assert cove(package, tmp_path, record=False)["validation_errors"] == []
     (tender_release,) = [r for r in package["releases"] if r["tag"] == ["tender"]]
-    assert tender_release["tender"]["procurementMethodDetails"] == "政府采购询价"
+    assert tender_release["tender"]["procurementMethodDetails"] == detail
+    assert tender_release["tender"]["procurementMethod"] == ocds_method
     page = client.get(f"/portal/projects/{lot.project.code}/").content.decode()
-    assert "询价" in page and "成交供应商" in page and "中标候选人公示" not in page
+    assert name in page and "成交供应商" in page and "中标候选人公示" not in page
+    # The national data specification's 采购方式 code ([U] code table), from the specification.
+    sets = gcjs.datasets(lot.project)
+    assert {row["PURCHASER_MODE"] for row in sets["ZFCG_PURCHASE_PROJECT"]} == {mode}
