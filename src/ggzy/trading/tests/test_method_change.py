@@ -100,3 +100,47 @@ def test_the_change_in_the_browser(purchase: Tender, finance) -> None:  # type: 
     assert Lot.objects.get(previous=lot).procedure == PROCUREMENT_SINGLE_SOURCE_SPEC.key
     portal = Client().get(f"/portal/projects/{purchase.project.code}/").content.decode()
     assert "已重新采购" in portal  # the public sees the chain
+
+
+def test_a_failed_tender_becomes_a_negotiation_with_its_two_suppliers(purchase: Tender, finance) -> None:  # type: ignore[no-untyped-def]
+    """74号令 第27条第2款: an open tender of goods that got only two suppliers may, with the finance
+    department's approval, go on as 竞争性谈判 with those two — invited, 2 the minimum throughout."""
+    from ggzy.trading.actions import attach_document, create_notice
+    from ggzy.trading.recommendations import recommend_supplier
+    from ggzy.trading.schemas import DocumentMeta
+    from ggzy.trading.specs import PROCUREMENT_NEGOTIATION_SPEC
+    from ggzy.trading.tests.conftest import PURCHASE_DOCUMENTS, purchase_notice_form
+
+    lot = failed(purchase)
+    request_method_change(
+        purchase.manager, lot.code, "procurement_negotiation", "仅两家供应商投标，招标文件和程序合规"
+    )
+    decide_method_change(finance, lot.code, True, "宁财采复〔2026〕13号")
+    new = retender(purchase.manager, lot.code, "procurement_negotiation")
+    assert new.procedure == PROCUREMENT_NEGOTIATION_SPEC.key and new.previous_id == lot.pk
+    clock.freeze(local(2026, 3, 25, 9))
+    form = purchase_notice_form(
+        new.code,
+        method="invited",
+        docs_from=local(2026, 3, 25, 9),
+        docs_until=local(2026, 3, 30, 17),
+        bid_deadline=local(2026, 3, 31, 9),
+        two_supplier_ground="failed_tender",
+    )
+    notice = create_notice(purchase.manager, purchase.project.code, form)
+    attach_document(
+        purchase.manager,
+        notice.pk,
+        DocumentMeta(title="谈判文件", signature=purchase.principal_key.sign(PURCHASE_DOCUMENTS).hex()),
+        "谈判文件.pdf",
+        PURCHASE_DOCUMENTS,
+    )
+    # The two suppliers of the tender, recommended in writing: one by the purchaser, one by an expert.
+    from ggzy.experts.tests.conftest import make_expert
+
+    recommend_supplier(purchase.manager, notice.pk, purchase.bidders[0][0].uscc, "原招标投标供应商")
+    recommend_supplier(
+        actor_of(make_expert().user.username), notice.pk, purchase.bidders[1][0].uscc, "原招标投标供应商"
+    )
+    published = publish_notice(purchase.manager, notice.pk)  # 2 invitees suffice on this ground
+    assert published.invitees.count() == 2
