@@ -14,7 +14,7 @@ from django.conf import settings
 
 from ggzy.kernel.errors import InvalidInput, LegalRule
 from ggzy.kernel.rules import Rule
-from ggzy.trading.rules import LAW, REG
+from ggzy.trading.rules import GP_OPEN_TENDER_THRESHOLD, LAW, REG
 from ggzy.trading.specs import BySpec
 
 ORDER12 = "评标委员会和评标方法暂行规定（七部委令第12号）"
@@ -183,7 +183,7 @@ RFQ_COMMITTEE_RULES = CommitteeRules(
     min_members=Rule(3, RFQ_PANEL),
     odd_members=Rule(True, RFQ_PANEL),
     expert_share=Rule((2, 3), RFQ_PANEL),
-    large_budget=Rule(Decimal("2000000"), RFQ_PANEL, unconfirmed=True),
+    large_budget=Rule(GP_OPEN_TENDER_THRESHOLD.value, RFQ_PANEL, unconfirmed=True),
     large_min_members=Rule(5, RFQ_PANEL),
 )
 

@@ -37,6 +37,7 @@ from ggzy.trading.rules import (
     ObjectionWindow,
     TenderRules,
     draw_mode,
+    periods_apply,
 )
 from ggzy.trading.rules import InviteeDraw as InviteeDrawMode
 from ggzy.trading.schemas import DocumentMeta, LotIn, NoticeIn, ProjectIn
@@ -406,14 +407,21 @@ def retender(actor: Actor, lot_code: str, procedure: str | None = None) -> Lot:
 # ---- notices ------------------------------------------------------------------------------------
 
 
-def check_periods(form: NoticeIn, today: date, rules: TenderRules) -> None:
-    """T1 and T3 with their boundaries (day 1 is the day after the trigger; holiday ends roll forward)."""
+def check_periods(form: NoticeIn, today: date, rules: TenderRules, budget: Decimal | None = None) -> None:
+    """T1 and T3 with their boundaries (day 1 is the day after the trigger; holiday ends roll forward).
+    A method whose periods bind only from a budget (单一来源's publicity) checks only the order below it."""
     if form.docs_until <= form.docs_from or form.bid_deadline <= form.docs_from:
         raise InvalidInput("notice_times_order", "时间先后不正确", "Times are out of order")
     if local_date(form.docs_from) < today:
         raise InvalidInput(
             "docs_from_past", "招标文件获取开始时间不能早于今天", "Documents cannot start in the past"
         )
+    if not periods_apply(rules, budget):
+        if form.docs_until > form.bid_deadline:
+            raise InvalidInput(
+                "docs_after_deadline", "招标文件获取截止不得晚于投标截止", "Documents end after the deadline"
+            )
+        return
     sale_end = rules.doc_sale_days.end(local_date(form.docs_from))
     if local_date(form.docs_until) < sale_end:
         raise InvalidInput(
@@ -467,7 +475,7 @@ def create_notice(actor: Actor, project_code: str, form: NoticeIn) -> Notice:
         raise InvalidInput(
             "decrypt_minutes", "解密时长应在1分钟至24小时之间", "decrypt_minutes must be 1..1440"
         )
-    check_periods(form, clock.today(), rules)
+    check_periods(form, clock.today(), rules, max(lot.estimated_value for lot in lots))
     _check_two_supplier_ground(form.two_supplier_ground, lots, rules)
     now = clock.now()
     notice = Notice.objects.create(
@@ -622,7 +630,8 @@ def publish_notice(actor: Actor, notice_id: int) -> Notice:
         docs_until=notice.docs_until,
         bid_deadline=notice.bid_deadline,
     )
-    check_periods(form, clock.today(), rules)  # time has passed since the draft: check again
+    budget = max((lot.estimated_value for lot in notice.lots.all()), default=None)
+    check_periods(form, clock.today(), rules, budget)  # time has passed since the draft: check again
     drawn = InviteeDraw.objects.filter(notice=notice, status=InviteeDraw.Status.DRAWN).exists()
     if notice.method == Notice.Method.INVITED and draw_mode(rules) is InviteeDrawMode.REQUIRED and not drawn:
         raise InvalidInput(

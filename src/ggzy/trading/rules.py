@@ -72,6 +72,9 @@ class TenderRules:
     max_invited: Rule[int] | None = None  # a method that invites exactly one (单一来源)
     # A failed lot may be re-run by another method of its category once the competent department approves.
     method_change: Rule[bool] | None = None
+    # The periods bind only lots whose budget reaches this amount (单一来源: the publicity is required above
+    # the 公开招标数额标准 only, 条例 第38条); None: every lot of the method.
+    periods_bind_from: Rule[Decimal] | None = None
     # Negotiation (竞争性谈判, 竞争性磋商): after the first responses the panel negotiates with each supplier
     # in rounds of sealed revised responses, ending with sealed final offers (74号令 第31–34条).
     negotiation: Rule[bool] | None = None
@@ -340,6 +343,23 @@ def draw_mode(rules: TenderRules) -> InviteeDraw:
     return rules.invitee_draw.value if rules.invitee_draw is not None else InviteeDraw.NONE
 
 
+# The 公开招标数额标准 of goods and services: each province sets its own (政府采购法 第27条); 200万 is the
+# central budget units' figure (国办发〔2019〕55号 四) — one platform-wide value for now, per region later [U].
+GP_OPEN_TENDER_THRESHOLD = Rule(
+    Decimal("2000000"),
+    LegalRule(
+        "国务院办公厅关于印发中央预算单位政府集中采购目录及标准（2020年版）的通知（国办发〔2019〕55号） 四；政府采购法 第27条",
+        "政府采购货物或服务项目，单项采购金额达到200万元以上的，必须采用公开招标方式。",
+    ),
+    unconfirmed=True,
+)
+
+
+def periods_apply(rules: TenderRules, budget: Decimal | None) -> bool:
+    """Whether the method's periods bind a notice of lots with this (largest) budget."""
+    return rules.periods_bind_from is None or budget is None or budget >= rules.periods_bind_from.value
+
+
 # ---- government procurement, 单一来源 (sole source; rules-methods-cn.md G150–G152, SM-GP-SS) ---------------
 
 SS_PUBLICITY = LegalRule(
@@ -384,6 +404,7 @@ PROCUREMENT_SINGLE_SOURCE = TenderRules(
     objection_pauses=Rule(True, SS_OBJECTION),
     invitee_draw=None,
     periods_bind_must_tender_only=False,
+    periods_bind_from=Rule(GP_OPEN_TENDER_THRESHOLD.value, SS_PUBLICITY, unconfirmed=True),
     max_invited=Rule(1, SS_ONE_SUPPLIER),
 )
 

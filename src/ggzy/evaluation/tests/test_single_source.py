@@ -152,3 +152,30 @@ def test_the_agreed_price_within_the_budget_and_above_it_ends_the_purchase(sole)
     assert failed.state == Lot.State.FAILED and "第43条" in failed.outcome_reason
     assert Notice.objects.get(pk=notice.pk).lots.get().state == Lot.State.FAILED
     _ = keys, award
+
+
+def test_the_publicity_binds_from_the_open_tender_threshold(sole) -> None:  # type: ignore[no-untyped-def]
+    """条例 第38条: the 5 working days of publicity are required when the purchase reaches the 公开招标数额标准
+    (200万 [U]); below it the purchase needs no publicity, only times in order."""
+    from ggzy.kernel.errors import InvalidInput as Refused
+    from ggzy.testing import local
+    from ggzy.trading.actions import check_periods
+    from ggzy.trading.rules import PROCUREMENT_SINGLE_SOURCE
+    from ggzy.trading.tests.conftest import purchase_notice_form
+
+    # From Wednesday 4 March 2026: the 5th working day is Wednesday 11 March.
+    short = purchase_notice_form("x", docs_until=local(2026, 3, 10, 17), bid_deadline=local(2026, 3, 10, 17))
+    today = local(2026, 3, 4).date()
+    with pytest.raises(Refused) as above:
+        check_periods(short, today, PROCUREMENT_SINGLE_SOURCE, Decimal("2000000"))
+    assert above.value.rule is not None and "第38条" in above.value.rule.citation
+    check_periods(short, today, PROCUREMENT_SINGLE_SOURCE, Decimal("1999999.99"))
+    enough = purchase_notice_form("x", docs_until=local(2026, 3, 11, 9), bid_deadline=local(2026, 3, 11, 9))
+    check_periods(enough, today, PROCUREMENT_SINGLE_SOURCE, Decimal("2000000"))
+    with pytest.raises(Refused):  # below the threshold the times must still be in order
+        check_periods(
+            purchase_notice_form("x", docs_until=local(2026, 3, 12, 9), bid_deadline=local(2026, 3, 11, 9)),
+            today,
+            PROCUREMENT_SINGLE_SOURCE,
+            Decimal("100000"),
+        )

@@ -15,6 +15,7 @@ from ggzy.supervision.alerts import Finding
 from ggzy.supervision.rules import alert_rule
 from ggzy.trading import procedure
 from ggzy.trading.models import Document, Notice
+from ggzy.trading.rules import periods_apply
 
 
 def _d(moment: object) -> date:
@@ -32,6 +33,8 @@ def notice_findings(notices: QuerySet[Notice]) -> list[Finding]:
         rules = procedure.rules_for(lots[0])
         if rules.periods_bind_must_tender_only and not notice.project.must_tender:
             continue  # 法 第24条 binds 依法必须进行招标的项目 (政府采购法 第35条 binds every tender)
+        if not periods_apply(rules, max(lot.estimated_value for lot in lots)):
+            continue  # 单一来源 below the open-tender threshold needs no publicity (条例 第38条)
         docs_from = _d(notice.docs_from)
         base = {
             "notice": notice.pk,
