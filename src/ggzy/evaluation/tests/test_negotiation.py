@@ -154,6 +154,15 @@ def test_a_negotiation_from_first_responses_to_the_archive(opened_negotiation: O
     assert ranked == [(1, Decimal("1098000.00")), (2, Decimal("1105000.00")), (3, Decimal("1125000.00"))]
     first = lot.evaluation.candidates.get(rank=1).bid.receipt_no
     award.confirm_result(actor_of("zb"), o.lot_code, first)
+    # 质疑 of the result (政府采购法 第52条, 7 working days): a supplier not chosen challenges in time.
+    challenge = award.object_to_result(actor_of("tb0"), o.lot_code, "最后报价排序有误")
+    assert challenge.answer_due is not None
+    with pytest.raises(InvalidInput) as held:  # the contract waits for the answer (条例 第54条)
+        award.sign_contract(actor_of("zb"), o.lot_code, Decimal("1098000"), Decimal(0), "ab" * 32)
+    assert held.value.code == "challenge_pending"
+    from ggzy.trading.actions import answer_objection
+
+    answer_objection(actor_of("zb"), challenge.pk, "排序按最后报价由低到高，无误")
     award.sign_contract(actor_of("zb"), o.lot_code, Decimal("1098000"), Decimal(0), "ab" * 32)
     award.report_to_supervisor(actor_of("zb"), o.lot_code)
     package = archive_lot(actor_of("op"), o.lot_code)
