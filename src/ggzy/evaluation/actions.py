@@ -757,7 +757,9 @@ def sign_report(actor: Actor, lot_code: str, signature_hex: str) -> Evaluation:
         evaluation.save(update_fields=["status", "reported_at"])
         events.on_evaluation_reported(lot)
         rules = award_rules_for(lot)
-        if rules.decision_days is not None:
+        if rules.admits_several:
+            ask = f"请确定入围供应商，并在{rules.contract_days.text}内签订框架协议。"
+        elif rules.decision_days is not None:
             # 87号令 第68条: the purchaser decides in 5 working days, else rank 1 is deemed chosen.
             last = rules.decision_days.end(local_date(now))
             lot.next_check = end_of_day(last)

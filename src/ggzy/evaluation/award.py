@@ -287,6 +287,12 @@ def confirm_result(actor: Actor, lot_code: str, receipt_no: str, reason: str = "
 
 def _confirm(lot: Lot, candidate: Candidate, reason: str, *, deemed: bool) -> Award:
     rules = award_rules_for(lot)
+    if rules.admits_several:
+        raise InvalidInput(
+            "framework_admits",
+            "框架协议采购不确定单一成交供应商：请按评审排序确定入围供应商",
+            "A framework agreement's call admits several suppliers instead of one winner",
+        )
     if rules.decision_days is None:
         raise InvalidInput(
             "candidate_publicity_required",

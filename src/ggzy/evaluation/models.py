@@ -223,3 +223,76 @@ class RequirementChange(models.Model):
 
     def __str__(self) -> str:
         return f"变动 {self.evaluation_id}#{self.pk}"
+
+
+class FrameworkAgreement(models.Model):
+    """A closed framework agreement (封闭式框架协议, 财政部令第110号): the suppliers its call admitted (入围)
+    at their response prices, the term, and the purchases made under it (call-offs)."""
+
+    class Status(models.TextChoices):
+        ADMITTED = "admitted", "已确定入围供应商"
+        ACTIVE = "active", "框架协议有效"
+        EXPIRED = "expired", "已到期"
+
+    lot = models.OneToOneField(Lot, models.PROTECT, related_name="framework")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ADMITTED)
+    admitted_at = models.DateTimeField("入围通知时间")
+    sign_due = models.DateTimeField("框架协议签订期限")
+    signed_at = models.DateTimeField(null=True, blank=True)
+    agreement_sm3 = models.CharField("框架协议文本SM3", max_length=64, blank=True)
+    term_from = models.DateField("协议期限起", null=True, blank=True)
+    term_until = models.DateField("协议期限止", null=True, blank=True)
+    filing_due = models.DateTimeField("财政部门备案期限", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "框架协议"
+
+    def __str__(self) -> str:
+        return f"框架协议 {self.lot_id}"
+
+
+class FrameworkMember(models.Model):
+    """One admitted supplier: its agreement price (the stage-1 response price, the cap of every call-off)
+    and its place in the rotation (顺序轮候: the stage-1 rank)."""
+
+    agreement = models.ForeignKey(FrameworkAgreement, models.CASCADE, related_name="members")
+    bid = models.OneToOneField(Bid, models.PROTECT, related_name="framework_membership")
+    supplier = models.ForeignKey("registry.Entity", models.PROTECT, related_name="framework_memberships")
+    price = models.DecimalField("协议价格（元）", max_digits=16, decimal_places=2)
+    order = models.PositiveSmallIntegerField("轮候顺序")
+
+    class Meta:
+        ordering = ["agreement_id", "order"]
+        constraints = [models.UniqueConstraint(fields=["agreement", "order"], name="one_member_per_order")]
+        verbose_name = verbose_name_plural = "入围供应商"
+
+    def __str__(self) -> str:
+        return f"{self.agreement_id}#{self.order} {self.supplier_id}"
+
+
+class CallOff(models.Model):
+    """A purchase under a framework agreement (第二阶段): by direct selection or rotation, at the agreement
+    price (第32–36条). Rotation gives every member one award per cycle, in the agreement's order."""
+
+    class Method(models.TextChoices):
+        DIRECT = "direct", "直接选定"
+        ROTATION = "rotation", "顺序轮候"
+
+    agreement = models.ForeignKey(FrameworkAgreement, models.PROTECT, related_name="call_offs")
+    purchaser = models.ForeignKey("registry.Entity", models.PROTECT, related_name="call_offs")
+    method = models.CharField(max_length=10, choices=Method.choices)
+    member = models.ForeignKey(FrameworkMember, models.PROTECT, related_name="call_offs")
+    quantity = models.DecimalField("数量", max_digits=14, decimal_places=2)
+    unit_price = models.DecimalField("成交单价（元）", max_digits=16, decimal_places=2)
+    amount = models.DecimalField("成交金额（元）", max_digits=16, decimal_places=2)
+    reason = models.TextField("选定理由", blank=True)
+    cycle = models.PositiveIntegerField("轮候周期", default=0)
+    awarded_at = models.DateTimeField()
+    result_due = models.DateTimeField("成交结果公告期限", null=True, blank=True)
+
+    class Meta:
+        ordering = ["agreement_id", "awarded_at", "id"]
+        verbose_name = verbose_name_plural = "框架协议采购合同授予"
+
+    def __str__(self) -> str:
+        return f"{self.agreement_id} {self.method} {self.member_id}"

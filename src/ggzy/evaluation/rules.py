@@ -81,6 +81,8 @@ class AwardRules:
     result_challenge_days: Period | None = None  # 质疑 of the result, counted from the end of the 公告期
     report_from_contract: bool = False  # the report (备案) is counted from the contract, not the award
     losers_refund_at_award: bool = False  # unsuccessful bidders' deposits are due back from the award
+    # 框架协议: the report leads to the admission of several suppliers (evaluation.framework), no winner.
+    admits_several: bool = False
 
 
 CONSTRUCTION_AWARD = AwardRules(
@@ -272,6 +274,77 @@ PROCUREMENT_CONSULTATION_AWARD = replace(
     decision_days=working_days(5, CS_CANDIDATES),
 )
 
+# ---- 框架协议采购 (财政部令第110号 第27–37条) ----------------------------------------------------------------
+
+ORDER110 = "政府采购框架协议采购方式管理暂行办法（财政部令第110号）"
+
+FA_ADMISSION = LegalRule(
+    f"{ORDER110} 第27条",
+    "确定第一阶段入围供应商时，提交响应文件和符合资格条件、实质性要求的供应商应当均不少于2家，淘汰比例一般不得低于20%，且至少"
+    "淘汰一家供应商。采用质量优先法的检测、实验等仪器设备采购，淘汰比例不得低于40%，且至少淘汰一家供应商。",
+)
+FA_SIGNING = LegalRule(
+    f"{ORDER110} 第29、30条",
+    "集中采购机构或者主管预算单位应当在入围通知书发出之日起30日内和入围供应商签订框架协议，并在框架协议签订后7个工作日内，"
+    "将框架协议副本报本级财政部门备案；框架协议签订后3个工作日内通过电子化采购系统将入围信息告知适用框架协议的所有采购人。",
+)
+FA_TERM = LegalRule(
+    f"{ORDER110} 第15条",
+    "框架协议期限：货物项目不得超过1年，服务项目不得超过2年。",
+)
+FA_CALL_OFF = LegalRule(
+    f"{ORDER110} 第32、33、34、36条",
+    "确定第二阶段成交供应商的方式包括直接选定、二次竞价和顺序轮候。直接选定方式是确定第二阶段成交供应商的主要方式，采购人依据"
+    "入围产品价格、质量以及服务便利性、用户评价等因素，从第一阶段入围供应商中自主选择确定成交供应商。顺序轮候方式根据征集文件"
+    "中确定的轮候顺序规则，对所有入围供应商依次授予采购合同；每个入围供应商在一个顺序轮候期内，只有一次获得合同授予的机会。"
+    "采购人与成交供应商签订的采购合同，应当按照框架协议确定的价格……签订。",
+)
+FA_RESULT = LegalRule(
+    f"{ORDER110} 第35条",
+    "采用二次竞价、顺序轮候方式确定成交供应商的，征集人应当在确定成交供应商之日起2个工作日内逐笔发布成交结果公告；"
+    "框架协议期满后10个工作日内发布成交结果汇总公告。",
+)
+
+PROCUREMENT_FRAMEWORK_AWARD = replace(
+    PROCUREMENT_RFQ_AWARD,
+    # Every qualified response is ranked and named; the admission then keeps all but the last 20% or more.
+    max_candidates=Rule(50, FA_ADMISSION, unconfirmed=True),
+    decision_days=None,  # no winner to deem: the call's organiser admits the suppliers
+    contract_days=Period(30, FA_SIGNING),  # the framework agreement itself, within 30 日 of the admission
+    report_days=working_days(7, FA_SIGNING),
+    admits_several=True,
+)
+
+
+@dataclass(frozen=True)
+class FrameworkRules:
+    """What a framework agreement adds to the call's rules (110号令)."""
+
+    eliminate_share: Rule[Decimal]  # at least this share of the qualified suppliers is not admitted …
+    eliminate_at_least: Rule[int]  # … and at least this many
+    min_qualified: Rule[int]
+    term_months: dict[str, Rule[int]]  # the longest term, by contract kind
+    sign_days: Period
+    filing_days: Period
+    tell_purchasers_days: Period
+    result_days: Period  # a call-off's result notice (二次竞价, 顺序轮候)
+    summary_days: Period  # the summary after the agreement expires
+    call_off: LegalRule  # how stage 2 chooses: direct selection, rotation, at the agreement price
+
+
+FRAMEWORK = FrameworkRules(
+    eliminate_share=Rule(Decimal("0.20"), FA_ADMISSION),
+    eliminate_at_least=Rule(1, FA_ADMISSION),
+    min_qualified=Rule(2, FA_ADMISSION),
+    term_months={Lot.ContractKind.GOODS: Rule(12, FA_TERM), Lot.ContractKind.SERVICES: Rule(24, FA_TERM)},
+    sign_days=Period(30, FA_SIGNING),
+    filing_days=working_days(7, FA_SIGNING),
+    tell_purchasers_days=working_days(3, FA_SIGNING),
+    result_days=working_days(2, FA_RESULT),
+    summary_days=working_days(10, FA_RESULT),
+    call_off=FA_CALL_OFF,
+)
+
 # Award rules of each procedure specification, by its id (trading.specs: the engine does not import them).
 AWARD_RULES = BySpec(
     "award rules",
@@ -282,6 +355,7 @@ AWARD_RULES = BySpec(
         "procurement_single_source": PROCUREMENT_SINGLE_SOURCE_AWARD,
         "procurement_negotiation": PROCUREMENT_NEGOTIATION_AWARD,
         "procurement_consultation": PROCUREMENT_CONSULTATION_AWARD,
+        "procurement_framework": PROCUREMENT_FRAMEWORK_AWARD,
     },
 )
 
@@ -499,6 +573,20 @@ PROCUREMENT_CONSULTATION_EVALUATION = replace(
     within_budget=Rule(True, CS_TOO_FEW),
 )
 
+FA_PRICE_PRIORITY = LegalRule(
+    f"{ORDER110} 第25条",
+    "确定第一阶段入围供应商的评审方法包括价格优先法和质量优先法。价格优先法是指对满足采购需求且响应报价不超过最高限制单价的"
+    "货物、服务，按照响应报价从低到高排序，根据征集文件规定的淘汰率或者入围供应商数量上限，确定入围供应商的评审方法。",
+)
+
+# 价格优先法 (第25条); 质量优先法 (government-priced items, testing instruments) is not hosted yet.
+PROCUREMENT_FRAMEWORK_EVALUATION = replace(
+    PROCUREMENT_RFQ_EVALUATION,
+    methods=Rule({"lowest_price": "价格优先法"}, FA_PRICE_PRIORITY),
+    min_qualified=Rule(2, FA_ADMISSION),
+    within_budget=None,  # the cap is the 最高限制单价 (the lot's ceiling), not its budget (第13条)
+)
+
 # Evaluation rules of each procedure specification, by its id.
 EVALUATION_RULES = BySpec(
     "evaluation rules",
@@ -509,6 +597,7 @@ EVALUATION_RULES = BySpec(
         "procurement_single_source": PROCUREMENT_SINGLE_SOURCE_EVALUATION,
         "procurement_negotiation": PROCUREMENT_NEGOTIATION_EVALUATION,
         "procurement_consultation": PROCUREMENT_CONSULTATION_EVALUATION,
+        "procurement_framework": PROCUREMENT_FRAMEWORK_EVALUATION,
     },
 )
 

@@ -216,6 +216,9 @@ CONSULTATION_COMMITTEE_RULES = CommitteeRules(
     expert_share=Rule((2, 3), CONSULTATION_PANEL),
 )
 
+# The framework agreement's call follows 公开招标 (110号令 第9条): its evaluation committee too.
+FRAMEWORK_COMMITTEE_RULES = replace(PROCUREMENT_COMMITTEE_RULES, procedure="procurement_framework")
+
 COMMITTEE_RULES = BySpec(
     "committee rules",
     {
@@ -227,6 +230,7 @@ COMMITTEE_RULES = BySpec(
             SINGLE_SOURCE_COMMITTEE_RULES,
             NEGOTIATION_COMMITTEE_RULES,
             CONSULTATION_COMMITTEE_RULES,
+            FRAMEWORK_COMMITTEE_RULES,
         )
     },
 )

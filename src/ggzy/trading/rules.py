@@ -6,7 +6,7 @@ are [U] in rules-cn.md: configuration to be checked against the official text be
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from enum import StrEnum
 
@@ -543,4 +543,27 @@ PROCUREMENT_CONSULTATION = TenderRules(
         "research": FewerSuppliers(Rule(2, CS_TWO_RESEARCH)),
         "government_services": FewerSuppliers(Rule(2, CS_TWO_SERVICES, unconfirmed=True)),
     },
+)
+
+
+# ---- government procurement, 框架协议采购 (财政部令第110号; rules-methods-cn.md G160–G166, SM-GP-FA) --------
+
+ORDER110 = "政府采购框架协议采购方式管理暂行办法（财政部令第110号）"
+
+FA_CALL = LegalRule(
+    f"{ORDER110} 第9、27条",
+    "封闭式框架协议的公开征集程序，按照政府采购公开招标的规定执行。确定第一阶段入围供应商时，提交响应文件和符合资格条件、实质性"
+    "要求的供应商应当均不少于2家，淘汰比例一般不得低于20%，且至少淘汰一家供应商。",
+)
+
+# A closed framework agreement's call follows 公开招标 (第9条): its periods, bond and challenges; at least
+# 2 responses to open (第27条). Open framework agreements (第10、39条: anyone may join) are not hosted yet.
+PROCUREMENT_FRAMEWORK = replace(
+    PROCUREMENT_TENDER,
+    method="procurement_framework",
+    min_bidders=Rule(2, FA_CALL),
+    invitee_draw=None,
+    invited_pool_ratio=None,
+    witnesses=None,
+    method_change=None,
 )

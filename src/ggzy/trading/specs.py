@@ -23,6 +23,7 @@ from ggzy.trading.models import Lot, Project
 from ggzy.trading.rules import (
     CONSTRUCTION_TENDER,
     PROCUREMENT_CONSULTATION,
+    PROCUREMENT_FRAMEWORK,
     PROCUREMENT_NEGOTIATION,
     PROCUREMENT_RFQ,
     PROCUREMENT_SINGLE_SOURCE,
@@ -353,6 +354,40 @@ PROCUREMENT_CONSULTATION_SPEC = ProcedureSpec(
     default_for_category=False,
 )
 
+# ---- government procurement, 框架协议采购 (财政部令第110号, in force 2022-03-01) -----------------------------
+# SM-GP-FA, closed agreements: the call (征集) runs as an open tender with sealed responses, a panel and a
+# price-priority ranking; instead of one winner it admits several (入围, eliminating at least 20% and at least
+# one), who sign the agreement; each purchase under it is a call-off (evaluation.framework).
+
+PROCUREMENT_FRAMEWORK_SPEC = ProcedureSpec(
+    id="procurement_framework",
+    version="2022-03-01",
+    name="政府采购框架协议采购",
+    category="procurement",
+    methods=frozenset({"open"}),  # the closed agreement's public call (第9条)
+    contract_kinds=frozenset({"goods", "services"}),
+    rules=PROCUREMENT_FRAMEWORK,
+    transitions=PROCUREMENT_TRANSITIONS,
+    wording=replace(
+        NEGOTIATION_WORDING,
+        award="入围",
+        winner="入围供应商",
+        notice="框架协议采购征集公告",
+        documents="征集文件",
+        ceiling="最高限制单价",
+    ),
+    method_names={"open": "框架协议采购（公开征集）"},
+    method_details={"open": "政府采购框架协议采购"},
+    national_modes={"open": "7"},  # [U] as the other codes
+    bid_form=(
+        BidField("price", "响应单价（元）", "amount"),
+        BidField("delivery_days", "交货期或服务响应时间（日）", "integer"),
+        BidField("brand", "品牌型号", "text", required=False),
+        BidField("sme", "小微企业声明", "boolean", read_at_opening=False, required=False),
+    ),
+    default_for_category=False,
+)
+
 SPECS: dict[str, ProcedureSpec] = {
     s.key: s
     for s in (
@@ -362,6 +397,7 @@ SPECS: dict[str, ProcedureSpec] = {
         PROCUREMENT_SINGLE_SOURCE_SPEC,
         PROCUREMENT_NEGOTIATION_SPEC,
         PROCUREMENT_CONSULTATION_SPEC,
+        PROCUREMENT_FRAMEWORK_SPEC,
     )
 }
 

@@ -19,10 +19,10 @@ from ggzy.kernel import chronograph, clock
 from ggzy.registry.actions import add_entity_user
 from ggzy.testing import PASSWORD, account_form, actor_of, local, procurement_bid_form, seal_bid
 from ggzy.trading.actions import publish_notice
-from ggzy.trading.tests.conftest import Tender, consultation, negotiation, purchase, rfq, tender
+from ggzy.trading.tests.conftest import Tender, consultation, framework, negotiation, purchase, rfq, tender
 from ggzy_guomi import Sm2PrivateKey, sm3_hex, unwrap_file_keys
 
-__all__ = ["consultation", "negotiation", "purchase", "rfq", "tender"]
+__all__ = ["consultation", "framework", "negotiation", "purchase", "rfq", "tender"]
 
 PRICES = ["24600000.00", "24300000.00", "24450000.00", "23900000.00"]
 
@@ -96,6 +96,16 @@ def opened_consultation(consultation: Tender, network) -> Opened:  # type: ignor
     )
     forms = [procurement_bid_form(p) for p in NEGOTIATION_PRICES]
     return open_bids(consultation, forms, NEGOTIATION_PRICES)
+
+
+FRAMEWORK_PRICES = ["5200.00", "4980.00", "5650.00", "5100.00"]
+
+
+@pytest.fixture
+def opened_framework(framework: Tender, network) -> Opened:  # type: ignore[no-untyped-def]
+    """The framework agreement's call opened: four unit-price responses, the panel drawn."""
+    forms = [procurement_bid_form(p, brand=f"品牌{i}") for i, p in enumerate(FRAMEWORK_PRICES)]
+    return open_bids(framework, forms, FRAMEWORK_PRICES)
 
 
 def submit(tender: Tender, i: int, price: str, form: bytes | None = None) -> bytes:

@@ -221,3 +221,25 @@ def negotiation(vclock, network, system) -> Tender:  # type: ignore[no-untyped-d
 @pytest.fixture
 def consultation(vclock, network, system) -> Tender:  # type: ignore[no-untyped-def]
     return _negotiated(system, network, "procurement_consultation", "磋商文件")
+
+
+@pytest.fixture
+def framework(vclock, network, system) -> Tender:  # type: ignore[no-untyped-def]
+    """The call of a closed framework agreement (框架协议采购) for computers: budget 3 million yuan, a unit
+    price ceiling (最高限制单价) of 6 000 yuan, the call run as an open tender."""
+    return procurement(
+        system,
+        network,
+        "宁夏回族自治区本级台式计算机框架协议采购",
+        LotIn(
+            name="台式计算机",
+            contract_kind="goods",
+            classify_code="B01",
+            estimated_value=Decimal("3000000"),
+            control_price=Decimal("6000"),
+            bond_amount=Decimal("0"),
+        ),
+        "征集文件",
+        purchase_notice_form("", title="台式计算机框架协议采购征集公告"),
+        procedure="procurement_framework",
+    )
