@@ -295,6 +295,8 @@ def _lot_releases(project: Project, ocid: str, lot: dict[str, Any]) -> list[dict
         ]
         out.append(_release(ocid, f"candidates-{code}", publicity["from"], ["award"], awards=awards))
     award = lot.get("award")
+    if lot.get("framework"):
+        out.extend(_framework_releases(ocid, lot))
     if award and lot.get("result"):
         out.extend(_result_releases(project, ocid, lot))
     elif award:
@@ -342,6 +344,62 @@ def _lot_releases(project: Project, ocid: str, lot: dict[str, Any]) -> list[dict
                     ],
                 )
             )
+    return out
+
+
+def _framework_releases(ocid: str, lot: dict[str, Any]) -> list[dict[str, Any]]:
+    """A framework agreement (框架协议): one award to every admitted supplier at the admission, and the
+    agreement as the contract once signed; each call-off's value is summed into it as the purchases go."""
+    code, agreement = lot["code"], lot["framework"]
+    award_id = f"{code}-framework"
+    suppliers = [_org(m["supplier"], m["uscc"]) for m in agreement["members"]]
+    out = [
+        _release(
+            ocid,
+            f"framework-{code}",
+            agreement["admitted_at"],
+            ["award"],
+            parties=[
+                _party(m["supplier"], m["uscc"], ["tenderer", "supplier"]) for m in agreement["members"]
+            ],
+            awards=[
+                {
+                    "id": award_id,
+                    "title": f"{lot['name']} 框架协议入围结果",
+                    "description": "协议价格："
+                    + "；".join(f"{m['supplier']} {m['price']}元" for m in agreement["members"]),
+                    "status": "active",
+                    "date": _date(agreement["admitted_at"]),
+                    "suppliers": suppliers,
+                    "relatedLots": [code],
+                }
+            ],
+        )
+    ]
+    if agreement.get("signed_at"):
+        spent = sum((Decimal(str(c["amount"])) for c in agreement["call_offs"]), Decimal(0))
+        out.append(
+            _release(
+                ocid,
+                f"framework-contract-{code}",
+                agreement["signed_at"],
+                ["contract"],
+                contracts=[
+                    {
+                        "id": f"{code}-framework-agreement",
+                        "awardID": award_id,
+                        "title": f"{lot['name']} 框架协议",
+                        "status": "active",
+                        "dateSigned": _date(agreement["signed_at"]),
+                        "period": {
+                            "startDate": f"{agreement['term_from'].isoformat()}T00:00:00+08:00",
+                            "endDate": f"{agreement['term_until'].isoformat()}T23:59:59+08:00",
+                        },
+                        "value": _money(spent),
+                    }
+                ],
+            )
+        )
     return out
 
 

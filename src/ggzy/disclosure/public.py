@@ -130,6 +130,9 @@ def lot_stage(lot: Lot) -> Stage:
     notice = lot.notice
     if notice is None or notice.status == Notice.Status.DRAFT or notice.published_at is None:
         return Stage.UNPUBLISHED
+    agreement = _framework_of(lot)
+    if agreement is not None:  # 框架协议: the admission is its result, the agreement its contract
+        return Stage.CONTRACTED if agreement.signed_at is not None else Stage.RESULT
     award = _award_of(lot)
     if award is not None:
         if award.contract_signed_at is not None:
@@ -341,7 +344,67 @@ def lot_record(lot: Lot) -> Record:
     record["committee"] = []
     if evaluation_installed() and stage >= Stage.CANDIDATES:
         _evaluation_part(lot, stage, record, procedure)
+    _framework_part(lot, stage, record)
     return record
+
+
+def _framework_of(lot: Lot) -> Any:
+    if not evaluation_installed():
+        return None
+    from ggzy.evaluation.models import FrameworkAgreement
+
+    return FrameworkAgreement.objects.filter(lot=lot).first()
+
+
+def _framework_part(lot: Lot, stage: Stage, record: Record) -> None:
+    """A framework agreement's admitted suppliers, its term and the purchases made under it."""
+    agreement = _framework_of(lot)
+    record["framework"] = None
+    if agreement is None or stage < Stage.RESULT:
+        return
+    record["framework"] = {
+        **public(
+            "framework",
+            stage,
+            {
+                "admitted_at": agreement.admitted_at,
+                "sign_due": agreement.sign_due,
+                "signed_at": agreement.signed_at,
+                "term_from": agreement.term_from,
+                "term_until": agreement.term_until,
+                "sm3": agreement.agreement_sm3,
+            },
+        ),
+        "members": [
+            public(
+                "framework_member",
+                stage,
+                {"order": m.order, "supplier": m.supplier.name, "uscc": m.supplier.uscc, "price": m.price},
+            )
+            for m in agreement.members.select_related("supplier").order_by("order")
+        ],
+        "call_offs": [
+            public(
+                "call_off",
+                stage,
+                {
+                    "method": c.get_method_display(),
+                    "purchaser": c.purchaser.name,
+                    "supplier": c.member.supplier.name,
+                    "uscc": c.member.supplier.uscc,
+                    "quantity": c.quantity,
+                    "unit_price": c.unit_price,
+                    "amount": c.amount,
+                    "awarded_at": c.awarded_at,
+                },
+            )
+            for c in agreement.call_offs.select_related("purchaser", "member__supplier").order_by(
+                "awarded_at", "pk"
+            )
+        ]
+        if stage >= Stage.CONTRACTED
+        else [],
+    }
 
 
 def _live_bids(lot: Lot) -> list[Any]:

@@ -57,6 +57,15 @@ E30 = LegalRule(
     "电子招标投标办法 第30、32条；招标投标法 第36条",
     "开标时，电子招标投标交易平台自动提取所有投标文件，公布投标人名称、投标价格和招标文件规定的其他内容；开标记录向社会公开。",
 )
+GP11 = LegalRule(
+    "中华人民共和国政府采购法 第11条",
+    "政府采购的信息应当在政府采购监督管理部门指定的媒体上及时向社会公开发布，但涉及商业秘密的除外。",
+)
+FA35 = LegalRule(
+    "政府采购框架协议采购方式管理暂行办法（财政部令第110号） 第35条",
+    "采用二次竞价、顺序轮候方式确定成交供应商的，征集人应当在确定成交供应商之日起2个工作日内逐笔发布成交结果公告；"
+    "框架协议期满后10个工作日内发布成交结果汇总公告。",
+)
 T21 = LegalRule(
     "招标投标法实施条例 第54条；国家发展改革委令第10号",
     "依法必须进行招标的项目，招标人应当自收到评标报告之日起3日内公示中标候选人（排序、名称、投标报价、质量、工期、项目负责人等）。",
@@ -308,6 +317,49 @@ TABLE: list[FieldRule] = [
             "signed_at": "签约时间",
             "performance_bond": "履约保证金（元）",
             "sm3": "合同文本SM3",
+        },
+    ),
+    # 框架协议采购: the admitted suppliers at their agreement prices from the admission, the agreement and the
+    # purchases under it once signed (政府采购法 第11条; 110号令 第35条: each result of a rotation or second
+    # bid within 2 working days — direct selections are published with them, more open than the minimum).
+    *_rows(
+        "framework", Stage.RESULT, GP11, {"admitted_at": "入围结果确定时间", "sign_due": "框架协议签订期限"}
+    ),
+    *_rows(
+        "framework",
+        Stage.CONTRACTED,
+        GP11,
+        {
+            "signed_at": "框架协议签订时间",
+            "term_from": "协议期限起",
+            "term_until": "协议期限止",
+            "sm3": "框架协议文本SM3",
+        },
+    ),
+    *_rows(
+        "framework_member",
+        Stage.RESULT,
+        GP11,
+        {
+            "order": "轮候顺序",
+            "supplier": "入围供应商",
+            "uscc": "入围供应商统一社会信用代码",
+            "price": "协议价格（元）",
+        },
+    ),
+    *_rows(
+        "call_off",
+        Stage.CONTRACTED,
+        FA35,
+        {
+            "method": "确定成交供应商的方式",
+            "purchaser": "采购人",
+            "supplier": "成交供应商",
+            "uscc": "成交供应商统一社会信用代码",
+            "quantity": "数量",
+            "unit_price": "成交单价（元）",
+            "amount": "成交金额（元）",
+            "awarded_at": "成交时间",
         },
     ),
     *_rows("expert", Stage.RESULT, X1, {"name": "评标委员会成员", "kind": "身份", "chair": "组长"}),

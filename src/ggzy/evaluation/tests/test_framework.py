@@ -5,6 +5,7 @@ reasons or by rotation, each member once per cycle (第32–36条)."""
 
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -47,7 +48,7 @@ def reported(o: Opened) -> list[str]:
     return members
 
 
-def test_the_call_admits_suppliers_who_then_serve_call_offs(opened_framework: Opened) -> None:
+def test_the_call_admits_suppliers_who_then_serve_call_offs(opened_framework: Opened, tmp_path: Path) -> None:
     o = opened_framework
     lot = Lot.objects.get(code=o.lot_code)
     assert lot.procedure == PROCUREMENT_FRAMEWORK_SPEC.key
@@ -93,6 +94,24 @@ def test_the_call_admits_suppliers_who_then_serve_call_offs(opened_framework: Op
     assert [(t.member.order, t.cycle) for t in turns] == [(1, 0), (2, 0), (3, 0), (1, 1)]
     assert all(t.result_due is not None for t in turns)  # each published within 2 working days
     assert CallOff.objects.filter(agreement=agreement).count() == 5
+    # The portal and OCDS: the admitted suppliers at their prices, the agreement and the purchases.
+    from django.test import Client
+
+    from ggzy.disclosure.tests.test_ocds import cove
+
+    page = Client().get(f"/portal/projects/{lot.project.code}/").content.decode()
+    assert "入围结果" in page and "4980.00" in page and "顺序轮候" in page and "框架协议采购" in page
+    assert left_out.name not in page.split("入围结果")[1].split("框架协议项下的采购")[0]
+    package = Client().get(f"/api/disclosure/ocds/{lot.project.code}/releases").json()
+    assert cove(package, tmp_path, record=False)["validation_errors"] == []
+    (admission,) = [r for r in package["releases"] if r["id"].endswith(f"framework-{lot.code}")]
+    assert len(admission["awards"][0]["suppliers"]) == 3
+    (agreement_release,) = [r for r in package["releases"] if "framework-contract" in r["id"]]
+    assert agreement_release["contracts"][0]["value"]["amount"] == 51000 + 2 * (4980 + 5100 + 5200 + 4980)
+    from ggzy.disclosure import gcjs
+
+    sets = gcjs.datasets(lot.project)
+    assert {row["PURCHASER_MODE"] for row in sets["ZFCG_PURCHASE_PROJECT"]} == {"7"}
     # After the term nothing more is bought under it.
     clock.freeze(local(2027, 3, 25, 9))
     with pytest.raises(InvalidInput) as expired:

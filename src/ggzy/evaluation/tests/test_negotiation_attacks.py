@@ -527,9 +527,9 @@ def test_one_round_at_a_time_and_nothing_after_the_final_offers(opened_negotiati
     members = panel(o)
     chair = members[0]
     first = ask(o, chair)
-    for final in (False, True):
+    for last in (False, True):
         with pytest.raises(InvalidInput) as running:
-            negotiation.open_round(actor_of(chair), o.lot_code, 60, final=final)
+            negotiation.open_round(actor_of(chair), o.lot_code, 60, final=last)
         assert running.value.code == "round_in_progress"
     envelope = submit(o.tender, 0, "1100000.00", procurement_bid_form("1100000.00"))
     to_decryption(first)
@@ -556,9 +556,9 @@ def test_one_round_at_a_time_and_nothing_after_the_final_offers(opened_negotiati
     for i, sealed in finals.items():
         decrypt(o.tender, i, sealed)
     close_window()
-    for final_ in (True, False):
+    for last in (True, False):
         with pytest.raises(InvalidInput) as over:
-            negotiation.open_round(actor_of(chair), o.lot_code, 30, final=final_)
+            negotiation.open_round(actor_of(chair), o.lot_code, 30, final=last)
         assert over.value.code == "negotiation_over"
     with pytest.raises(InvalidInput):
         negotiation.propose_change(actor_of(chair), o.lot_code, "再增加2人")
