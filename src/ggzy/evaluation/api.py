@@ -4,11 +4,15 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from ninja import Router, Schema, Status
 
 from ggzy.bidding.models import Round
-from ggzy.evaluation import actions, award, negotiation
-from ggzy.evaluation.models import Evaluation, RequirementChange
+from ggzy.evaluation import actions, award, framework, negotiation
+from ggzy.evaluation.models import CallOff, Evaluation, FrameworkAgreement, RequirementChange
 from ggzy.evaluation.schemas import (
+    AgreementIn,
+    AgreementOut,
     AnswerIn,
     AwardIn,
+    CallOffIn,
+    CallOffOut,
     CandidateOut,
     ChangeIn,
     ChangeOut,
@@ -17,6 +21,7 @@ from ggzy.evaluation.schemas import (
     ContractIn,
     EvaluationOut,
     FailIn,
+    MemberOut,
     MessageIn,
     MessageOut,
     NegotiationOut,
@@ -319,3 +324,60 @@ def open_round(request: HttpRequest, code: str, payload: RoundIn) -> Status[Roun
         actor_from_request(request), code, payload.minutes, payload.final, payload.requirements
     )
     return Status(201, round_out(r))
+
+
+# ---- framework agreements (框架协议采购) ---------------------------------------------------------------
+
+
+def agreement_out(a: FrameworkAgreement) -> AgreementOut:
+    return AgreementOut(
+        lot=a.lot.code,
+        status=a.status,
+        admitted_at=a.admitted_at,
+        sign_due=a.sign_due,
+        signed_at=a.signed_at,
+        term_from=a.term_from,
+        term_until=a.term_until,
+        members=[
+            MemberOut(order=m.order, supplier=m.supplier.name, uscc=m.supplier.uscc, price=m.price)
+            for m in a.members.select_related("supplier")
+        ],
+    )
+
+
+def call_off_out(c: CallOff) -> CallOffOut:
+    return CallOffOut(
+        method=c.method,
+        purchaser=c.purchaser.uscc,
+        supplier=c.member.supplier.uscc,
+        quantity=c.quantity,
+        unit_price=c.unit_price,
+        amount=c.amount,
+        cycle=c.cycle,
+        awarded_at=c.awarded_at,
+        result_due=c.result_due,
+    )
+
+
+@router.post(
+    "/lots/{code}/framework/admission", response={201: AgreementOut}, summary="确定框架协议入围供应商"
+)
+def admit_framework(request: HttpRequest, code: str) -> Status[AgreementOut]:
+    return Status(201, agreement_out(framework.admit_suppliers(actor_from_request(request), code)))
+
+
+@router.post("/lots/{code}/framework/agreement", response=AgreementOut, summary="登记签订的框架协议")
+def sign_framework(request: HttpRequest, code: str, payload: AgreementIn) -> AgreementOut:
+    return agreement_out(
+        framework.sign_agreement(actor_from_request(request), code, payload.term_until, payload.agreement_sm3)
+    )
+
+
+@router.post(
+    "/lots/{code}/framework/call-offs", response={201: CallOffOut}, summary="框架协议项下采购（采购人）"
+)
+def framework_call_off(request: HttpRequest, code: str, payload: CallOffIn) -> Status[CallOffOut]:
+    made = framework.call_off(
+        actor_from_request(request), code, payload.method, payload.quantity, payload.supplier, payload.reason
+    )
+    return Status(201, call_off_out(made))

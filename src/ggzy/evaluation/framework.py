@@ -35,13 +35,11 @@ def admitted_number(qualified: int) -> int:
     return qualified - max(FRAMEWORK.eliminate_at_least.value, int(share))
 
 
-def _framework_lot(lot_code: str) -> Lot:
-    lot = _lot(lot_code)
+def _require_framework(lot: Lot) -> None:
     if spec_for(lot).id != PROCUREMENT_FRAMEWORK_SPEC.id:
         raise InvalidInput(
             "not_framework", "本标段不是框架协议采购", "This lot is not a framework agreement's call"
         )
-    return lot
 
 
 def _tell(entity_ids: set[int], subject: str, body: str) -> None:
@@ -52,8 +50,9 @@ def _tell(entity_ids: set[int], subject: str, body: str) -> None:
 @action("evaluation.admit_framework_suppliers")
 def admit_suppliers(actor: Actor, lot_code: str) -> FrameworkAgreement:
     """The call's organiser admits the suppliers from the signed report (入围), in rank order."""
-    lot = _framework_lot(lot_code)
-    role = require_project_manager(actor, lot.project)
+    lot = _lot(lot_code)
+    role = require_project_manager(actor, lot.project)  # who acts, before what the lot is
+    _require_framework(lot)
     evaluation: Evaluation = _reported(lot)
     if FrameworkAgreement.objects.filter(lot=lot).exists():
         raise Conflict("framework_admitted", "已确定入围供应商", "The suppliers are admitted already")
@@ -121,8 +120,9 @@ def _add_months(start: date, count: int) -> date:
 @action("evaluation.sign_framework_agreement")
 def sign_agreement(actor: Actor, lot_code: str, term_until: date, agreement_sm3: str) -> FrameworkAgreement:
     """The organiser and the admitted sign the agreement (its SM3), for a term within the law's limit."""
-    lot = _framework_lot(lot_code)
+    lot = _lot(lot_code)
     role = require_project_manager(actor, lot.project)
+    _require_framework(lot)
     agreement = FrameworkAgreement.objects.select_for_update(of=("self",)).filter(lot=lot).first()
     if agreement is None or agreement.status != FrameworkAgreement.Status.ADMITTED:
         raise InvalidInput(
@@ -190,7 +190,8 @@ def call_off(
     from the next in rotation (顺序轮候), at the agreement price, while the agreement is in force."""
     require_role(actor, Role.PRINCIPAL)
     purchaser = entity_of(actor)
-    lot = _framework_lot(lot_code)
+    lot = _lot(lot_code)
+    _require_framework(lot)
     agreement = FrameworkAgreement.objects.select_for_update(of=("self",)).filter(lot=lot).first()
     today = clock.today()
     if (

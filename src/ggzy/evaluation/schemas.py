@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from ninja import Schema
@@ -158,3 +158,48 @@ class NegotiationOut(Schema):
     messages: list[MessageOut]
     changes: list[ChangeOut]
     unheard: list[str] = Field(default=[], description="本阶段谈判小组尚未谈判的供应商（仅谈判小组可见）")
+
+
+# ---- framework agreements (框架协议采购) ---------------------------------------------------------------
+
+
+class AgreementIn(Schema):
+    term_until: date = Field(description="协议期限止（货物不超过1年，服务不超过2年）")
+    agreement_sm3: Key = Field(description="签订的框架协议文本SM3（hex）")
+
+
+class CallOffIn(Schema):
+    method: Code = Field(description="direct 直接选定 / rotation 顺序轮候")
+    quantity: Decimal = Field(max_digits=14, decimal_places=2)
+    supplier: Code = Field(default="", description="直接选定的入围供应商统一社会信用代码")
+    reason: Reason = Field(default="", description="直接选定的理由")
+
+
+class MemberOut(Schema):
+    order: int
+    supplier: str
+    uscc: str
+    price: Decimal
+
+
+class CallOffOut(Schema):
+    method: str
+    purchaser: str
+    supplier: str
+    quantity: Decimal
+    unit_price: Decimal
+    amount: Decimal
+    cycle: int
+    awarded_at: datetime
+    result_due: datetime | None = None
+
+
+class AgreementOut(Schema):
+    lot: str
+    status: str
+    admitted_at: datetime
+    sign_due: datetime
+    signed_at: datetime | None = None
+    term_from: date | None = None
+    term_until: date | None = None
+    members: list[MemberOut]

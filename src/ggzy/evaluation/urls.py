@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ggzy.evaluation import negotiation_views, views
+from ggzy.evaluation import framework_views, negotiation_views, views
 
 app_name = "evaluation"
 
@@ -45,4 +45,8 @@ urlpatterns = [
     path("lots/<str:code>/award/confirm/", views.confirm_winner, name="confirm"),
     path("lots/<str:code>/award/report/", views.supervisor_report, name="supervisor_report"),
     path("lots/<str:code>/award/contract/", views.contract, name="contract"),
+    path("lots/<str:code>/award/admission/", framework_views.admit, name="admit"),
+    path("lots/<str:code>/award/agreement/", framework_views.sign, name="sign_agreement"),
+    path("frameworks/<str:code>/", framework_views.call_off_page, name="framework"),
+    path("frameworks/<str:code>/call-offs/", framework_views.call_off, name="call_off"),
 ]

@@ -913,6 +913,7 @@ def _award_page(
     publicity_form: PublicityForm | None = None,
     winner_form: WinnerForm | None = None,
     contract_form: ContractForm | None = None,
+    **framework_forms: Any,
 ) -> HttpResponse:
     lot = desk.lot
     evaluation = Evaluation.objects.filter(lot=lot).first()
@@ -957,7 +958,12 @@ def _award_page(
             else None
         ),
     }
-    if desk.manage:
+    if rules.admits_several:
+        # Imported here: the framework pages build on this module (the desk, its refusals).
+        from ggzy.evaluation.framework_views import desk_context
+
+        context.update(desk_context(desk, reported, **framework_forms))
+    elif desk.manage:
         if reported and the_award is None and lot.state == S.EVALUATION and not spec.candidate_publicity:
             context["confirm_form"] = winner_form or WinnerForm(
                 candidates=candidates,

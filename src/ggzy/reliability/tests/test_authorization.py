@@ -633,6 +633,23 @@ BEFORE_DEADLINE: dict[tuple[str, str], Rule] = {
         params={"code": "lot"},
         pending=NO_COMMITTEE,
     ),
+    ("POST", "/api/evaluation/lots/{code}/framework/admission"): Rule(
+        PARTIES,
+        "the call's organiser admits the suppliers (refused here: not a framework agreement)",
+        params={"code": "lot"},
+    ),
+    ("POST", "/api/evaluation/lots/{code}/framework/agreement"): Rule(
+        PARTIES,
+        "the organiser records the signed agreement (refused here: not a framework agreement)",
+        const({"term_until": "2027-01-01", "agreement_sm3": "ab" * 32}),
+        params={"code": "lot"},
+    ),
+    ("POST", "/api/evaluation/lots/{code}/framework/call-offs"): Rule(
+        frozenset({"principal"}),
+        "any purchaser buys under an agreement in force (refused here: not a framework agreement)",
+        const({"method": "rotation", "quantity": "1"}),
+        params={"code": "lot"},
+    ),
     ("POST", "/api/evaluation/questions/{question_id}/answer"): Rule(
         frozenset({"bidder"}), "the bidder asked answers (none asked here: 404)", const({"answer": "澄清"})
     ),
