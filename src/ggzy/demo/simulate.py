@@ -1,10 +1,11 @@
 """`ggzy simulate tender` and `ggzy simulate procurement`: one construction tender or one government
-procurement (open or invited tendering, 询价, 单一来源, 竞争性谈判, 竞争性磋商) from registration to the sealed
-archive, on the virtual clock, through the same actions and HTTP API that people use — bidders seal, upload
+procurement (open or invited tendering, 询价, 单一来源, 竞争性谈判, 竞争性磋商, 框架协议采购) from registration to
+the sealed archive, on the virtual clock, through the same actions and HTTP API that people use — bidders seal, upload
 and decrypt with the real `ggzy-bid` client (its HTTP calls go to this Django application in-process).
 Periods, the bid form, whether a panel negotiates in rounds of sealed revised responses, the price weight
-of the plan and the road from the report to the award come from the lot's procedure specification, so the
-trades differ here only in what the parties buy and say.
+of the plan and the road from the report to the award (one winner and its contract, or — 框架协议 — several
+suppliers admitted to an agreement and the purchases made under it) come from the lot's procedure
+specification, so the trades differ here only in what the parties buy and say.
 
 The scenario test runs this very code, so the demo and the proof cannot drift apart.
 """
@@ -14,8 +15,8 @@ import secrets
 import tempfile
 import typing
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -51,7 +52,8 @@ from ggzy.evaluation.award import (
     report_to_supervisor,
     sign_contract,
 )
-from ggzy.evaluation.models import Evaluation
+from ggzy.evaluation.framework import admit_suppliers, call_off, sign_agreement
+from ggzy.evaluation.models import CallOff, Evaluation
 from ggzy.evaluation.negotiation import (
     ROUND_MINUTES,
     confirm_change,
@@ -61,7 +63,7 @@ from ggzy.evaluation.negotiation import (
     propose_change,
     send_message,
 )
-from ggzy.evaluation.rules import evaluation_rules_for
+from ggzy.evaluation.rules import FRAMEWORK, award_rules_for, evaluation_rules_for
 from ggzy.evaluation.schemas import CommitteeIn, PlanIn
 from ggzy.exchange.calendar_actions import load_official_calendar
 from ggzy.exchange.models import Node
@@ -175,7 +177,25 @@ METHODS: dict[str, tuple[str, str]] = {
     "single_source": ("invited", "procurement_single_source"),
     "negotiation": ("open", "procurement_negotiation"),
     "consultation": ("open", "procurement_consultation"),
+    "framework": ("open", "procurement_framework"),
 }
+# What a method buys when it is not the kind's usual one lot: a framework agreement's call prices units,
+# capped by the 最高限制单价 (the lot's control price), for the purchases made under it all year.
+METHOD_TRADES: dict[str, Trade] = {
+    "framework": replace(
+        TRADES["procurement"],
+        project="模拟台式计算机框架协议采购项目",
+        bidder="模拟计算机有限公司",
+        lot="台式计算机",
+        budget=Decimal("3000000"),
+        estimate=Decimal("3000000"),
+        control_price=Decimal("6000"),
+        bond=Decimal("20000"),
+        documents="第一章 征集公告\n第二章 供应商须知\n第三章 评审办法（价格优先法）\n第四章 框架协议文本\n第五章 采购需求\n".encode(),
+    ),
+}
+# The purchases a simulated framework agreement serves: one by direct selection, with its reasons.
+DIRECT_REASON = "售后服务网点距本单位最近，用户评价较好"
 # A negotiation round's time to respond: an hour, within what the platform allows a round.
 ROUND_TIME = timedelta(minutes=min(max(60, ROUND_MINUTES[0]), ROUND_MINUTES[1]))
 
@@ -266,6 +286,10 @@ class Outcome:
     rounds: list[dict[str, object]] = field(default_factory=list)
     left: list[str] = field(default_factory=list)
     final_offers: dict[str, Decimal] = field(default_factory=dict)
+    # A framework agreement: the admitted suppliers in the agreement's order (rank, name, USCC, agreement
+    # price) and the purchases under it (method, supplier, order, cycle, unit price, quantity, amount).
+    admitted: list[dict[str, object]] = field(default_factory=list)
+    call_offs: list[dict[str, object]] = field(default_factory=list)
 
 
 @dataclass
@@ -293,6 +317,8 @@ class TenderSimulation:
         if bidders < 1:
             raise ValueError("at least one bidder")
         self.trade = TRADES[kind]
+        if kind == "procurement":
+            self.trade = METHOD_TRADES.get(method, self.trade)
         # The notice method, and the procedure a project names when it is not its category's default.
         self.method, procedure = METHODS.get(method, (method, ""))
         self.procedure: str | None = procedure or None
@@ -423,42 +449,133 @@ class TenderSimulation:
         say(
             f"6a 评标报告已签署 report signed by {len(members)} (SM3 {evaluation.report_sm3[:16]}…); 第一名 {first.bid.bidder.name}"
         )
-        if spec.candidate_publicity:
-            start = clock.now()
-            until = timezone.make_aware(datetime.combine(calendar.period_end(clock.today(), 3), time(17)))
-            publish_candidates(principal.actor, lot.code, start, until)
-            clock.freeze(until)
-            award_lot(principal.actor, lot.code, first.bid.receipt_no)
-            report_to_supervisor(principal.actor, lot.code)
-            say(f"6b 公示至 {local_text(until)}，确定中标人 awarded to {first.bid.bidder.name}")
+        if award_rules_for(lot).admits_several:
+            # 框架协议: no single winner; the report leads to the admission, the agreement, the purchases.
+            self.framework_agreement(lot, principal, outcome)
         else:
-            # 87号令 第68–69条: the purchaser confirms the first-ranked; the result is published at once.
-            clock.advance(timedelta(hours=20))
-            decided = confirm_result(principal.actor, lot.code, first.bid.receipt_no)
-            say(
-                f"6b 采购人确定{words.winner} {first.bid.bidder.name}，"
-                f"{words.award}结果公告至 {local_text(decided.publicity_until)}"
-            )
-        clock.advance(timedelta(days=7))
-        contract_text = f"{lot.code} {self.trade.lot}合同 {first.price}".encode()
-        sign_contract(
-            principal.actor,
-            lot.code,
-            first.price,
-            (first.price * Decimal("0.05")).quantize(Decimal("0.01")),
-            sm3_hex(contract_text),
-        )
-        if not spec.candidate_publicity:
-            report_to_supervisor(principal.actor, lot.code)  # the contract's filing (政府采购法 第47条)
-        clock.advance(timedelta(days=1))
-        for bond in Bond.objects.filter(lot=lot, status=Bond.Status.PAID, kind=Bond.Kind.DEPOSIT):
-            refund_bond(self.system, bond.pk)
-        say("6c 签订合同 contract signed; 投标保证金及利息已退还 bonds refunded with interest")
+            self.award_and_contract(lot, principal, first.bid.receipt_no, first.price)
         package = archive_lot(self.system, lot.code)
         result = verify_package(package.file.read(), package.merkle_root)
         say(
             f"6d 归档 archived: {package.file_count} files, Merkle root {package.merkle_root[:16]}… ({'intact' if result.ok else result.problem})"
         )
+
+    def award_and_contract(self, lot: Lot, principal: Party, receipt_no: str, price: Decimal) -> None:
+        """One winner: the candidates' publicity and the award, or the purchaser's confirmation of the
+        first-ranked; then the contract, its filing and the deposits back."""
+        say = self.say
+        spec = spec_for(lot)
+        words = spec.wording
+        winner = Bid.objects.select_related("bidder").get(lot=lot, receipt_no=receipt_no).bidder.name
+        if spec.candidate_publicity:
+            start = clock.now()
+            until = timezone.make_aware(datetime.combine(calendar.period_end(clock.today(), 3), time(17)))
+            publish_candidates(principal.actor, lot.code, start, until)
+            clock.freeze(until)
+            award_lot(principal.actor, lot.code, receipt_no)
+            report_to_supervisor(principal.actor, lot.code)
+            say(f"6b 公示至 {local_text(until)}，确定中标人 awarded to {winner}")
+        else:
+            # 87号令 第68–69条: the purchaser confirms the first-ranked; the result is published at once.
+            clock.advance(timedelta(hours=20))
+            decided = confirm_result(principal.actor, lot.code, receipt_no)
+            say(
+                f"6b 采购人确定{words.winner} {winner}，"
+                f"{words.award}结果公告至 {local_text(decided.publicity_until)}"
+            )
+        clock.advance(timedelta(days=7))
+        contract_text = f"{lot.code} {self.trade.lot}合同 {price}".encode()
+        sign_contract(
+            principal.actor,
+            lot.code,
+            price,
+            (price * Decimal("0.05")).quantize(Decimal("0.01")),
+            sm3_hex(contract_text),
+        )
+        if not spec.candidate_publicity:
+            report_to_supervisor(principal.actor, lot.code)  # the contract's filing (政府采购法 第47条)
+        clock.advance(timedelta(days=1))
+        self.refund_deposits(lot)
+        say("6c 签订合同 contract signed; 投标保证金及利息已退还 bonds refunded with interest")
+
+    def refund_deposits(self, lot: Lot, *, due_only: bool = False) -> list[str]:
+        """The trading centre pays the paid deposits back (only those already due, with `due_only`): the
+        names of the suppliers paid."""
+        bonds = Bond.objects.filter(lot=lot, status=Bond.Status.PAID, kind=Bond.Kind.DEPOSIT)
+        if due_only:
+            bonds = bonds.filter(refund_due__isnull=False)
+        return [refund_bond(self.system, bond.pk).bidder.name for bond in bonds.select_related("bidder")]
+
+    # -- framework agreement (框架协议采购, 财政部令第110号) ------------------------------------------------
+    def framework_agreement(self, lot: Lot, principal: Party, outcome: Outcome) -> None:
+        """The organiser admits the best-ranked suppliers (all but the last 20% and at least one), signs
+        the agreement with them for a year, and purchases are made under it at the agreement prices: one by
+        direct selection with its reasons, then by rotation round every member and into the next cycle."""
+        say = self.say
+        words = spec_for(lot).wording
+        clock.advance(timedelta(hours=20))
+        agreement = admit_suppliers(principal.actor, lot.code)
+        members = list(agreement.members.select_related("supplier").order_by("order"))
+        outcome.admitted = [
+            {"order": m.order, "supplier": m.supplier.name, "uscc": m.supplier.uscc, "price": m.price}
+            for m in members
+        ]
+        qualified = Evaluation.objects.get(lot=lot).candidates.count()
+        say(
+            f"6b 确定{words.winner} admitted {len(members)} of {qualified}（淘汰不少于"
+            f"{FRAMEWORK.eliminate_share.value:.0%}且至少{FRAMEWORK.eliminate_at_least.value}家，"
+            f"{FRAMEWORK.eliminate_share.legal.citation}）："
+            + "；".join(f"{m.order}. {m.supplier.name} 协议单价{m.price}" for m in members)
+        )
+        clock.advance(timedelta(days=1))
+        refunded = self.refund_deposits(lot, due_only=True)  # those left out, due from the admission
+        if refunded:
+            say(f"  未入围供应商保证金已退还 deposits refunded to {'、'.join(refunded)}")
+        clock.advance(timedelta(days=2))
+        today = clock.today()
+        longest = FRAMEWORK.term_months[lot.contract_kind]
+        # 自签订之日起一年（服务两年）, to the day before: within the term the law allows the lot's kind.
+        term_until = date(today.year + longest.value // 12, today.month, 1) + timedelta(days=today.day - 2)
+        text = f"{lot.code} {self.trade.lot}框架协议 " + "；".join(
+            f"{m.supplier.uscc} {m.price}" for m in members
+        )
+        agreement = sign_agreement(principal.actor, lot.code, term_until, sm3_hex(text.encode()))
+        assert agreement.filing_due is not None
+        say(
+            f"6c 签订框架协议 agreement signed (SM3 {agreement.agreement_sm3[:16]}…)，期限 {local_text(today)}"
+            f"至{local_text(term_until)}（不超过{longest.value}个月，{longest.legal.citation}），"
+            f"报财政部门备案期限 {local_text(agreement.filing_due)}"
+        )
+        clock.advance(timedelta(days=1))
+        self.refund_deposits(lot)  # the admitted, after the signing
+        say("  入围供应商保证金及利息已退还 bonds refunded with interest")
+        # Stage 2 (第32–36条): the purchaser buys under the agreement, at each member's agreement price.
+        buys = [(CallOff.Method.DIRECT, members[-1].supplier.uscc, DIRECT_REASON)]
+        buys += [(CallOff.Method.ROTATION, "", "")] * (len(members) + 1)  # round every member, and on
+        for n, (method, uscc, reason) in enumerate(buys, start=1):
+            clock.advance(timedelta(days=3))
+            quantity = Decimal(5 * (1 + n % 3))
+            made = call_off(principal.actor, lot.code, method, quantity, uscc, reason)
+            member = made.member
+            outcome.call_offs.append(
+                {
+                    "method": made.method,
+                    "supplier": member.supplier.name,
+                    "order": member.order,
+                    "cycle": made.cycle,
+                    "unit_price": made.unit_price,
+                    "quantity": made.quantity,
+                    "amount": made.amount,
+                }
+            )
+            if made.result_due is None:  # 直接选定
+                how = f"直接选定（{made.reason}）"
+            else:  # 第35条: a rotation's result is published within 2 working days
+                how = f"顺序轮候 第{made.cycle + 1}轮第{member.order}位，结果公告期限 {local_text(made.result_due)}"
+            say(
+                f"6c 第二阶段采购 call-off {n}: {how} → {member.supplier.name}，"
+                f"{made.quantity:.0f}台 × {made.unit_price} = {made.amount}元"
+            )
 
     # -- negotiation (竞争性谈判, 竞争性磋商) -------------------------------------------------------------
     def negotiate(

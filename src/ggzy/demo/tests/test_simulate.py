@@ -175,8 +175,69 @@ def test_command_takes_suppliers(network, capsys: pytest.CaptureFixture[str]) ->
     parser = Command().create_parser("ggzy", "simulate")
     for name in ("--suppliers", "--bidders"):  # --bidders stays as an alias
         assert parser.parse_args(["procurement", "--method", "negotiation", name, "4"]).bidders == 4
+    assert (
+        parser.parse_args(["procurement", "--method", "framework", "--suppliers", "6"]).method == "framework"
+    )
     # With the fewest suppliers the final offers need (3), nobody leaves the negotiation.
     call_command("simulate", "procurement", "--method", "consultation", "--suppliers", "3")
     out = capsys.readouterr().out
     assert "磋商小组已分别与3家供应商磋商" in out and "退出磋商" not in out
     assert "最后报价解密完毕" in out and "归档 archived" in out and "审计链 audit chain: 完整 intact" in out
+
+
+@pytest.mark.parametrize("suppliers", [5, 2])
+def test_framework_admits_signs_and_serves_call_offs(network, suppliers: int) -> None:  # type: ignore[no-untyped-def]
+    from decimal import Decimal
+    from math import ceil
+
+    from ggzy.bidding.models import Bond
+    from ggzy.evaluation.models import Award, CallOff, FrameworkAgreement
+    from ggzy.services.models import ArchivePackage
+    from ggzy.trading.specs import PROCUREMENT_FRAMEWORK_SPEC
+
+    lines: list[str] = []
+    outcome = TenderSimulation(suppliers, lines.append, kind="procurement", method="framework").execute()
+    lot = Lot.objects.get(code=outcome.lot_code)
+    assert lot.procedure == PROCUREMENT_FRAMEWORK_SPEC.key and lot.control_price == Decimal("6000")
+    # Unit prices under the 最高限制单价, all opened; no single winner, so no award.
+    prices = [Decimal(str(r["price"])) for r in outcome.opening_rows]
+    assert len(prices) == suppliers and all(p < lot.control_price for p in prices)
+    assert not Award.objects.filter(lot=lot).exists()
+    # All but the last 20% and at least one admitted, in price order, at their own response prices.
+    agreement = FrameworkAgreement.objects.get(lot=lot)
+    admitted = suppliers - max(1, ceil(0.2 * suppliers))
+    offered = {str(r["bidder"]): Decimal(str(r["price"])) for r in outcome.opening_rows}
+    assert [a["order"] for a in outcome.admitted] == list(range(1, admitted + 1))
+    assert [a["price"] for a in outcome.admitted] == sorted(prices)[:admitted]
+    assert all(a["price"] == offered[str(a["supplier"])] for a in outcome.admitted)
+    left_out = set(offered) - {str(a["supplier"]) for a in outcome.admitted}
+    assert len(left_out) == suppliers - admitted
+    assert all(offered[name] >= outcome.admitted[-1]["price"] for name in left_out)  # type: ignore[operator]
+    members = agreement.members.select_related("supplier").order_by("order")
+    assert [(m.supplier.name, m.price) for m in members] == [
+        (a["supplier"], a["price"]) for a in outcome.admitted
+    ]
+    assert agreement.status == FrameworkAgreement.Status.ACTIVE and agreement.term_until is not None
+    assert agreement.term_from is not None  # goods: one year to the day before (第15条: at most a year)
+    assert (agreement.term_until - agreement.term_from).days in (364, 365)
+    # Every deposit back: the left-out after the admission, the admitted after the signing.
+    assert set(Bond.objects.filter(lot=lot).values_list("status", flat=True)) == {Bond.Status.REFUNDED}
+    # The call-offs: one direct with its reasons, then rotation round every member and into cycle 2,
+    # each at the member's agreement price.
+    price_of = {a["supplier"]: a["price"] for a in outcome.admitted}
+    assert [c["method"] for c in outcome.call_offs] == ["direct"] + ["rotation"] * (admitted + 1)
+    assert all(c["unit_price"] == price_of[c["supplier"]] for c in outcome.call_offs)
+    assert all(c["amount"] == c["unit_price"] * c["quantity"] for c in outcome.call_offs)  # type: ignore[operator]
+    rotation = [(c["order"], c["cycle"]) for c in outcome.call_offs[1:]]
+    assert rotation == [(i, 0) for i in range(1, admitted + 1)] + [(1, 1)]
+    made = CallOff.objects.filter(agreement=agreement).select_related("member")
+    assert made.count() == admitted + 2 and all(c.unit_price == c.member.price for c in made)
+    direct = CallOff.objects.get(agreement=agreement, method="direct")
+    assert direct.reason and direct.result_due is None
+    assert CallOff.objects.filter(agreement=agreement, result_due__isnull=False).count() == admitted + 1
+    assert any("确定入围供应商" in line and "第27条" in line for line in lines)
+    assert any("签订框架协议" in line and "第15条" in line for line in lines)
+    # The archive takes the lot once the agreement is signed; the audit chain stays whole.
+    assert outcome.state == Lot.State.ARCHIVED
+    call_command("verify_archive", ArchivePackage.objects.get().lot.code)
+    assert verify_chain().intact

@@ -21,7 +21,7 @@ class Command(BaseCommand):
         tender.add_argument("--method", choices=["open", "invited"], default="open")
         procurement = sub.add_parser(
             "procurement",
-            help="government procurement of goods by any of its methods (87号令, 74号令, 214号)",
+            help="government procurement of goods by any of its methods (87号令, 74号令, 214号, 110号令)",
         )
         procurement.add_argument(
             "--suppliers",
@@ -37,7 +37,8 @@ class Command(BaseCommand):
             choices=["open", "invited", *METHODS],
             default="open",
             help="open/invited: 公开招标/邀请招标 (87号令); rfq: 询价, single_source: 单一来源 (74号令); "
-            "negotiation: 竞争性谈判 (74号令), consultation: 竞争性磋商 (财库〔2014〕214号)",
+            "negotiation: 竞争性谈判 (74号令), consultation: 竞争性磋商 (财库〔2014〕214号); "
+            "framework: 框架协议采购 (财政部令第110号: the call, the admitted suppliers, call-offs)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
