@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ggzy.bidding import rounds, storage
-from ggzy.bidding.models import Bid, Bond, Upload
+from ggzy.bidding.models import Bid, Bond, Round, Upload
 from ggzy.bidding.numbers import new_bond_account, new_receipt_no
 from ggzy.credit import enforcement
 from ggzy.kernel import audit, clock, events
@@ -68,11 +68,17 @@ def _notice(lot: Lot) -> Notice:
     return lot.notice
 
 
-def require_open_for_bids(lot: Lot, bidder: Entity, now: datetime) -> None:
+def _seal(lot: Lot) -> Notice | Round:
+    """What hides a submission's audit events until its deadline: the open negotiation round, else the
+    notice (电子招标投标办法 第21条: who responds stays secret until the deadline)."""
+    return rounds.open_round_of(lot) or _notice(lot)
+
+
+def require_open_for_bids(lot: Lot, bidder: Entity, now: datetime, *, rounds_too: bool = True) -> None:
     """Bids are taken while the notice's deadline is ahead, or — in a negotiation — a round's deadline, from
-    the suppliers still negotiating."""
+    the suppliers still negotiating. Bonds (`rounds_too=False`) only before the notice's deadline."""
     notice = _notice(lot)
-    round_ = rounds.open_round_of(lot)
+    round_ = rounds.open_round_of(lot) if rounds_too else None
     if round_ is not None:
         rule = procedure.rules_for(lot).negotiation
         if now >= round_.deadline:
@@ -110,7 +116,7 @@ def open_bond_account(actor: Actor, lot_code: str) -> Bond:
     """A virtual sub-account per bidder and lot: the bank reports payments into it."""
     bidder = _bidder(actor)
     lot = _lot(lot_code)
-    require_open_for_bids(lot, bidder, clock.now())
+    require_open_for_bids(lot, bidder, clock.now(), rounds_too=False)
     enforcement.check(bidder, "bid", category=lot.project.category)
     bond = Bond.objects.filter(lot=lot, bidder=bidder).first()
     if bond is None:
@@ -158,7 +164,7 @@ def submit_guarantee(actor: Actor, lot_code: str, guarantee_no: str, guarantor_u
     """An electronic guarantee (电子保函) from a registered guarantor instead of cash."""
     bidder = _bidder(actor)
     lot = _lot(lot_code)
-    require_open_for_bids(lot, bidder, clock.now())
+    require_open_for_bids(lot, bidder, clock.now(), rounds_too=False)
     enforcement.check(bidder, "bid", category=lot.project.category)
     guarantor = Entity.objects.filter(uscc=guarantor_uscc.strip().upper(), kinds__kind="guarantor").first()
     if guarantor is None:
@@ -211,7 +217,7 @@ def start_upload(actor: Actor, lot_code: str, size: int, sm3: str) -> tuple[Uplo
     if done is not None and done.bid.status == Bid.Status.SUBMITTED:
         # The same envelope already stands as the bid (its receipt was lost on the way back, e.g. in a
         # crash): resuming finds it complete, and completing it again returns the same receipt.
-        audit.record(done, {"lot": lot.code, "size": size, "already_complete": True}, sealed_by=_notice(lot))
+        audit.record(done, {"lot": lot.code, "size": size, "already_complete": True}, sealed_by=_seal(lot))
         return done, False
     upload = Upload.objects.filter(
         lot=lot, bidder=bidder, sm3=sm3, size=size, status=Upload.Status.UPLOADING
@@ -228,7 +234,7 @@ def start_upload(actor: Actor, lot_code: str, size: int, sm3: str) -> tuple[Uplo
             updated_at=now,
         )
         storage.create_part(upload.public_id)
-    audit.record(upload, {"lot": lot.code, "size": size, "resumed": not created}, sealed_by=_notice(lot))
+    audit.record(upload, {"lot": lot.code, "size": size, "resumed": not created}, sealed_by=_seal(lot))
     return upload, created
 
 
@@ -274,7 +280,7 @@ def write_chunk(actor: Actor, public_id: str, start: int, total: int, data: byte
     upload.received = start + len(data)
     upload.updated_at = clock.now()
     upload.save(update_fields=["received", "updated_at"])
-    audit.record(upload, {"received": upload.received}, sealed_by=_notice(upload.lot))
+    audit.record(upload, {"received": upload.received}, sealed_by=_seal(upload.lot))
     return upload.received
 
 
@@ -403,9 +409,7 @@ def complete_upload(actor: Actor, public_id: str) -> Bid:
     upload = _own_upload(actor, public_id)
     lot = upload.lot
     if upload.status == Upload.Status.COMPLETE:
-        audit.record(
-            upload.bid, {"receipt_no": upload.bid.receipt_no, "repeat": True}, sealed_by=_notice(lot)
-        )
+        audit.record(upload.bid, {"receipt_no": upload.bid.receipt_no, "repeat": True}, sealed_by=_seal(lot))
         return upload.bid
     now = clock.now()
     require_open_for_bids(lot, bidder, now)
@@ -472,7 +476,7 @@ def complete_upload(actor: Actor, public_id: str) -> Bid:
     upload.save(update_fields=["status", "updated_at"])
     after_commit(lambda: storage.discard_part(upload.public_id))
     audit.record(
-        bid, {"receipt_no": receipt_no, "sm3": upload.sm3, "supersedes": superseded}, sealed_by=_notice(lot)
+        bid, {"receipt_no": receipt_no, "sm3": upload.sm3, "supersedes": superseded}, sealed_by=_seal(lot)
     )
     return bid
 
@@ -504,37 +508,8 @@ def withdraw_bid(actor: Actor, lot_code: str) -> Bid:
             procedure.rules_for(lot).bond_refund_after_withdrawal_days.end(clock.today())
         )
         bond.save(update_fields=["refund_due"])
-    audit.record(bid, {"receipt_no": bid.receipt_no}, sealed_by=_notice(lot))
+    audit.record(bid, {"receipt_no": bid.receipt_no}, sealed_by=_seal(lot))
     return bid
-
-
-@action("bidding.leave_negotiation")
-def leave_negotiation(actor: Actor, lot_code: str) -> list[Bid]:
-    """A supplier leaves a negotiation before the final offers are due (74号令 第34条; 214号 第20条): its
-    responses are withdrawn and its deposit goes back within the refund period."""
-    bidder = _bidder(actor)
-    lot = _lot(lot_code, lock=True)
-    if not Bid.objects.filter(lot=lot, bidder=bidder).exists():
-        raise NotFound("bid_not_found", "您没有参加本项目谈判（磋商）的响应文件", "No response of yours here")
-    rule = procedure.rules_for(lot).negotiation
-    final = lot.rounds.filter(final=True).first()
-    if (
-        rule is None
-        or lot.state != Lot.State.EVALUATION
-        or (final is not None and clock.now() >= final.deadline)
-    ):
-        raise InvalidInput(
-            "negotiation_leave_closed",
-            "只能在谈判（磋商）期间、最后报价截止前退出",
-            "A supplier may leave only during the negotiation, before the final offers are due",
-            rule=rule.legal if rule else None,
-        )
-    due = end_of_day(procedure.rules_for(lot).bond_refund_after_withdrawal_days.end(clock.today()))
-    withdrawn = rounds.withdraw(lot, bidder, due)
-    if not withdrawn:
-        raise NotFound("bid_not_found", "您没有参加本项目谈判（磋商）的响应文件", "No response of yours here")
-    audit.record(lot, {"left": bidder.uscc, "receipts": [b.receipt_no for b in withdrawn]})
-    return withdrawn
 
 
 def deposit_interest(bond: Bond, until: datetime) -> Decimal:
@@ -636,8 +611,14 @@ def decrypt_bid(actor: Actor, lot_code: str, envelope_sm3: str, keys: dict[str, 
     now = clock.now()
     _require_decryption_window(lot, now)
     digest = (envelope_sm3 or "").lower()
+    # A retried request finds the bid of this very opening open already (a round's, or the first one's):
+    # an envelope of an earlier round with the same digest is another bid.
     already = Bid.objects.filter(
-        lot=lot, bidder=bidder, status=Bid.Status.DECRYPTED, envelope_sm3=digest
+        lot=lot,
+        bidder=bidder,
+        status=Bid.Status.DECRYPTED,
+        envelope_sm3=digest,
+        round=rounds.opening_round(lot),
     ).first()
     if already is not None:  # a retried request: the bid is open already
         audit.record(already, {"receipt_no": already.receipt_no, "repeat": True})

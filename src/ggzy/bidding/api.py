@@ -178,11 +178,6 @@ def withdraw(request: HttpRequest, lot: str) -> MyBidOut:
     return my_bid_out(bid)
 
 
-@router.post("/{lot}/leave-negotiation", response=list[MyBidOut], summary="最后报价截止前退出谈判（磋商）")
-def leave_negotiation(request: HttpRequest, lot: str) -> list[MyBidOut]:
-    return [my_bid_out(b) for b in actions.leave_negotiation(actor_from_request(request), lot)]
-
-
 @router.post("/{lot}/decrypt", response=DecryptOut, summary="开标时在线解密（提交本人投标文件的内容密钥）")
 def decrypt(request: HttpRequest, lot: str, payload: DecryptIn) -> DecryptOut:
     bid = actions.decrypt_bid(actor_from_request(request), lot, payload.sm3, payload.keys)

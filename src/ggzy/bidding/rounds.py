@@ -8,6 +8,8 @@ opened together when it passes, undecrypted ones deemed revoked or withdrawn as 
 
 from datetime import datetime, timedelta
 
+from django.db.models import QuerySet
+
 from ggzy.bidding.models import Bid, Bond, Round
 from ggzy.bidding.opening import check_stored_envelope, opening_rows, settle_undecrypted, tell_bidders
 from ggzy.kernel.timefmt import local_text
@@ -25,6 +27,36 @@ def open_round_of(lot: Lot) -> Round | None:
     if lot.state != Lot.State.EVALUATION:
         return None
     return lot.rounds.filter(status=Round.Status.OPEN).first()
+
+
+def opening_round(lot: Lot) -> Round | None:
+    """The round whose responses are being decrypted now, if any."""
+    if lot.state != Lot.State.EVALUATION:
+        return None
+    return lot.rounds.filter(status=Round.Status.OPENING).first()
+
+
+def sealed_rounds(now: datetime) -> list[str]:
+    """Rounds whose deadline is still ahead: who responds in them stays out of listings (kernel.audit)."""
+    return [str(pk) for pk in Round.objects.filter(deadline__gt=now).values_list("pk", flat=True)]
+
+
+def standing(bids: "QuerySet[Bid]") -> "QuerySet[Bid]":
+    """The decrypted responses that count now: the first ones and those of closed rounds — a round's
+    responses are read only once all of them are opened together (its decryption window closed)."""
+    return bids.filter(status=Bid.Status.DECRYPTED).exclude(
+        round__status__in=[Round.Status.OPEN, Round.Status.OPENING]
+    )
+
+
+def drop_supplier(lot: Lot, bidder: Entity) -> None:
+    """A supplier rejected during a negotiation is out of every round not yet closed, and whatever it sent
+    in one no longer counts (it cannot come back by responding again)."""
+    for unclosed in lot.rounds.exclude(status=Round.Status.CLOSED):
+        unclosed.suppliers.remove(bidder)
+        unclosed.responses.filter(
+            bidder=bidder, status__in=[Bid.Status.SUBMITTED, Bid.Status.DECRYPTED]
+        ).update(status=Bid.Status.WITHDRAWN, fault_reason="供应商已被否决，本轮响应文件不予评审")
 
 
 def final_round_closed(lot: Lot) -> bool:

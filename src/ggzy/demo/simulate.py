@@ -27,7 +27,6 @@ from django.db import close_old_connections
 from django.utils import timezone
 
 from ggzy.bidding.actions import (
-    leave_negotiation,
     open_bond_account,
     record_bond_payment,
     refund_bond,
@@ -58,6 +57,7 @@ from ggzy.evaluation.negotiation import (
     ROUND_MINUTES,
     confirm_change,
     final_offers_minimum,
+    leave_negotiation,
     negotiating_suppliers,
     open_round,
     propose_change,

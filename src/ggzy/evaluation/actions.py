@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
-from django.db.models import DecimalField
+from django.db.models import DecimalField, QuerySet
 
 from ggzy.bidding import rounds
 from ggzy.bidding.models import Bid, Bond
@@ -120,9 +120,15 @@ def plan_of(lot: Lot) -> PlanIn:
     )
 
 
+def standing_bids(lot: Lot) -> "QuerySet[Bid]":
+    """The decrypted bids (responses) that count now: not those of a negotiation round still being opened."""
+    return rounds.standing(lot.bids.all())
+
+
 def valid_bids(evaluation: Evaluation) -> list[Bid]:
     return list(
-        evaluation.lot.bids.filter(status=Bid.Status.DECRYPTED, rejection__isnull=True)
+        standing_bids(evaluation.lot)
+        .filter(rejection__isnull=True)
         .select_related("bidder")
         .order_by("submitted_at", "id")
     )
@@ -141,7 +147,7 @@ def require_negotiation_concluded(lot: Lot) -> None:
 
 
 def _bid(evaluation: Evaluation, receipt_no: str) -> Bid:
-    bid = evaluation.lot.bids.filter(receipt_no=receipt_no, status=Bid.Status.DECRYPTED).first()
+    bid = standing_bids(evaluation.lot).filter(receipt_no=receipt_no).first()
     if bid is None:
         raise NotFound("bid_not_found", f"没有已解密的投标文件{receipt_no}", f"No decrypted bid {receipt_no}")
     return bid
@@ -411,6 +417,8 @@ def reject_bid(actor: Actor, lot_code: str, receipt_no: str, ground: str, reason
         decided_by=member,
         decided_at=clock.now(),
     )
+    if procedure.rules_for(lot).negotiation is not None:
+        rounds.drop_supplier(lot, bid.bidder)  # out of the negotiation: no response of it counts any more
     audit.record(rejection, {"lot": lot.code, "receipt_no": receipt_no, "ground": ground})
     return rejection
 

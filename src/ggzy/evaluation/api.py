@@ -124,7 +124,7 @@ def committee_bids(request: HttpRequest, code: str) -> list[BidForCommitteeOut]:
             files=[f["name"] for f in b.manifest.get("files", [])],
             rejected=hasattr(b, "rejection"),
         )
-        for b in evaluation.lot.bids.filter(status="decrypted").select_related("bidder")
+        for b in actions.standing_bids(evaluation.lot).select_related("bidder")
     ]
 
 
@@ -276,7 +276,10 @@ def negotiation_record(request: HttpRequest, code: str) -> NegotiationOut:
             for m in messages
         ],
         # A supplier learns of a change when it is confirmed and sent to all (74号令 第32条).
-        changes=[change_out(c) for c in (changes if panel else changes.filter(confirmed_at__isnull=False))],
+        changes=[
+            change_out(c)
+            for c in (changes if panel else changes.filter(notices__supplier_id=actor.entity_id))
+        ],
         unheard=[s.uscc for s in negotiation.unheard(evaluation)] if panel else [],
     )
 
@@ -287,6 +290,14 @@ def negotiation_message(request: HttpRequest, code: str, payload: MessageIn) -> 
     return Status(
         201, MessageOut(supplier=m.supplier.uscc, from_panel=m.from_panel, text=m.text, sent_at=m.sent_at)
     )
+
+
+@router.post(
+    "/lots/{code}/negotiation/leave", response={200: list[str]}, summary="最后报价截止前退出谈判（磋商）"
+)
+def leave_negotiation(request: HttpRequest, code: str) -> list[str]:
+    """The receipts of the responses withdrawn."""
+    return [b.receipt_no for b in negotiation.leave_negotiation(actor_from_request(request), code)]
 
 
 @router.post("/lots/{code}/negotiation/changes", response={201: ChangeOut}, summary="提出采购需求实质性变动")

@@ -189,6 +189,10 @@ class NegotiationMessage(models.Model):
     author = models.ForeignKey(User, models.PROTECT, related_name="negotiation_messages")
     text = models.TextField()
     sent_at = models.DateTimeField()
+    # The written notice of a confirmed change of the requirements, as it reached this supplier.
+    change = models.ForeignKey(
+        "RequirementChange", models.PROTECT, null=True, blank=True, related_name="notices"
+    )
 
     class Meta:
         ordering = ["evaluation_id", "sent_at", "id"]

@@ -12,7 +12,7 @@ offers are due (第34条). The panel then ranks the final offers — by price (�
 from datetime import datetime, timedelta
 
 from ggzy.bidding import rounds
-from ggzy.bidding.models import Round
+from ggzy.bidding.models import Bid, Round
 from ggzy.evaluation.actions import (
     _evaluation,
     _in_progress,
@@ -25,19 +25,23 @@ from ggzy.evaluation.actions import (
 from ggzy.evaluation.award import deem_first_ranked
 from ggzy.evaluation.models import CommitteeMember, Evaluation, NegotiationMessage, RequirementChange
 from ggzy.kernel import audit, clock, events, notify
-from ggzy.kernel.actions import action
+from ggzy.kernel.actions import action, require_role
 from ggzy.kernel.errors import InvalidInput, NotFound, PermissionDenied
 from ggzy.kernel.roles import Actor, Role
 from ggzy.kernel.rules import Rule
 from ggzy.registry.models import Account, Entity
+from ggzy.registry.queries import entity_of
 from ggzy.trading import procedure
+from ggzy.trading.actions import end_of_day
 from ggzy.trading.models import Lot
+from ggzy.trading.rules import SUPERVISION_BINDS
 from ggzy.trading.specs import spec_for
 
 # How long a round may give the suppliers to respond: the law says only "在规定时间内" (74号令 第33条);
 # from 10 minutes (a price round held online) to 7 days (new technical documents) is the platform's [U].
 ROUND_MINUTES = (10, 7 * 24 * 60)
 MAX_MESSAGE = 4000
+CHANGE_NOTICE = "【采购需求实质性变动（经采购人代表确认）】"
 
 
 def negotiation_rule(lot: Lot) -> Rule[bool]:
@@ -77,6 +81,15 @@ def _require_no_final_round(lot: Lot, rule: Rule[bool]) -> None:
 
 def _require_open(lot: Lot, evaluation: Evaluation) -> Rule[bool]:
     rule = negotiation_rule(lot)
+    if lot.state == Lot.State.SUSPENDED:
+        raise InvalidInput(
+            "lot_suspended",
+            "标段已被财政部门责令暂停，恢复前不得继续谈判",
+            "The lot is suspended by its supervising department",
+            rule=SUPERVISION_BINDS,
+        )
+    if lot.state != Lot.State.EVALUATION:
+        raise InvalidInput("not_in_evaluation", "标段不在评审阶段", "The lot is not being evaluated")
     _in_progress(evaluation)
     if rounds.final_round_closed(lot):
         raise InvalidInput(
@@ -135,6 +148,14 @@ def send_message(actor: Actor, lot_code: str, supplier_uscc: str, text: str) -> 
         raise InvalidInput(
             "message_text", f"请填写内容（不超过{MAX_MESSAGE}字）", f"Write 1..{MAX_MESSAGE} characters"
         )
+    if text.startswith(CHANGE_NOTICE[:4]):
+        # Only a confirmed change goes out as one (confirm_change), to every supplier at once.
+        raise InvalidInput(
+            "message_looks_like_change",
+            "实质性变动须经采购人代表确认后由平台同时通知所有供应商，不得以谈判记录代替",
+            "A change of the requirements goes out only when confirmed, to every supplier at once",
+            rule=negotiation_rule(lot).legal,
+        )
     assert actor.user_id is not None
     message = NegotiationMessage.objects.create(
         evaluation=evaluation,
@@ -166,7 +187,11 @@ def channel(actor: Actor, lot_code: str, supplier_uscc: str | None = None) -> li
     messages = NegotiationMessage.objects.filter(evaluation=evaluation).select_related("supplier", "author")
     if actor.user_id is not None and evaluation.members.filter(user_id=actor.user_id).exists():
         return list(messages.filter(supplier__uscc=supplier_uscc) if supplier_uscc else messages)
-    if Role.BIDDER in actor.roles and actor.entity_id is not None:
+    if (
+        Role.BIDDER in actor.roles
+        and actor.entity_id is not None
+        and lot.bids.filter(bidder_id=actor.entity_id).exists()
+    ):
         return list(messages.filter(supplier_id=actor.entity_id))
     raise PermissionDenied(
         "not_negotiating", "您不能查看本项目的谈判记录", "You cannot read this negotiation"
@@ -236,7 +261,7 @@ def confirm_change(actor: Actor, lot_code: str, change_id: int) -> RequirementCh
     change.confirmed_at = now
     change.save(update_fields=["confirmed_by", "confirmed_at"])
     suppliers = negotiating_suppliers(evaluation)
-    notice = f"【采购需求实质性变动（经采购人代表确认）】{change.text}"
+    notice = f"{CHANGE_NOTICE}{change.text}"
     assert actor.user_id is not None
     NegotiationMessage.objects.bulk_create(
         NegotiationMessage(
@@ -246,6 +271,7 @@ def confirm_change(actor: Actor, lot_code: str, change_id: int) -> RequirementCh
             author_id=actor.user_id,
             text=notice,
             sent_at=now,
+            change=change,
         )
         for s in suppliers
     )
@@ -284,6 +310,31 @@ def withdraw_change(actor: Actor, lot_code: str, change_id: int) -> RequirementC
     return change
 
 
+@action("evaluation.leave_negotiation")
+def leave_negotiation(actor: Actor, lot_code: str) -> list[Bid]:
+    """A supplier still negotiating leaves before the final offers are due (74号令 第34条; 214号 第20条):
+    its responses are withdrawn and its deposit goes back within the refund period. A rejected supplier
+    is not negotiating: its deposit follows the rejection, not a withdrawal."""
+    require_role(actor, Role.BIDDER)
+    supplier = entity_of(actor)
+    lot, evaluation = _negotiation_of(lot_code)
+    if supplier.pk not in {s.pk for s in negotiating_suppliers(evaluation)}:
+        raise PermissionDenied("not_negotiating", "贵单位不在本项目的谈判中", "You are not negotiating here")
+    rule = _require_open(lot, evaluation)
+    final = lot.rounds.filter(final=True).first()
+    if final is not None and clock.now() >= final.deadline:
+        raise InvalidInput(
+            "negotiation_leave_closed",
+            "最后报价截止后不能退出谈判",
+            "A supplier may leave only before the final offers are due",
+            rule=rule.legal,
+        )
+    due = end_of_day(procedure.rules_for(lot).bond_refund_after_withdrawal_days.end(clock.today()))
+    withdrawn = rounds.withdraw(lot, supplier, due)
+    audit.record(lot, {"left": supplier.uscc, "receipts": [b.receipt_no for b in withdrawn]})
+    return withdrawn
+
+
 # ---- rounds ------------------------------------------------------------------------------------
 
 
@@ -299,9 +350,9 @@ def unheard(evaluation: Evaluation) -> list[Entity]:
     must get the same chance before the next round (74号令 第31条)."""
     since = _since(evaluation)
     met = set(
-        NegotiationMessage.objects.filter(evaluation=evaluation, from_panel=True, sent_at__gte=since)
-        .exclude(text__startswith="【采购需求实质性变动")
-        .values_list("supplier_id", flat=True)
+        NegotiationMessage.objects.filter(
+            evaluation=evaluation, from_panel=True, sent_at__gte=since, change__isnull=True
+        ).values_list("supplier_id", flat=True)
     )
     return [s for s in negotiating_suppliers(evaluation) if s.pk not in met]
 

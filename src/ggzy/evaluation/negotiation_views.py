@@ -1,8 +1,7 @@
 """Pages of a negotiation (竞争性谈判, 竞争性磋商): the panel's part of the evaluation room, and the
 supplier's negotiation page.
 
-Thin (DESIGN rule 1): forms collect input, `evaluation.negotiation` and `bidding.actions.leave_negotiation`
-decide. The panel sees every supplier's channel and each round's decryption record; a supplier sees only
+Thin (DESIGN rule 1): forms collect input, `evaluation.negotiation` decides. The panel sees every supplier's channel and each round's decryption record; a supplier sees only
 its own channel, the rounds it is asked to respond in and its own responses. Revised responses are sealed
 and uploaded with `ggzy-bid` exactly like the first ones — the private key never reaches the browser.
 """
@@ -16,7 +15,6 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from ggzy.bidding.actions import leave_negotiation
 from ggzy.bidding.models import Bid, Round
 from ggzy.evaluation import negotiation
 from ggzy.evaluation.models import CommitteeMember, Evaluation, NegotiationMessage
@@ -323,5 +321,9 @@ def supplier_reply(request: HttpRequest, code: str) -> HttpResponse:
 def supplier_leave(request: HttpRequest, code: str) -> HttpResponse:
     actor = actor_from_request(request)
     return _supplier_after(
-        request, actor, code, lambda: leave_negotiation(actor, code), "您已退出谈判，保证金将按规定退还。"
+        request,
+        actor,
+        code,
+        lambda: negotiation.leave_negotiation(actor, code),
+        "您已退出谈判，保证金将按规定退还。",
     )

@@ -317,9 +317,7 @@ def member_names(evaluation: Evaluation) -> dict[int, str]:
 
 
 def decrypted_bids(lot: Lot) -> list[Bid]:
-    return list(
-        lot.bids.filter(status=Bid.Status.DECRYPTED).select_related("bidder").order_by("submitted_at", "pk")
-    )
+    return list(actions.standing_bids(lot).select_related("bidder").order_by("submitted_at", "pk"))
 
 
 def bond_rows(lot: Lot) -> list[dict[str, Any]]:

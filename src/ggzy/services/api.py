@@ -82,7 +82,9 @@ def receipt_inclusion(
         )
     assert bid is not None
     notice = bid.lot.notice
-    if notice is not None and clock.now() < notice.bid_deadline:
+    # A negotiation round's response: its round's deadline, as the notice's for a first response.
+    deadline = bid.round.deadline if bid.round is not None else notice.bid_deadline if notice else None
+    if deadline is not None and clock.now() < deadline:
         # the proof's leaf index is the event's place in the whole chain: two proofs of one bidder
         # would count the bids and downloads in between
         raise PermissionDenied(

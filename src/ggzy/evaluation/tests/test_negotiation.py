@@ -9,10 +9,10 @@ from decimal import Decimal
 
 import pytest
 
-from ggzy.bidding.actions import leave_negotiation
 from ggzy.bidding.models import Bid, Bond, Round
 from ggzy.evaluation import actions, award, negotiation
 from ggzy.evaluation.models import NegotiationMessage
+from ggzy.evaluation.negotiation import leave_negotiation
 from ggzy.evaluation.schemas import CommitteeIn, CriterionIn, PlanIn
 from ggzy.evaluation.tests.conftest import (
     Opened,

@@ -536,9 +536,6 @@ BEFORE_DEADLINE: dict[tuple[str, str], Rule] = {
     ),
     ("GET", "/api/bids/{lot}/bidders"): Rule(NOBODY, "before the deadline nobody sees who bid"),
     ("DELETE", "/api/bids/{lot}/mine"): Rule(frozenset({"bidder"}), "a bidder withdraws its own bid"),
-    ("POST", "/api/bids/{lot}/leave-negotiation"): Rule(
-        frozenset({"bidder"}), "a supplier leaves a negotiation (refused here: not a negotiation)"
-    ),
     # evaluation and award (the lot is still open for bids in this fixture)
     ("POST", "/api/evaluation/lots/{code}/plan"): Rule(
         PARTIES,
@@ -604,6 +601,12 @@ BEFORE_DEADLINE: dict[tuple[str, str], Rule] = {
         COMMITTEE | frozenset({"bidder"}),
         "the panel or a supplier still negotiating writes in a channel",
         lambda ctx, role: {"supplier": "", "text": "谈判"},
+        params={"code": "lot"},
+        pending=NO_COMMITTEE,
+    ),
+    ("POST", "/api/evaluation/lots/{code}/negotiation/leave"): Rule(
+        frozenset({"bidder"}),
+        "a supplier still negotiating leaves",
         params={"code": "lot"},
         pending=NO_COMMITTEE,
     ),
