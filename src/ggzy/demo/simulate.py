@@ -576,6 +576,10 @@ class TenderSimulation:
                 f"6c 第二阶段采购 call-off {n}: {how} → {member.supplier.name}，"
                 f"{made.quantity:.0f}台 × {made.unit_price} = {made.amount}元"
             )
+        # The agreement is archived once its term has ended (purchases are made under it until then).
+        assert agreement.term_until is not None
+        clock.freeze(timezone.make_aware(datetime.combine(agreement.term_until + timedelta(days=1), time(9))))
+        say(f"6c 框架协议期满 the agreement's term ended on {agreement.term_until.isoformat()}")
 
     # -- negotiation (竞争性谈判, 竞争性磋商) -------------------------------------------------------------
     def negotiate(

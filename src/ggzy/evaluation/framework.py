@@ -13,6 +13,7 @@ from datetime import date
 from decimal import ROUND_CEILING, Decimal
 
 from ggzy.bidding.models import Bond
+from ggzy.credit import enforcement
 from ggzy.evaluation.actions import _lot
 from ggzy.evaluation.award import _reported
 from ggzy.evaluation.models import CallOff, Evaluation, FrameworkAgreement, FrameworkMember
@@ -72,9 +73,11 @@ def admit_suppliers(actor: Actor, lot_code: str) -> FrameworkAgreement:
             f"响应报价超过最高限制单价（{ceiling}元）的应当否决："
             + "、".join(c.bid.bidder.name for c in above),
             f"Responses above the unit price ceiling ({ceiling}) are invalid",
-            rule=FRAMEWORK.eliminate_share.legal,
+            rule=FRAMEWORK.ceiling,
         )
     admitted = candidates[: admitted_number(len(candidates))]
+    for c in admitted:  # a supplier barred from procurement contracts cannot be admitted
+        enforcement.check(c.bid.bidder, "contract", category=lot.project.category)
     now = clock.now()
     agreement = FrameworkAgreement.objects.create(
         lot=lot, admitted_at=now, sign_due=end_of_day(FRAMEWORK.sign_days.end(local_date(now)))
@@ -188,14 +191,15 @@ def call_off(
 ) -> CallOff:
     """A purchaser buys under the agreement: from the member it chooses (直接选定, with its reasons) or
     from the next in rotation (顺序轮候), at the agreement price, while the agreement is in force."""
-    require_role(actor, Role.PRINCIPAL)
+    role = require_role(actor, Role.PRINCIPAL)
     purchaser = entity_of(actor)
     lot = _lot(lot_code)
     _require_framework(lot)
     agreement = FrameworkAgreement.objects.select_for_update(of=("self",)).filter(lot=lot).first()
     today = clock.today()
     if (
-        agreement is None
+        lot.state != Lot.State.CONTRACTED  # suspended, terminated or archived: nothing more under it
+        or agreement is None
         or agreement.status != FrameworkAgreement.Status.ACTIVE
         or agreement.term_until is None
         or today > agreement.term_until
@@ -226,6 +230,7 @@ def call_off(
             )
     else:
         member, cycle = _next_in_rotation(agreement)
+    enforcement.check(member.supplier, "contract", category=lot.project.category)
     now = clock.now()
     rotation = method == CallOff.Method.ROTATION
     made = CallOff.objects.create(
@@ -256,5 +261,6 @@ def call_off(
             "amount": made.amount,
             "cycle": cycle,
         },
+        role=role,
     )
     return made

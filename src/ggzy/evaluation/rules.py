@@ -292,6 +292,12 @@ FA_TERM = LegalRule(
     f"{ORDER110} 第15条",
     "框架协议期限：货物项目不得超过1年，服务项目不得超过2年。",
 )
+# Summarised from 第13条 (rules-methods-cn.md G162): check the wording against the official text [U].
+FA_CEILING = LegalRule(
+    f"{ORDER110} 第13条",
+    "征集人应当在征集文件中确定框架协议采购的最高限制单价；第一阶段供应商的响应报价不得超过最高限制单价，"
+    "第二阶段的成交价格不得超过入围时的协议价格。",
+)
 FA_CALL_OFF = LegalRule(
     f"{ORDER110} 第32、33、34、36条",
     "确定第二阶段成交供应商的方式包括直接选定、二次竞价和顺序轮候。直接选定方式是确定第二阶段成交供应商的主要方式，采购人依据"
@@ -330,6 +336,7 @@ class FrameworkRules:
     result_days: Period  # a call-off's result notice (二次竞价, 顺序轮候)
     summary_days: Period  # the summary after the agreement expires
     call_off: LegalRule  # how stage 2 chooses: direct selection, rotation, at the agreement price
+    ceiling: LegalRule  # the 最高限制单价 caps the stage-1 responses
 
 
 FRAMEWORK = FrameworkRules(
@@ -343,6 +350,7 @@ FRAMEWORK = FrameworkRules(
     result_days=working_days(2, FA_RESULT),
     summary_days=working_days(10, FA_RESULT),
     call_off=FA_CALL_OFF,
+    ceiling=FA_CEILING,
 )
 
 # Award rules of each procedure specification, by its id (trading.specs: the engine does not import them).

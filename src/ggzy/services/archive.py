@@ -142,6 +142,94 @@ def collect(lot: Lot) -> dict[str, bytes]:
                 "report_late": award.report_late,
             }
         )
+    rounds = list(lot.rounds.order_by("number"))
+    if rounds:  # a negotiation: its rounds with their records, every channel's messages, the changes
+        related.extend(("bidding.round", str(r.pk)) for r in rounds)
+        files["negotiation/rounds.json"] = _json(
+            [
+                {
+                    "number": r.number,
+                    "final": r.final,
+                    "requirements": r.requirements,
+                    "deadline": r.deadline,
+                    "closed_at": r.closed_at,
+                    "rows": r.rows,
+                }
+                for r in rounds
+            ]
+        )
+    if evaluation is not None and evaluation.messages.exists():
+        related.extend(
+            ("evaluation.negotiationmessage", str(pk))
+            for pk in evaluation.messages.values_list("pk", flat=True)
+        )
+        related.extend(
+            ("evaluation.requirementchange", str(pk))
+            for pk in evaluation.requirement_changes.values_list("pk", flat=True)
+        )
+        files["negotiation/messages.json"] = _json(
+            [
+                {
+                    "supplier": m.supplier.uscc,
+                    "from_panel": m.from_panel,
+                    "author": m.author.username,
+                    "text": m.text,
+                    "sent_at": m.sent_at,
+                    "change": m.change_id,
+                }
+                for m in evaluation.messages.select_related("supplier", "author")
+            ]
+        )
+        files["negotiation/changes.json"] = _json(
+            [
+                {
+                    "id": c.pk,
+                    "text": c.text,
+                    "proposed_at": c.proposed_at,
+                    "confirmed_at": c.confirmed_at,
+                    "withdrawn_at": c.withdrawn_at,
+                }
+                for c in evaluation.requirement_changes.all()
+            ]
+        )
+    agreement = getattr(lot, "framework", None)
+    if agreement is not None:  # a framework agreement: the admitted, the agreement, every purchase under it
+        related.append(("evaluation.frameworkagreement", str(agreement.pk)))
+        related.extend(
+            ("evaluation.calloff", str(pk)) for pk in agreement.call_offs.values_list("pk", flat=True)
+        )
+        files["framework/agreement.json"] = _json(
+            {
+                "admitted_at": agreement.admitted_at,
+                "signed_at": agreement.signed_at,
+                "agreement_sm3": agreement.agreement_sm3,
+                "term": [agreement.term_from, agreement.term_until],
+                "members": [
+                    {
+                        "order": m.order,
+                        "supplier": m.supplier.uscc,
+                        "price": m.price,
+                        "receipt_no": m.bid.receipt_no,
+                    }
+                    for m in agreement.members.select_related("supplier", "bid")
+                ],
+            }
+        )
+        files["framework/call_offs.json"] = _json(
+            [
+                {
+                    "method": c.method,
+                    "purchaser": c.purchaser.uscc,
+                    "supplier": c.member.supplier.uscc,
+                    "quantity": c.quantity,
+                    "unit_price": c.unit_price,
+                    "amount": c.amount,
+                    "cycle": c.cycle,
+                    "awarded_at": c.awarded_at,
+                }
+                for c in agreement.call_offs.select_related("purchaser", "member__supplier")
+            ]
+        )
     query = Q()
     for object_type, object_id in related:
         query |= Q(object_type=object_type, object_id=object_id)
@@ -309,6 +397,14 @@ def archive_lot(actor: Actor, lot_code: str) -> ArchivePackage:
     if lot.state not in FINISHED:
         raise InvalidInput(
             "not_finished", "交易结束（签订合同、流标或终止）后方可归档", "Archive a finished trade only"
+        )
+    agreement = getattr(lot, "framework", None)
+    if agreement is not None and (agreement.term_until is None or clock.today() <= agreement.term_until):
+        # A framework agreement is a trade until its term ends: purchases are still made under it.
+        raise InvalidInput(
+            "framework_in_force",
+            "框架协议期满后方可归档（协议期内采购人仍可据此采购）",
+            "Archive a framework agreement once its term has ended",
         )
     data, root = build_package(collect(lot))
     package = ArchivePackage(

@@ -112,8 +112,21 @@ def test_the_call_admits_suppliers_who_then_serve_call_offs(opened_framework: Op
 
     sets = gcjs.datasets(lot.project)
     assert {row["PURCHASER_MODE"] for row in sets["ZFCG_PURCHASE_PROJECT"]} == {"7"}
-    # After the term nothing more is bought under it.
+    from ggzy.services.archive import archive_lot, verify_package
+
+    with pytest.raises(InvalidInput) as in_force:  # a trade until its term ends
+        archive_lot(actor_of("op"), o.lot_code)
+    assert in_force.value.code == "framework_in_force"
+    # After the term nothing more is bought under it, and the whole of it goes to the archive.
     clock.freeze(local(2027, 3, 25, 9))
+    package = archive_lot(actor_of("op"), o.lot_code)
+    import io
+    import zipfile
+
+    data = package.file.read()
+    assert verify_package(data, package.merkle_root).ok
+    names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    assert "framework/agreement.json" in names and "framework/call_offs.json" in names
     with pytest.raises(InvalidInput) as expired:
         framework.call_off(buyer, o.lot_code, "rotation", Decimal(1))
     assert expired.value.code == "framework_not_in_force"

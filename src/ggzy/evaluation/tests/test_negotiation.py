@@ -166,7 +166,15 @@ def test_a_negotiation_from_first_responses_to_the_archive(opened_negotiation: O
     award.sign_contract(actor_of("zb"), o.lot_code, Decimal("1098000"), Decimal(0), "ab" * 32)
     award.report_to_supervisor(actor_of("zb"), o.lot_code)
     package = archive_lot(actor_of("op"), o.lot_code)
-    assert verify_package(package.file.read(), package.merkle_root).ok
+    data = package.file.read()
+    assert verify_package(data, package.merkle_root).ok
+    import io
+    import json
+    import zipfile
+
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    assert [r["number"] for r in json.loads(archive.read("negotiation/rounds.json"))] == [1, 2]
+    assert any("服务期由1年" in m["text"] for m in json.loads(archive.read("negotiation/messages.json")))
 
 
 def test_too_few_final_offers_terminate_the_negotiation(opened_negotiation: Opened) -> None:
