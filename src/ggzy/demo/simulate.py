@@ -194,6 +194,17 @@ METHOD_TRADES: dict[str, Trade] = {
         documents="第一章 征集公告\n第二章 供应商须知\n第三章 评审办法（价格优先法）\n第四章 框架协议文本\n第五章 采购需求\n".encode(),
     ),
 }
+# A non-tendering method at or above the open-tender threshold needs the finance department's prior
+# approval (74号令 第4条; trading.actions.request_method_approval); the simulation has no finance department
+# of its own, so its 询价, 谈判 and 磋商 buy below the threshold (1.8 million yuan, the same equipment).
+BELOW_THRESHOLD = replace(
+    TRADES["procurement"],
+    budget=Decimal("1800000"),
+    estimate=Decimal("1800000"),
+    control_price=Decimal("1780000"),
+    bond=Decimal("36000"),
+)
+METHOD_TRADES.update(dict.fromkeys(("rfq", "negotiation", "consultation"), BELOW_THRESHOLD))
 # The purchases a simulated framework agreement serves: one by direct selection, with its reasons.
 DIRECT_REASON = "售后服务网点距本单位最近，用户评价较好"
 # A negotiation round's time to respond: an hour, within what the platform allows a round.

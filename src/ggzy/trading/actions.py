@@ -327,6 +327,52 @@ def request_method_change(actor: Actor, lot_code: str, procedure: str, reason: s
     return change
 
 
+def method_approved(lot: Lot) -> bool:
+    """Whether the lot's method has the finance department's approval: asked for this lot, or the approved
+    change of method of the failed lot it re-runs."""
+    method = specs.spec_for(lot).id
+    approved = MethodChange.objects.filter(procedure=method, status=MethodChange.Status.APPROVED)
+    return approved.filter(lot=lot).exists() or (
+        lot.previous_id is not None and approved.filter(lot_id=lot.previous_id).exists()
+    )
+
+
+def needs_method_approval(lot: Lot) -> bool:
+    rule = specs.spec_for(lot).rules.approval_from
+    return rule is not None and lot.estimated_value >= rule.value
+
+
+@action("trading.request_method_approval")
+def request_method_approval(actor: Actor, lot_code: str, reason: str) -> MethodChange:
+    """The purchaser asks the finance department, before the purchase starts, to approve a non-tendering
+    method for a lot at or above the open-tender threshold (74号令 第4条; 214号 第4条)."""
+    lot = Lot.objects.select_for_update(of=("self",)).select_related("project").filter(code=lot_code).first()
+    if lot is None:
+        raise NotFound("lot_not_found", f"未找到标段{lot_code}", f"No lot {lot_code}")
+    role = require_project_manager(actor, lot.project)
+    rule = specs.spec_for(lot).rules.approval_from
+    if not needs_method_approval(lot) or lot.state != Lot.State.DRAFT:
+        raise InvalidInput(
+            "method_approval_not_needed",
+            "只有达到公开招标数额标准、拟采用非招标采购方式且尚未开始采购的标段需要申请批准",
+            "Only a lot at or above the open-tender threshold, by a non-tendering method, not yet started",
+            rule=rule.legal if rule else None,
+        )
+    if not (reason or "").strip():
+        raise InvalidInput("reason_required", "请说明采用该采购方式的理由", "State the reason")
+    if MethodChange.objects.filter(lot=lot).exists():
+        raise Conflict("method_change_exists", "该标段已申请批准采购方式", "Approval was requested already")
+    change = MethodChange.objects.create(
+        lot=lot,
+        procedure=specs.spec_for(lot).id,
+        reason=reason.strip(),
+        requested_by=actor.name,
+        requested_at=clock.now(),
+    )
+    audit.record(change, {"lot": lot.code, "procedure": change.procedure, "approval": True}, role=role)
+    return change
+
+
 @action("trading.decide_method_change")
 def decide_method_change(
     actor: Actor, lot_code: str, approve: bool, decision_no: str, reason: str = ""
@@ -639,6 +685,18 @@ def publish_notice(actor: Actor, notice_id: int) -> Notice:
             "请先从备选供应商中随机抽取被邀请供应商",
             "Draw the invitees from the pool first",
             rule=rules.invitee_draw.legal if rules.invitee_draw else None,
+        )
+    unapproved = [
+        lot.code for lot in notice.lots.all() if needs_method_approval(lot) and not method_approved(lot)
+    ]
+    if unapproved:
+        rule = rules.approval_from
+        raise InvalidInput(
+            "method_not_approved",
+            "达到公开招标数额标准的项目采用非招标采购方式，应当在采购活动开始前报财政部门批准",
+            "At or above the open-tender threshold a non-tendering method needs the finance department's approval",
+            rule=rule.legal if rule else None,
+            details={"lots": unapproved},
         )
     if notice.method == Notice.Method.INVITED:
         # Imported here: recommendations build on this module (notice_spec, the notice's rules).

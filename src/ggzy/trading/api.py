@@ -266,6 +266,21 @@ def request_method_change(
     return Status(201, _change_out(change))
 
 
+class ApprovalIn(Schema):
+    reason: Reason = Field(description="采用非招标采购方式的理由")
+
+
+@router.post(
+    "/lots/{code}/method-approval",
+    response={201: MethodChangeOut},
+    summary="达到公开招标数额标准采用非招标采购方式：采购活动开始前报财政部门批准",
+)
+def request_method_approval(request: HttpRequest, code: str, payload: ApprovalIn) -> Status[MethodChangeOut]:
+    return Status(
+        201, _change_out(actions.request_method_approval(actor_from_request(request), code, payload.reason))
+    )
+
+
 @router.post(
     "/lots/{code}/method-change/decision", response=MethodChangeOut, summary="财政部门批复变更采购方式"
 )

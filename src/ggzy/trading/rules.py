@@ -75,6 +75,9 @@ class TenderRules:
     # The periods bind only lots whose budget reaches this amount (单一来源: the publicity is required above
     # the 公开招标数额标准 only, 条例 第38条); None: every lot of the method.
     periods_bind_from: Rule[Decimal] | None = None
+    # A non-tendering method at or above this budget needs the finance department's approval before the
+    # purchase starts (74号令 第4条; 214号 第4条); None: no approval of the method itself.
+    approval_from: Rule[Decimal] | None = None
     # Negotiation (竞争性谈判, 竞争性磋商): after the first responses the panel negotiates with each supplier
     # in rounds of sealed revised responses, ending with sealed final offers (74号令 第31–34条).
     negotiation: Rule[bool] | None = None
@@ -279,6 +282,16 @@ PROCUREMENT_TENDER = TenderRules(
 )
 
 
+# The 公开招标数额标准 of goods and services (GP_OPEN_TENDER_THRESHOLD below, with its basis) [U].
+GP_OPEN_TENDER_THRESHOLD_AMOUNT = Decimal("2000000")
+
+NON_TENDER_APPROVAL = LegalRule(
+    "政府采购非招标采购方式管理办法（财政部令第74号） 第4条；财库〔2014〕214号 第4条",
+    "达到公开招标数额标准的货物、服务采购项目，拟采用非招标采购方式的，采购人应当在采购活动开始前，报经主管预算单位同意后，"
+    "向设区的市、自治州以上人民政府财政部门申请批准。",
+)
+
+
 # ---- government procurement, 询价 (request for quotations; rules-methods-cn.md G130–G131) ------------------
 
 ORDER74 = "政府采购非招标采购方式管理办法（财政部令第74号）"
@@ -336,6 +349,7 @@ PROCUREMENT_RFQ = TenderRules(
     invited_pool_ratio=None,  # invitees by notice, a library draw or written recommendations, ≥ 3
     witnesses=None,
     periods_bind_must_tender_only=False,
+    approval_from=Rule(GP_OPEN_TENDER_THRESHOLD_AMOUNT, NON_TENDER_APPROVAL, unconfirmed=True),
 )
 
 
@@ -346,7 +360,7 @@ def draw_mode(rules: TenderRules) -> InviteeDraw:
 # The 公开招标数额标准 of goods and services: each province sets its own (政府采购法 第27条); 200万 is the
 # central budget units' figure (国办发〔2019〕55号 四) — one platform-wide value for now, per region later [U].
 GP_OPEN_TENDER_THRESHOLD = Rule(
-    Decimal("2000000"),
+    GP_OPEN_TENDER_THRESHOLD_AMOUNT,
     LegalRule(
         "国务院办公厅关于印发中央预算单位政府集中采购目录及标准（2020年版）的通知（国办发〔2019〕55号） 四；政府采购法 第27条",
         "政府采购货物或服务项目，单项采购金额达到200万元以上的，必须采用公开招标方式。",
@@ -468,6 +482,7 @@ PROCUREMENT_NEGOTIATION = TenderRules(
     objection_pauses=Rule(False, GP_CHALLENGE_ANSWER),
     invitee_draw=Rule(InviteeDraw.ALLOWED, CN_SUPPLIERS),
     periods_bind_must_tender_only=False,
+    approval_from=Rule(GP_OPEN_TENDER_THRESHOLD_AMOUNT, NON_TENDER_APPROVAL, unconfirmed=True),
     negotiation=Rule(True, CN_ROUNDS),
     min_final_offers=Rule(3, CN_FINAL_OFFERS),
     # The two suppliers of the failed tender are the ones invited (第27条第2款): 2 from the start.
@@ -536,6 +551,7 @@ PROCUREMENT_CONSULTATION = TenderRules(
     objection_pauses=Rule(False, GP_CHALLENGE_ANSWER),
     invitee_draw=Rule(InviteeDraw.ALLOWED, CS_SUPPLIERS),
     periods_bind_must_tender_only=False,
+    approval_from=Rule(GP_OPEN_TENDER_THRESHOLD_AMOUNT, NON_TENDER_APPROVAL, unconfirmed=True),
     negotiation=Rule(True, CS_ROUNDS),
     min_final_offers=Rule(3, CS_FINAL_OFFERS),
     # 3 are invited and respond first; 2 may remain for the final offers (MOF's reading of 124号 [S]).

@@ -481,6 +481,12 @@ BEFORE_DEADLINE: dict[tuple[str, str], Rule] = {
         const({"procedure": "procurement_rfq", "reason": "流标后申请询价"}),
         params={"code": "lot"},
     ),
+    ("POST", "/api/trading/lots/{code}/method-approval"): Rule(
+        PARTIES,
+        "the purchaser asks before the purchase starts (refused here: a works tender needs none)",
+        const({"reason": "需求无法事先确定"}),
+        params={"code": "lot"},
+    ),
     ("POST", "/api/trading/lots/{code}/method-change/decision"): Rule(
         frozenset({"regulator"}),
         "the competent department decides (none requested here: 404)",

@@ -144,3 +144,36 @@ def test_a_failed_tender_becomes_a_negotiation_with_its_two_suppliers(purchase: 
     )
     published = publish_notice(purchase.manager, notice.pk)  # 2 invitees suffice on this ground
     assert published.invitees.count() == 2
+
+
+def test_a_non_tendering_method_at_the_threshold_needs_prior_approval(
+    vclock, network, system, finance
+) -> None:  # type: ignore[no-untyped-def]
+    """74号令 第4条; 214号 第4条: at or above the 公开招标数额标准 (200万 [U]), 询价, 谈判 and 磋商 start only
+    with the finance department's approval; below it they need none."""
+    from decimal import Decimal
+
+    from ggzy.kernel.errors import InvalidInput
+    from ggzy.trading.actions import request_method_approval
+    from ggzy.trading.schemas import LotIn
+    from ggzy.trading.tests.conftest import procurement
+
+    def negotiation_of(value: str, name: str) -> Tender:
+        return procurement(
+            system,
+            network,
+            name,
+            LotIn(
+                name="物业服务", contract_kind="services", classify_code="C21", estimated_value=Decimal(value)
+            ),
+            "谈判文件",
+            procedure="procurement_negotiation",
+        )
+
+    above = negotiation_of("2000000", "校园物业管理服务采购")
+    with pytest.raises(InvalidInput) as unapproved:
+        publish_notice(above.manager, above.notice.pk)
+    assert unapproved.value.code == "method_not_approved" and "第4条" in unapproved.value.rule.citation  # type: ignore[union-attr]
+    request_method_approval(above.manager, above.lot.code, "需求无法事先精确确定，拟采用竞争性谈判")
+    decide_method_change(finance, above.lot.code, True, "宁财采复〔2026〕21号")
+    assert publish_notice(above.manager, above.notice.pk).status == "published"
