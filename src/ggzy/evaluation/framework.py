@@ -13,16 +13,16 @@ from datetime import date
 from decimal import ROUND_CEILING, Decimal
 
 from ggzy.bidding.models import Bond
+from ggzy.bidding.opening import tell_bidders
 from ggzy.credit import enforcement
 from ggzy.evaluation.actions import _lot
 from ggzy.evaluation.award import _reported
 from ggzy.evaluation.models import CallOff, Evaluation, FrameworkAgreement, FrameworkMember
 from ggzy.evaluation.rules import FRAMEWORK, award_rules_for
-from ggzy.kernel import audit, clock, events, notify
+from ggzy.kernel import audit, clock, events
 from ggzy.kernel.actions import action, require_role
 from ggzy.kernel.errors import Conflict, InvalidInput, NotFound
 from ggzy.kernel.roles import Actor, Role
-from ggzy.registry.models import Account
 from ggzy.registry.queries import entity_of
 from ggzy.trading import procedure
 from ggzy.trading.actions import end_of_day, local_date, require_project_manager
@@ -41,11 +41,6 @@ def _require_framework(lot: Lot) -> None:
         raise InvalidInput(
             "not_framework", "本标段不是框架协议采购", "This lot is not a framework agreement's call"
         )
-
-
-def _tell(entity_ids: set[int], subject: str, body: str) -> None:
-    for user_id in Account.objects.filter(entity_id__in=entity_ids).values_list("user_id", flat=True):
-        notify.queue_to(user_id, subject, body)
 
 
 @action("evaluation.admit_framework_suppliers")
@@ -98,8 +93,12 @@ def admit_suppliers(actor: Actor, lot_code: str) -> FrameworkAgreement:
         status=Bond.Status.PAID,
         refund_due__isnull=True,
     ).update(refund_due=refund_due)
-    _tell({c.bid.bidder_id for c in admitted}, "入围通知", f"{lot.code} {lot.name}：贵单位入围框架协议。")
-    _tell(left_out, "未入围通知", f"{lot.code} {lot.name}：贵单位未入围框架协议。")
+    tell_bidders([c.bid for c in admitted], "入围通知", f"{lot.code} {lot.name}：贵单位入围框架协议。")
+    tell_bidders(
+        [c.bid for c in candidates if c.bid.bidder_id in left_out],
+        "未入围通知",
+        f"{lot.code} {lot.name}：贵单位未入围框架协议。",
+    )
     events.on_lot_advanced(lot)
     audit.record(
         agreement,
@@ -247,8 +246,8 @@ def call_off(
         # 第35条: a rotation's (and a second bid's) result is published within 2 working days.
         result_due=end_of_day(FRAMEWORK.result_days.end(today)) if rotation else None,
     )
-    _tell(
-        {member.supplier_id},
+    tell_bidders(
+        [member.supplier],
         "框架协议采购成交通知",
         f"{lot.code} {lot.name}：{purchaser.name}采购，成交金额{made.amount}元。",
     )

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from ggzy.evaluation import framework
 from ggzy.evaluation.models import CallOff, FrameworkAgreement
 from ggzy.evaluation.rules import FRAMEWORK
-from ggzy.evaluation.views import AwardDesk, _award_page, desk_for, find_lot
+from ggzy.evaluation.views import AwardDesk, _award_page, _awarded, desk_for, find_lot
 from ggzy.kernel.errors import GgzyError, NotFound, PermissionDenied
 from ggzy.kernel.pages import act_then_redirect, refusal_status, shows_errors
 from ggzy.kernel.roles import Actor, Role
@@ -69,25 +69,13 @@ def desk_context(desk: AwardDesk, reported: bool, **forms_: Any) -> dict[str, An
     return context
 
 
-def _on_desk(
-    request: HttpRequest, actor: Actor, desk: AwardDesk, run: Any, text: str, **kw: Any
-) -> HttpResponse:
-    return act_then_redirect(
-        request,
-        run,
-        text,
-        reverse("evaluation:award", kwargs={"code": desk.lot.code}),
-        lambda exc: _award_page(request, actor, desk, error=exc, status=refusal_status(exc), **kw),
-    )
-
-
 @login_required
 @require_POST
 @shows_errors
 def admit(request: HttpRequest, code: str) -> HttpResponse:
     actor = actor_from_request(request)
     desk = desk_for(actor, code)
-    return _on_desk(
+    return _awarded(
         request,
         actor,
         desk,
@@ -106,7 +94,7 @@ def sign(request: HttpRequest, code: str) -> HttpResponse:
     if not form.is_valid():
         return _award_page(request, actor, desk, status=422, sign_form=form)
     data = form.cleaned_data
-    return _on_desk(
+    return _awarded(
         request,
         actor,
         desk,

@@ -130,3 +130,33 @@ def test_the_call_admits_suppliers_who_then_serve_call_offs(opened_framework: Op
     with pytest.raises(InvalidInput) as expired:
         framework.call_off(buyer, o.lot_code, "rotation", Decimal(1))
     assert expired.value.code == "framework_not_in_force"
+
+
+def test_the_desk_admits_and_a_purchaser_buys_on_the_pages(opened_framework: Opened) -> None:
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    o = opened_framework
+    reported(o)
+    zb = Client()
+    zb.force_login(User.objects.get(username="zb"))
+    desk = f"/evaluation/lots/{o.lot_code}/award/"
+    assert "确定入围供应商" in zb.get(desk).content.decode()
+    assert zb.post(desk + "admission/").status_code == 302
+    page = zb.get(desk).content.decode()
+    assert "框架协议签订期限" in page and "登记签订的框架协议" in page
+    signed = zb.post(
+        desk + "agreement/", {"agreement-term_until": "2027-03-24", "agreement-agreement_sm3": "ab" * 32}
+    )
+    assert signed.status_code == 302
+    buy = f"/evaluation/frameworks/{o.lot_code}/"
+    assert "确定成交供应商" in zb.get(buy).content.decode()
+    refused = zb.post(
+        buy + "call-offs/", {"calloff-method": "direct", "calloff-supplier_uscc": "", "calloff-quantity": "2"}
+    )
+    assert refused.status_code in {404, 422}
+    assert (
+        zb.post(buy + "call-offs/", {"calloff-method": "rotation", "calloff-quantity": "2"}).status_code
+        == 302
+    )
+    assert CallOff.objects.count() == 1
